@@ -1,0 +1,2 @@
+//! The V2 recovery engine (being written; see issue 3).
+pub mod types;

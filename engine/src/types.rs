@@ -1,0 +1,263 @@
+//! The protocol's value nouns, shared by the engine and (as plain values only) by the model.
+//!
+//! Every number the protocol talks about has its own type, so an LSN can never be passed where
+//! an epoch is expected, and every operation on one is named (`Lsn::next`, `Epoch::bump`).
+//! None of them deref to `u64`: reading the raw number is an explicit `get()`.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A log sequence number. `Lsn::ZERO` means "nothing yet": the first write is LSN 1.
+///
+/// LSN ranges are written `(after, through]`: `after` is excluded, `through` included.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Lsn(u64);
+
+impl Lsn {
+    /// "Nothing written yet".
+    pub const ZERO: Lsn = Lsn(0);
+
+    /// An LSN with the given number.
+    pub const fn new(value: u64) -> Lsn {
+        Lsn(value)
+    }
+
+    /// The raw number.
+    pub const fn get(self) -> u64 {
+        self.0
+    }
+
+    /// The LSN right after this one.
+    #[must_use]
+    pub const fn next(self) -> Lsn {
+        Lsn(self.0 + 1)
+    }
+
+    /// The LSN right before this one, or `None` at zero.
+    pub const fn prev(self) -> Option<Lsn> {
+        match self.0 {
+            0 => None,
+            n => Some(Lsn(n - 1)),
+        }
+    }
+
+    /// How many LSNs lie in `(self, through]`; zero when `through <= self`.
+    pub const fn entries_through(self, through: Lsn) -> u64 {
+        through.0.saturating_sub(self.0)
+    }
+}
+
+impl fmt::Display for Lsn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A half-open LSN range `(after, through]`: `after` excluded, `through` included.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LsnRange {
+    /// The last LSN the receiver already holds (excluded from the range).
+    pub after: Lsn,
+    /// The last LSN of the range (included).
+    pub through: Lsn,
+}
+
+impl LsnRange {
+    /// The range `(after, through]`.
+    pub const fn new(after: Lsn, through: Lsn) -> LsnRange {
+        LsnRange { after, through }
+    }
+
+    /// True when the range holds no LSN.
+    pub const fn is_empty(&self) -> bool {
+        self.through.0 <= self.after.0
+    }
+
+    /// How many LSNs the range holds.
+    pub const fn len(&self) -> u64 {
+        self.after.entries_through(self.through)
+    }
+
+    /// True when `lsn` lies in `(after, through]`.
+    pub const fn contains(&self, lsn: Lsn) -> bool {
+        lsn.0 > self.after.0 && lsn.0 <= self.through.0
+    }
+}
+
+impl fmt::Display for LsnRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "({}, {}]", self.after, self.through)
+    }
+}
+
+/// A coordinator epoch. The first epoch is 1; it only ever rises.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Epoch(u64);
+
+impl Epoch {
+    /// The first epoch of a volume.
+    pub const FIRST: Epoch = Epoch(1);
+
+    /// An epoch with the given number.
+    pub const fn new(value: u64) -> Epoch {
+        Epoch(value)
+    }
+
+    /// The raw number.
+    pub const fn get(self) -> u64 {
+        self.0
+    }
+
+    /// The next epoch (a promotion or a fencing restart).
+    #[must_use]
+    pub const fn bump(self) -> Epoch {
+        Epoch(self.0 + 1)
+    }
+}
+
+impl fmt::Display for Epoch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// The stable identity of a replica. An address change never changes it (T8).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ReplicaId(u32);
+
+impl ReplicaId {
+    /// A replica id with the given number.
+    pub const fn new(value: u32) -> ReplicaId {
+        ReplicaId(value)
+    }
+
+    /// The raw number.
+    pub const fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl fmt::Display for ReplicaId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "r{}", self.0)
+    }
+}
+
+/// A recovery session id. Ids come from a counter owned by the registry (or the model state),
+/// never from a process-wide atomic, so a replay sees the same ids. Absence is `Option<SessionId>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SessionId(u64);
+
+impl SessionId {
+    /// The first id a counter hands out.
+    pub const FIRST: SessionId = SessionId(1);
+
+    /// A session id with the given number.
+    pub const fn new(value: u64) -> SessionId {
+        SessionId(value)
+    }
+
+    /// The raw number.
+    pub const fn get(self) -> u64 {
+        self.0
+    }
+
+    /// The id a counter hands out after this one.
+    #[must_use]
+    pub const fn next(self) -> SessionId {
+        SessionId(self.0 + 1)
+    }
+}
+
+impl fmt::Display for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "s{}", self.0)
+    }
+}
+
+/// A caller-supplied logical time. The engine has no clock.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Tick(u64);
+
+impl Tick {
+    /// A tick with the given number.
+    pub const fn new(value: u64) -> Tick {
+        Tick(value)
+    }
+
+    /// The raw number.
+    pub const fn get(self) -> u64 {
+        self.0
+    }
+
+    /// Ticks elapsed from `earlier` to `self`, saturating at zero when `earlier` is later.
+    ///
+    /// Upstream subtracts unsigned ticks and wraps (a check before the start tick reads as an
+    /// enormous duration). See `docs/engine.md` for the decision taken here.
+    pub const fn since(self, earlier: Tick) -> u64 {
+        self.0.saturating_sub(earlier.0)
+    }
+}
+
+impl fmt::Display for Tick {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "t{}", self.0)
+    }
+}
+
+/// The version of a replica's endpoint. Every address change raises it by one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EndpointVersion(u64);
+
+impl EndpointVersion {
+    /// The version of a replica's first address.
+    pub const FIRST: EndpointVersion = EndpointVersion(1);
+
+    /// A version with the given number.
+    pub const fn new(value: u64) -> EndpointVersion {
+        EndpointVersion(value)
+    }
+
+    /// The raw number.
+    pub const fn get(self) -> u64 {
+        self.0
+    }
+
+    /// The version after an address change.
+    #[must_use]
+    pub const fn next(self) -> EndpointVersion {
+        EndpointVersion(self.0 + 1)
+    }
+}
+
+impl fmt::Display for EndpointVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "v{}", self.0)
+    }
+}
+
+/// Where a replica can be reached: a mutable location, never its identity (T8).
+///
+/// Two endpoints differ ("changed") when any of the three fields differs.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Endpoint {
+    /// The data-path address.
+    pub data_addr: String,
+    /// The control-path address.
+    pub ctrl_addr: String,
+    /// Raised by one on every address change.
+    pub version: EndpointVersion,
+}
+
+impl Endpoint {
+    /// True when any field differs from `other`.
+    pub fn changed(&self, other: &Endpoint) -> bool {
+        self != other
+    }
+}
