@@ -10,7 +10,9 @@ use std::fmt;
 /// A log sequence number. `Lsn::ZERO` means "nothing yet": the first write is LSN 1.
 ///
 /// LSN ranges are written `(after, through]`: `after` is excluded, `through` included.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Lsn(u64);
 
@@ -92,7 +94,9 @@ impl fmt::Display for LsnRange {
 }
 
 /// A coordinator epoch. The first epoch is 1; it only ever rises.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Epoch(u64);
 
@@ -180,7 +184,9 @@ impl fmt::Display for SessionId {
 }
 
 /// A caller-supplied logical time. The engine has no clock.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Tick(u64);
 
@@ -259,5 +265,157 @@ impl Endpoint {
     /// True when any field differs from `other`.
     pub fn changed(&self, other: &Endpoint) -> bool {
         self != other
+    }
+}
+
+impl Tick {
+    /// The tick `ticks` after this one (saturating at the largest tick).
+    #[must_use]
+    pub const fn after(self, ticks: u64) -> Tick {
+        Tick(self.0.saturating_add(ticks))
+    }
+}
+
+/// What a sender believes about its replica (the engine's replica-state vocabulary).
+///
+/// Upstream also declares `degraded`, which no engine code ever assigns; it is left out here.
+/// `Rebuilding` is added so a replica receiving a base image is not reported as `connecting`
+/// (see `docs/engine.md`, "Sender state during a rebuild").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplicaState {
+    /// No recovery in progress and not known to be current. The initial state.
+    Disconnected,
+    /// A session is connecting or has handshaken but not started replay.
+    Connecting,
+    /// A catch-up session is replaying retained WAL.
+    CatchingUp,
+    /// A rebuild session is transferring a base image or replaying its tail.
+    Rebuilding,
+    /// The replica holds the committed prefix and follows the live stream.
+    InSync,
+    /// Replay is impossible or was abandoned; only a rebuild can bring the replica back.
+    NeedsRebuild,
+}
+
+impl ReplicaState {
+    /// The stable snake_case name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ReplicaState::Disconnected => "disconnected",
+            ReplicaState::Connecting => "connecting",
+            ReplicaState::CatchingUp => "catching_up",
+            ReplicaState::Rebuilding => "rebuilding",
+            ReplicaState::InSync => "in_sync",
+            ReplicaState::NeedsRebuild => "needs_rebuild",
+        }
+    }
+}
+
+impl fmt::Display for ReplicaState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why a session was created. Only `Rebuild` changes behaviour: the other three run the same
+/// catch-up machinery (PROTOCOL.md §8.12).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionKind {
+    /// A new replica's first recovery.
+    Bootstrap,
+    /// Replay of a recoverable gap from retained WAL.
+    CatchUp,
+    /// Recovery started by a changed assignment (for example a new address).
+    Reassign,
+    /// Installation of a base image (snapshot + tail, or full base).
+    Rebuild,
+}
+
+impl SessionKind {
+    /// True for the one kind that runs the rebuild machinery instead of catch-up.
+    pub const fn is_rebuild(self) -> bool {
+        matches!(self, SessionKind::Rebuild)
+    }
+
+    /// The stable snake_case name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            SessionKind::Bootstrap => "bootstrap",
+            SessionKind::CatchUp => "catch_up",
+            SessionKind::Reassign => "reassign",
+            SessionKind::Rebuild => "rebuild",
+        }
+    }
+}
+
+impl fmt::Display for SessionKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tick_since_earlier_tick_saturates_at_zero() {
+        assert_eq!(Tick::new(10).since(Tick::new(4)), 6);
+        assert_eq!(Tick::new(4).since(Tick::new(10)), 0);
+    }
+
+    #[test]
+    fn lsn_range_contains_excludes_after_and_includes_through() {
+        let range = LsnRange::new(Lsn::new(50), Lsn::new(100));
+        assert!(!range.contains(Lsn::new(50)));
+        assert!(range.contains(Lsn::new(51)));
+        assert!(range.contains(Lsn::new(100)));
+        assert!(!range.contains(Lsn::new(101)));
+        assert_eq!(range.len(), 50);
+    }
+
+    #[test]
+    fn endpoint_changed_when_any_field_differs() {
+        let base = Endpoint {
+            data_addr: "a:1".into(),
+            ctrl_addr: "a:2".into(),
+            version: EndpointVersion::FIRST,
+        };
+        let cases = [
+            (base.clone(), false),
+            (
+                Endpoint {
+                    data_addr: "b:1".into(),
+                    ..base.clone()
+                },
+                true,
+            ),
+            (
+                Endpoint {
+                    ctrl_addr: "b:2".into(),
+                    ..base.clone()
+                },
+                true,
+            ),
+            (
+                Endpoint {
+                    version: base.version.next(),
+                    ..base.clone()
+                },
+                true,
+            ),
+        ];
+        for (row, (other, changed)) in cases.into_iter().enumerate() {
+            assert_eq!(base.changed(&other), changed, "row {row}");
+        }
+    }
+
+    #[test]
+    fn replica_state_and_session_kind_display_is_snake_case() {
+        assert_eq!(ReplicaState::CatchingUp.to_string(), "catching_up");
+        assert_eq!(ReplicaState::NeedsRebuild.to_string(), "needs_rebuild");
+        assert_eq!(SessionKind::CatchUp.to_string(), "catch_up");
     }
 }

@@ -1,0 +1,216 @@
+//! Registry rules (§6.8, §7.16): reconcile by replica id, assignment intents, epoch fencing.
+
+use super::*;
+use crate::fixtures::{endpoint, intent, replica};
+use crate::session::phase::SessionPhase;
+
+#[test]
+fn reconcile_adds_updates_and_removes_by_replica_id_sorted() {
+    let mut registry = Registry::new();
+    let (added, removed) = registry.reconcile(&intent(1, &[3, 1, 2], &[]).replicas, Epoch::FIRST);
+    assert_eq!(
+        (added, removed),
+        (vec![replica(1), replica(2), replica(3)], vec![])
+    );
+    let (added, removed) = registry.reconcile(&intent(1, &[2, 4], &[]).replicas, Epoch::FIRST);
+    assert_eq!(
+        (added, removed),
+        (vec![replica(4)], vec![replica(1), replica(3)])
+    );
+    let ids: Vec<ReplicaId> = registry.senders().map(Sender::replica).collect();
+    assert_eq!(ids, vec![replica(2), replica(4)]);
+}
+
+#[test]
+fn reconcile_duplicate_replica_last_endpoint_wins() {
+    let mut registry = Registry::new();
+    let replicas = vec![
+        ReplicaAssignment {
+            replica: replica(1),
+            endpoint: endpoint(1, 1),
+        },
+        ReplicaAssignment {
+            replica: replica(1),
+            endpoint: endpoint(1, 2),
+        },
+    ];
+    registry.reconcile(&replicas, Epoch::FIRST);
+    assert_eq!(registry.len(), 1);
+    assert_eq!(
+        registry.sender(replica(1)).map(Sender::endpoint),
+        Some(&endpoint(1, 2))
+    );
+}
+
+#[test]
+fn address_change_keeps_sender_and_invalidates_session() {
+    // Goal: T8 — identity is stable; the endpoint change fences the session, never the sender.
+    let mut registry = Registry::new();
+    let first = registry.apply_assignment(&intent(1, &[1], &[(1, SessionKind::CatchUp)]));
+    assert_eq!(first.created, vec![(replica(1), SessionId::FIRST)]);
+    let moved = vec![ReplicaAssignment {
+        replica: replica(1),
+        endpoint: endpoint(1, 2),
+    }];
+    let (added, removed) = registry.reconcile(&moved, Epoch::FIRST);
+    assert_eq!((added, removed), (vec![], vec![]));
+    let sender = registry.sender(replica(1));
+    assert_eq!(sender.and_then(Sender::active_session_id), None);
+    assert_eq!(
+        sender
+            .and_then(Sender::latest_session)
+            .map(|session| session.phase()),
+        Some(SessionPhase::Invalidated(InvalidateReason::EndpointChanged))
+    );
+}
+
+#[test]
+fn same_assignment_resent_supersedes_active_session() {
+    // Goal: §7.16 — a new id, the old one stale.
+    let mut registry = Registry::new();
+    let assignment = intent(1, &[1], &[(1, SessionKind::CatchUp)]);
+    registry.apply_assignment(&assignment);
+    let again = registry.apply_assignment(&assignment);
+    assert_eq!(again.created, vec![]);
+    assert_eq!(
+        again.superseded,
+        vec![(
+            replica(1),
+            Supersession {
+                replaced: Some(SessionId::FIRST),
+                session: SessionId::new(2)
+            }
+        )]
+    );
+}
+
+#[test]
+fn assignment_failures_unknown_replica_and_stale_epoch() {
+    let mut registry = Registry::new();
+    registry.apply_assignment(&intent(2, &[1], &[]));
+    let stale = registry.apply_assignment(&intent(
+        1,
+        &[1],
+        &[(1, SessionKind::CatchUp), (9, SessionKind::Rebuild)],
+    ));
+    assert_eq!(
+        stale.failed,
+        vec![
+            (
+                replica(1),
+                AssignmentFailure::StaleEpoch {
+                    intent: Epoch::FIRST,
+                    sender: Epoch::new(2)
+                }
+            ),
+            (replica(9), AssignmentFailure::UnknownReplica),
+        ]
+    );
+    // The topology part still reconciled, and the lower epoch was ignored.
+    assert_eq!(
+        registry.sender(replica(1)).map(Sender::epoch),
+        Some(Epoch::new(2))
+    );
+}
+
+#[test]
+fn assignment_at_newer_epoch_fences_then_attaches() {
+    let mut registry = Registry::new();
+    registry.apply_assignment(&intent(1, &[1], &[(1, SessionKind::CatchUp)]));
+    let newer = registry.apply_assignment(&intent(2, &[1], &[(1, SessionKind::Rebuild)]));
+    assert_eq!(newer.created, vec![(replica(1), SessionId::new(2))]);
+    let session = registry
+        .sender(replica(1))
+        .and_then(Sender::active_session)
+        .map(|session| (session.epoch(), session.kind()));
+    assert_eq!(session, Some((Epoch::new(2), SessionKind::Rebuild)));
+}
+
+#[test]
+fn invalidate_epoch_fences_only_older_sessions_and_keeps_sender_epochs() {
+    let mut registry = Registry::new();
+    registry.apply_assignment(&intent(
+        1,
+        &[1, 2],
+        &[(1, SessionKind::CatchUp), (2, SessionKind::CatchUp)],
+    ));
+    assert_eq!(registry.invalidate_epoch(Epoch::FIRST), vec![]);
+    assert_eq!(
+        registry.invalidate_epoch(Epoch::new(2)),
+        vec![
+            (replica(1), SessionId::new(1)),
+            (replica(2), SessionId::new(2))
+        ]
+    );
+    assert_eq!(
+        registry.sender(replica(1)).map(Sender::epoch),
+        Some(Epoch::FIRST)
+    );
+    let phase = registry
+        .sender(replica(2))
+        .and_then(Sender::latest_session)
+        .map(|session| session.phase());
+    assert_eq!(
+        phase,
+        Some(SessionPhase::Invalidated(InvalidateReason::EpochBump {
+            to: Epoch::new(2)
+        }))
+    );
+}
+
+#[test]
+fn session_ids_come_from_the_registry_counter() {
+    // Goal: determinism — two registries replaying the same calls hand out the same ids.
+    let run = || {
+        let mut registry = Registry::new();
+        registry.apply_assignment(&intent(
+            1,
+            &[1, 2],
+            &[(2, SessionKind::CatchUp), (1, SessionKind::Rebuild)],
+        ));
+        registry.views()
+    };
+    assert_eq!(run(), run());
+    let views = run();
+    let ids: Vec<Option<SessionId>> = views.iter().map(SenderView::active_session).collect();
+    assert_eq!(ids, vec![Some(SessionId::new(1)), Some(SessionId::new(2))]);
+}
+
+#[test]
+fn removed_sender_events_are_kept_in_order() {
+    let mut registry = Registry::new();
+    registry.apply_assignment(&intent(1, &[1], &[(1, SessionKind::CatchUp)]));
+    registry.drain_events();
+    registry.reconcile(&[], Epoch::FIRST);
+    let kinds: Vec<EventKind> = registry
+        .drain_events()
+        .into_iter()
+        .map(|event| event.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            EventKind::SenderStopped,
+            EventKind::SessionInvalidated(InvalidateReason::SenderStopped),
+            EventKind::SenderRemoved,
+        ]
+    );
+}
+
+#[test]
+fn status_counts_states() {
+    let mut registry = Registry::new();
+    registry.apply_assignment(&intent(1, &[1, 2], &[]));
+    let status = registry.status();
+    assert_eq!(
+        (
+            status.total,
+            status.disconnected,
+            status.in_sync,
+            status.rebuilding
+        ),
+        (2, 2, 0, 0)
+    );
+    registry.stop_all();
+    assert!(registry.senders().all(Sender::is_stopped));
+}
