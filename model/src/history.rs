@@ -1,0 +1,180 @@
+//! The ghost history: what the properties read and the actors never do.
+//!
+//! Auxiliary variables in the TLA sense. The model updates them after every step from the step
+//! itself (the state before, the action, the state after), so the properties can judge rules
+//! about transitions ("a fenced message changed nothing") as plain predicates over one state.
+//! It also carries the fault budgets the environment has spent and the network partition.
+//!
+//! The reference oracle `Ref(l)` is the committed lineage: slot `l` names the writer epoch of the
+//! entry the coordinator committed at `l` (PROTOCOL.md §1.10, made lineage-aware as §8.4 asks: a
+//! write that was never committed is not part of `Ref`, whatever LSN it was allocated).
+
+use crate::wal::Slots;
+use serde::{Deserialize, Serialize};
+use stateright::actor::Id;
+use stateright::{Rewrite, RewritePlan};
+use swb_engine::types::{Epoch, Lsn};
+
+/// A set of client writes `(lsn, writer epoch)`, as a bit set (LSN ≤ 6, epoch ≤ 4).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct WriteSet(u32);
+
+/// The most epochs a run can reach (1 + the lease expiry bound).
+pub const EPOCHS_MAX: u64 = 4;
+
+impl WriteSet {
+    fn bit(lsn: Lsn, epoch: Epoch) -> u32 {
+        assert!(lsn.get() >= 1 && epoch.get() >= 1 && epoch.get() <= EPOCHS_MAX, "write ({lsn}, {epoch}) outside the ghost's range");
+        1 << ((lsn.get() - 1) * EPOCHS_MAX + (epoch.get() - 1))
+    }
+
+    /// Adds a write.
+    pub fn insert(&mut self, lsn: Lsn, epoch: Epoch) {
+        self.0 |= WriteSet::bit(lsn, epoch);
+    }
+
+    /// True when the set holds the write.
+    pub fn contains(&self, lsn: Lsn, epoch: Epoch) -> bool {
+        self.0 & WriteSet::bit(lsn, epoch) != 0
+    }
+
+    /// The writes, by LSN then epoch.
+    pub fn iter(&self) -> impl Iterator<Item = (Lsn, Epoch)> + '_ {
+        (1..=crate::cfg::WAL_CAPACITY as u64).flat_map(move |lsn| {
+            (1..=EPOCHS_MAX)
+                .map(move |epoch| (Lsn::new(lsn), Epoch::new(epoch)))
+                .filter(move |(lsn, epoch)| self.contains(*lsn, *epoch))
+        })
+    }
+}
+
+/// Events a `sometimes` property needs to have seen at least once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Witness {
+    /// A stale-epoch message was fenced (consumed without effect).
+    FencedStaleMessage,
+    /// A catch-up session brought a replica back to the live stream.
+    CatchUpCompleted,
+    /// A replica's divergent or ahead tail was truncated.
+    Truncation,
+    /// A replica installed a snapshot + tail rebuild.
+    SnapshotTailRebuild,
+    /// A replica installed a full-base rebuild.
+    FullBaseRebuild,
+    /// A catch-up over its round budget escalated to NeedsRebuild.
+    BudgetEscalation,
+}
+
+/// Rules about transitions that a step broke (each one is what an `always` property forbids).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Breach {
+    /// A message stamped with an older epoch than its receiver's changed the receiver (A3).
+    StaleTrafficChangedState,
+    /// A message addressed to a replica's old endpoint changed the replica (A10).
+    StaleEndpointAccepted,
+    /// The coordinator promoted a node that was not eligible (A9).
+    IneligiblePromotion,
+    /// A barrier ack that arrived after its barrier expired was counted (A11).
+    LateAckCounted,
+}
+
+/// A small set of enum values, as bits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Flags(u16);
+
+impl Flags {
+    /// Adds a flag (its discriminant).
+    pub fn insert(&mut self, flag: u16) {
+        self.0 |= 1 << flag;
+    }
+
+    /// True when the flag is set.
+    pub fn contains(&self, flag: u16) -> bool {
+        self.0 & (1 << flag) != 0
+    }
+}
+
+/// Faults the environment has spent so far (each bounded by the configuration).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct FaultsUsed {
+    /// Node crashes.
+    pub crashes: u8,
+    /// Partitions (a node isolated from everyone).
+    pub partitions: u8,
+    /// Barrier and catch-up timeouts that acted.
+    pub timeouts: u8,
+}
+
+/// The ghost history. See the module documentation.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Ghost {
+    /// `Ref`: the committed lineage through `committed_high`.
+    pub lineage: Slots,
+    /// The highest committed boundary the coordinator ever recorded.
+    pub committed_high: Lsn,
+    /// Every client write the primaries issued.
+    pub issued: WriteSet,
+    /// Writes that were not committed when their epoch ended: they must never be committed.
+    pub orphaned: WriteSet,
+    /// Per actor index: barrier LSNs (bit `l`) that expired at the primary and were not re-sent.
+    pub expired_barriers: Vec<u8>,
+    /// Per actor index: true while a partition cuts the node off from every other actor.
+    pub isolated: Vec<bool>,
+    /// Faults spent.
+    pub faults: FaultsUsed,
+    /// [`Witness`]es seen.
+    pub witnessed: Flags,
+    /// [`Breach`]es seen.
+    pub breaches: Flags,
+}
+
+impl Ghost {
+    /// The ghost at time zero, for `actor_count` actors.
+    pub fn new(actor_count: usize) -> Ghost {
+        Ghost {
+            expired_barriers: vec![0; actor_count],
+            isolated: vec![false; actor_count],
+            ..Ghost::default()
+        }
+    }
+
+    /// Records a witness.
+    pub fn witness(&mut self, witness: Witness) {
+        self.witnessed.insert(witness as u16);
+    }
+
+    /// True when the witness was seen.
+    pub fn has_witnessed(&self, witness: Witness) -> bool {
+        self.witnessed.contains(witness as u16)
+    }
+
+    /// Records a breach.
+    pub fn breach(&mut self, breach: Breach) {
+        self.breaches.insert(breach as u16);
+    }
+
+    /// True when the breach was seen.
+    pub fn has_breached(&self, breach: Breach) -> bool {
+        self.breaches.contains(breach as u16)
+    }
+
+    /// True when the node is cut off by a partition.
+    pub fn is_isolated(&self, node: Id) -> bool {
+        self.isolated.get(usize::from(node)).copied().unwrap_or(false)
+    }
+
+    /// `Ref(l)`'s entry at `lsn`: the writer epoch of the committed entry there.
+    pub fn reference_at(&self, lsn: Lsn) -> Option<Epoch> {
+        self.lineage.at(lsn)
+    }
+}
+
+impl Rewrite<Id> for Ghost {
+    fn rewrite<S>(&self, plan: &RewritePlan<Id, S>) -> Self {
+        Ghost {
+            expired_barriers: crate::symmetry::permute(plan, &self.expired_barriers),
+            isolated: crate::symmetry::permute(plan, &self.isolated),
+            ..self.clone()
+        }
+    }
+}

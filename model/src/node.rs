@@ -1,0 +1,310 @@
+//! A storage node: one actor type whose role is primary or replica.
+//!
+//! A node's state splits the way a real one does: `Disk` survives a crash (it is saved to
+//! stateright's non-volatile storage on every change), everything else is rebuilt after a
+//! restart from the coordinator's assignment. The role-specific rules live in `primary.rs` and
+//! `replica.rs`; this module holds the shared nouns and the per-node actions that are not
+//! messages (client writes, barriers, the flusher, address changes, timeouts).
+
+use crate::msg::{Msg, RebuildSource};
+use crate::wal::Wal;
+use crate::Params;
+use serde::{Deserialize, Serialize};
+use stateright::actor::{Id, Out};
+use stateright::{Rewrite, RewritePlan};
+use swb_engine::types::{EndpointVersion, Epoch, Lsn, SessionId};
+
+/// What a node keeps across a crash.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Disk {
+    /// The newest epoch this node adopted. Traffic stamped with an older one is fenced.
+    pub epoch: Epoch,
+    /// The log. In a saved `Disk` only its durable part is kept.
+    pub wal: Wal,
+    /// The node's current address version. Traffic addressed to an older one never arrives.
+    pub endpoint: EndpointVersion,
+    /// The next recovery session id this node hands out as a primary. Durable, so a restarted
+    /// primary never reuses an id whose replies may still be in flight.
+    pub next_session: SessionId,
+    /// The newest recovery session `(epoch, id)` whose first message this node applied as a
+    /// replica. Durable, so a duplicated or delayed first message can never re-apply.
+    pub last_session: Option<(Epoch, SessionId)>,
+}
+
+/// Why a sender gave up on catch-up (PROTOCOL.md §2.9, A5, A6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum EscalationReason {
+    /// The replica's gap starts below the retained history.
+    GapBeyondRetention,
+    /// The session spent its round budget chasing a moving head.
+    BudgetExceeded,
+    /// The catch-up timeout fired.
+    CatchUpTimeout,
+    /// The retained range the session needed was recycled (its reservation was lost).
+    ReservationLost,
+}
+
+/// A catch-up in progress.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct CatchUp {
+    /// The session.
+    pub session: SessionId,
+    /// The LSN the replica durably reached in this session.
+    pub progress: Lsn,
+    /// The frozen target of the current round. Invariant: `progress ≤ target`.
+    pub target: Lsn,
+    /// Rounds started in this session (1 for the first frozen target).
+    pub rounds: u8,
+    /// True until the first chunk, which truncates the replica's divergent or ahead tail.
+    pub truncate: bool,
+}
+
+/// The primary's view of one replica: its recovery state and session (PROTOCOL.md §1.6, §1.7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum SenderPhase {
+    /// In the live stream: receives every write and barrier.
+    InSync {
+        /// The highest LSN the replica acknowledged as durable.
+        acked: Lsn,
+        /// The outstanding barrier, if any.
+        barrier: Option<Lsn>,
+    },
+    /// Out of the live stream, no session yet.
+    Lagging,
+    /// V1 only: left behind for good (no catch-up window).
+    Degraded,
+    /// A session's handshake is in flight.
+    Connecting {
+        /// The session.
+        session: SessionId,
+    },
+    /// Replaying the replica's gap.
+    CatchingUp(CatchUp),
+    /// Catch-up is impossible or gave up; waiting for the coordinator's rebuild intent.
+    NeedsRebuild {
+        /// Why.
+        reason: EscalationReason,
+    },
+    /// A rebuild is in flight.
+    Rebuilding {
+        /// The session.
+        session: SessionId,
+        /// The base chosen.
+        source: RebuildSource,
+        /// The LSN the rebuild reaches.
+        target: Lsn,
+    },
+}
+
+/// The primary's per-replica sender.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Sender {
+    /// The endpoint version the primary addresses this replica at (its endpoint cache entry).
+    pub endpoint: EndpointVersion,
+    /// The replica's recovery state.
+    pub phase: SenderPhase,
+}
+
+impl Sender {
+    /// The session this sender runs, if any.
+    pub fn session(&self) -> Option<SessionId> {
+        match self.phase {
+            SenderPhase::Connecting { session } | SenderPhase::Rebuilding { session, .. } => Some(session),
+            SenderPhase::CatchingUp(catch_up) => Some(catch_up.session),
+            _ => None,
+        }
+    }
+}
+
+/// The primary's volatile state.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct PrimaryState {
+    /// One sender per replica, by actor index (`None` for the coordinator's and this node's slot).
+    pub senders: Vec<Option<Sender>>,
+    /// The highest committed boundary this primary proposed to the coordinator.
+    pub proposed: Lsn,
+    /// The highest committed boundary the coordinator confirmed. Invariant: `committed ≤ proposed`.
+    pub committed: Lsn,
+}
+
+/// What a node does now.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Role {
+    /// Restarted: waits for the coordinator's assignment and handles nothing else.
+    Joining,
+    /// Replicates from the primary of its epoch.
+    Replica,
+    /// Serves writes and drives every replica's recovery.
+    Primary(PrimaryState),
+}
+
+/// A storage node's whole state.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct NodeState {
+    /// What survives a crash.
+    pub disk: Disk,
+    /// What the node does now (volatile).
+    pub role: Role,
+}
+
+impl NodeState {
+    /// The primary state, when this node serves.
+    pub fn primary(&self) -> Option<&PrimaryState> {
+        match &self.role {
+            Role::Primary(primary) => Some(primary),
+            _ => None,
+        }
+    }
+
+    /// What a crash would leave: the disk with only the durable part of the log.
+    pub fn durable(&self) -> Disk {
+        Disk {
+            wal: self.disk.wal.durable(),
+            ..self.disk.clone()
+        }
+    }
+}
+
+impl Rewrite<Id> for NodeState {
+    fn rewrite<S>(&self, plan: &RewritePlan<Id, S>) -> Self {
+        let role = match &self.role {
+            Role::Primary(primary) => Role::Primary(PrimaryState {
+                senders: crate::symmetry::permute(plan, &primary.senders),
+                ..primary.clone()
+            }),
+            other => other.clone(),
+        };
+        NodeState {
+            disk: self.disk.clone(),
+            role,
+        }
+    }
+}
+
+/// The non-message events of a node. Fault timers are bounded by the model (see `system.rs`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum NodeTimer {
+    /// A client write arrives at the primary.
+    ClientWrite,
+    /// The primary sends a barrier to every in-sync replica with unacknowledged writes.
+    SendBarrier,
+    /// The primary's flusher: checkpoint at the confirmed committed boundary, then recycle the
+    /// WAL through it, except what a recovery reservation pins.
+    Flusher,
+    /// A replica restarts at a new address (a fault).
+    AddressChange,
+    /// The barrier outstanding to this replica timed out (a fault: the network was slow).
+    BarrierTimeout(Id),
+    /// The catch-up of this replica timed out (a fault: the replica was slow).
+    CatchUpTimeout(Id),
+}
+
+impl NodeTimer {
+    /// Renames the replica a per-replica timer names (symmetry).
+    pub fn rewrite_ids<S>(&self, plan: &RewritePlan<Id, S>) -> NodeTimer {
+        match self {
+            NodeTimer::BarrierTimeout(id) => NodeTimer::BarrierTimeout(plan.rewrite(id)),
+            NodeTimer::CatchUpTimeout(id) => NodeTimer::CatchUpTimeout(plan.rewrite(id)),
+            other => other.clone(),
+        }
+    }
+
+    /// True for the timers that stay armed for the node's whole life: they fire whenever their
+    /// guard holds (stateright prunes a firing that changes nothing).
+    pub fn is_periodic(&self) -> bool {
+        matches!(self, NodeTimer::ClientWrite | NodeTimer::SendBarrier | NodeTimer::Flusher | NodeTimer::AddressChange)
+    }
+
+    /// True for the timers whose firing is a bounded fault.
+    pub fn is_timeout_fault(&self) -> bool {
+        matches!(self, NodeTimer::BarrierTimeout(_) | NodeTimer::CatchUpTimeout(_))
+    }
+}
+
+/// What a handler decided about an event.
+pub enum Effect<T> {
+    /// The event does not apply yet: leave the message in flight (stateright prunes the step).
+    Wait,
+    /// The event is consumed and changes nothing (a fenced, duplicate or stale message).
+    Drop,
+    /// The event produced this new state.
+    Update(T),
+}
+
+/// The shape of every handler: the current node, and room for messages to send.
+pub type NodeOut = Out<crate::system::SwbActor>;
+
+/// The endpoint version of a node's first address.
+pub const FIRST_ENDPOINT: EndpointVersion = EndpointVersion::FIRST;
+
+/// A fresh node as configured at time zero.
+pub fn initial_node(params: &Params, id: Id, node_count: usize) -> NodeState {
+    let disk = Disk {
+        epoch: Epoch::FIRST,
+        wal: Wal::default(),
+        endpoint: FIRST_ENDPOINT,
+        next_session: SessionId::FIRST,
+        last_session: None,
+    };
+    let role = if id == params.initial_primary() {
+        Role::Primary(PrimaryState {
+            senders: (0..node_count)
+                .map(|index| {
+                    let peer = Id::from(index);
+                    (params.is_node(peer) && peer != id).then_some(Sender {
+                        endpoint: FIRST_ENDPOINT,
+                        phase: SenderPhase::InSync {
+                            acked: Lsn::ZERO,
+                            barrier: None,
+                        },
+                    })
+                })
+                .collect(),
+            proposed: Lsn::ZERO,
+            committed: Lsn::ZERO,
+        })
+    } else {
+        Role::Replica
+    };
+    NodeState { disk, role }
+}
+
+/// A node restarting from its durable disk: it knows nothing of the cluster until assigned.
+pub fn restarted_node(disk: &Disk, o: &mut NodeOut) -> NodeState {
+    o.send(
+        crate::coordinator_id(),
+        Msg::Heartbeat {
+            epoch: disk.epoch,
+            endpoint: disk.endpoint,
+        },
+    );
+    NodeState {
+        disk: disk.clone(),
+        role: Role::Joining,
+    }
+}
+
+/// Handles a node's non-message event.
+pub fn on_timer(params: &Params, node: &NodeState, timer: &NodeTimer, o: &mut NodeOut) -> Effect<NodeState> {
+    match timer {
+        NodeTimer::ClientWrite => crate::primary::on_client_write(params, node, o),
+        NodeTimer::SendBarrier => crate::primary::on_send_barrier(params, node, o),
+        NodeTimer::Flusher => crate::primary::on_flusher(params, node),
+        NodeTimer::BarrierTimeout(replica) => crate::primary::on_barrier_timeout(params, node, *replica, o),
+        NodeTimer::CatchUpTimeout(replica) => crate::primary::on_catch_up_timeout(params, node, *replica, o),
+        NodeTimer::AddressChange => on_address_change(params, node, o),
+    }
+}
+
+/// A replica restarts at a new address: its endpoint version rises, its volatile log is lost,
+/// and it asks the coordinator for its role (PROTOCOL.md §2.6).
+fn on_address_change(params: &Params, node: &NodeState, o: &mut NodeOut) -> Effect<NodeState> {
+    let moves_used = node.disk.endpoint.get() - FIRST_ENDPOINT.get();
+    if node.primary().is_some() || moves_used >= u64::from(params.address_changes_max) {
+        return Effect::Wait;
+    }
+    let mut disk = node.disk.clone();
+    disk.endpoint = disk.endpoint.next();
+    disk.wal.crash();
+    Effect::Update(restarted_node(&disk, o))
+}

@@ -1,0 +1,524 @@
+//! The primary: serves client writes, ships them to in-sync replicas, counts durable acks into
+//! commit proposals, and owns every replica's recovery (handshake, catch-up, rebuild).
+//!
+//! Recovery, per replica (PROTOCOL.md §2.9–§2.12, FS1/FS2):
+//! 1. A session starts (`Connecting`) when the primary takes office, when a barrier times out,
+//!    or when the coordinator sends a recovery intent (`Reassign`). The primary probes the
+//!    replica at the endpoint it knows.
+//! 2. The handshake compares the replica's durable epoch history with the primary's log and
+//!    finds the last matching LSN. Above it the replica's tail is divergent or ahead: the first
+//!    catch-up chunk truncates it (T9). Equal logs are a zero gap (T2, by identity, not by
+//!    counter: a same-length divergent tail is not a zero gap).
+//! 3. A gap inside retained history is replayed in chunks toward a frozen target (the head at
+//!    the round's start). Under V2 the range is reserved (pinned against recycling); a head that
+//!    moved during the round starts another round, and a session over its round budget escalates
+//!    to NeedsRebuild. A gap below retention needs a rebuild from the start.
+//! 4. NeedsRebuild is reported to the coordinator, whose rebuild intent starts a rebuild from a
+//!    snapshot at the checkpoint plus the retained tail, or from a full base (§6.5).
+
+use crate::msg::{Msg, RebuildSource, SessionKind};
+use crate::node::{CatchUp, EscalationReason, Effect, NodeOut, NodeState, NodeTimer, PrimaryState, Role, Sender, SenderPhase};
+use crate::policy::{CatchUpAttempt, CatchUpConvergence, Mutant, Recoverability};
+use crate::system::SwbTimer;
+use crate::wal::Slots;
+use crate::{coordinator_id, Params};
+use stateright::actor::Id;
+use stateright::actor::model_timeout;
+use swb_engine::types::{EndpointVersion, Epoch, Lsn, SessionId};
+
+/// The primary's mutable view while a handler runs: the node and its primary state, cloned once.
+struct Office {
+    node: NodeState,
+    primary: PrimaryState,
+}
+
+impl Office {
+    fn open(node: &NodeState) -> Option<Office> {
+        let primary = node.primary()?.clone();
+        Some(Office {
+            node: node.clone(),
+            primary,
+        })
+    }
+
+    fn close(mut self) -> Effect<NodeState> {
+        self.node.role = Role::Primary(self.primary);
+        Effect::Update(self.node)
+    }
+
+    fn epoch(&self) -> Epoch {
+        self.node.disk.epoch
+    }
+
+    fn head(&self) -> Lsn {
+        self.node.disk.wal.received()
+    }
+
+    fn sender(&self, replica: Id) -> Option<Sender> {
+        self.primary.senders.get(usize::from(replica)).copied().flatten()
+    }
+
+    fn set_phase(&mut self, replica: Id, phase: SenderPhase) {
+        if let Some(Some(sender)) = self.primary.senders.get_mut(usize::from(replica)) {
+            sender.phase = phase;
+        }
+    }
+
+    fn new_session(&mut self) -> SessionId {
+        let session = self.node.disk.next_session;
+        self.node.disk.next_session = session.next();
+        session
+    }
+
+    /// Starts a handshake with `replica` at the endpoint the primary knows (step 1).
+    fn start_session(&mut self, replica: Id, o: &mut NodeOut) {
+        let Some(sender) = self.sender(replica) else { return };
+        let session = self.new_session();
+        self.set_phase(replica, SenderPhase::Connecting { session });
+        o.cancel_timer(SwbTimer::Node(NodeTimer::BarrierTimeout(replica)));
+        o.cancel_timer(SwbTimer::Node(NodeTimer::CatchUpTimeout(replica)));
+        o.send(
+            replica,
+            Msg::Probe {
+                epoch: self.epoch(),
+                endpoint: sender.endpoint,
+                session,
+            },
+        );
+    }
+
+    /// Escalates `replica` to NeedsRebuild and asks the coordinator for a rebuild intent.
+    fn escalate(&mut self, replica: Id, reason: EscalationReason, o: &mut NodeOut) {
+        self.set_phase(replica, SenderPhase::NeedsRebuild { reason });
+        o.cancel_timer(SwbTimer::Node(NodeTimer::CatchUpTimeout(replica)));
+        o.send(
+            coordinator_id(),
+            Msg::NeedsRebuild {
+                epoch: self.epoch(),
+                replica,
+            },
+        );
+    }
+
+    /// Sends the next chunk of `replica`'s catch-up, or reacts to a range no longer retained.
+    fn send_chunk(&mut self, params: &Params, replica: Id, catch_up: CatchUp, o: &mut NodeOut) {
+        let Some(sender) = self.sender(replica) else { return };
+        let after = catch_up.progress;
+        let through = Lsn::new((after.get() + u64::from(params.catch_up_batch)).min(catch_up.target.get()));
+        let wal = &self.node.disk.wal;
+        if !wal.retains(after, through) {
+            match params.policy.recoverability() {
+                // V2: losing the reserved range aborts explicitly (A6).
+                Recoverability::CheckAndReserve => self.escalate(replica, EscalationReason::ReservationLost, o),
+                // V1.5: no reservation contract, no clean abort: the session stalls.
+                Recoverability::RetentionWindow => {}
+            }
+            return;
+        }
+        o.send(
+            replica,
+            Msg::CatchUp {
+                epoch: self.epoch(),
+                endpoint: sender.endpoint,
+                session: catch_up.session,
+                truncate: catch_up.truncate,
+                after,
+                through,
+                entries: wal.slots().range(after, through),
+            },
+        );
+    }
+
+    /// Puts `replica` back in the live stream at `acked`.
+    fn join_live_stream(&mut self, replica: Id, acked: Lsn, o: &mut NodeOut) {
+        self.set_phase(replica, SenderPhase::InSync { acked, barrier: None });
+        o.cancel_timer(SwbTimer::Node(NodeTimer::CatchUpTimeout(replica)));
+    }
+
+    /// Either the replica reached the head (it joins the live stream), or the head moved during
+    /// the round and a new round with a new frozen target starts, within the budget (A5).
+    fn finish_round(&mut self, params: &Params, replica: Id, mut catch_up: CatchUp, o: &mut NodeOut) {
+        if catch_up.progress == self.head() {
+            self.join_live_stream(replica, catch_up.progress, o);
+            self.try_commit(params, o);
+            return;
+        }
+        catch_up.rounds = catch_up.rounds.saturating_add(1);
+        let over_budget = catch_up.rounds > params.catch_up_rounds_max && !params.has(Mutant::IgnoreCatchUpBudget);
+        if over_budget && params.policy.catch_up_convergence() == CatchUpConvergence::EscalateOnBudget {
+            self.escalate(replica, EscalationReason::BudgetExceeded, o);
+            return;
+        }
+        catch_up.target = self.head();
+        self.set_phase(replica, SenderPhase::CatchingUp(catch_up));
+        self.send_chunk(params, replica, catch_up, o);
+    }
+
+    /// Proposes the highest LSN durable on enough nodes (A8): the primary, plus every in-sync
+    /// replica whose durable ack reaches it. Only acknowledged flushes count, never sends.
+    fn try_commit(&mut self, params: &Params, o: &mut NodeOut) {
+        let required = usize::from(params.durable_copies_required);
+        let mut reachable = self.primary.proposed;
+        let mut lsn = self.primary.proposed.next();
+        while lsn <= self.head() {
+            let replicas = self
+                .primary
+                .senders
+                .iter()
+                .flatten()
+                .filter(|sender| matches!(sender.phase, SenderPhase::InSync { acked, .. } if acked >= lsn))
+                .count();
+            if 1 + replicas < required {
+                break;
+            }
+            reachable = lsn;
+            lsn = lsn.next();
+        }
+        if reachable > self.primary.proposed {
+            self.primary.proposed = reachable;
+            o.send(
+                coordinator_id(),
+                Msg::CommitReport {
+                    epoch: self.epoch(),
+                    committed: reachable,
+                },
+            );
+        }
+    }
+}
+
+/// Takes office at `epoch`: the log is truncated to the committed boundary C (an uncommitted
+/// tail of an ended epoch must never become committed, A2), and every replica gets a session.
+pub fn become_primary(params: &Params, node: &NodeState, committed: Lsn, endpoints: &[EndpointVersion], me: Id, o: &mut NodeOut) -> NodeState {
+    let mut next = node.clone();
+    if !params.has(Mutant::KeepUncommittedTailOnPromotion) {
+        // Cannot fail: only a primary checkpoints, at a committed boundary ≤ C, and a rebuilt
+        // base is a primary's checkpoint. A refused cut would leave the log as it is.
+        let _ = next.disk.wal.truncate_after(committed);
+    }
+    let head = next.disk.wal.received();
+    next.disk.wal.flush_through(head);
+    let senders = endpoints
+        .iter()
+        .enumerate()
+        .map(|(index, endpoint)| {
+            let peer = Id::from(index);
+            (params.is_node(peer) && peer != me).then_some(Sender {
+                endpoint: *endpoint,
+                phase: SenderPhase::Lagging,
+            })
+        })
+        .collect();
+    let mut office = Office {
+        node: next,
+        primary: PrimaryState {
+            senders,
+            proposed: committed.min(head),
+            committed: committed.min(head),
+        },
+    };
+    for replica in params.nodes().filter(|peer| *peer != me) {
+        office.start_session(replica, o);
+    }
+    match office.close() {
+        Effect::Update(node) => node,
+        Effect::Wait | Effect::Drop => unreachable!("close always updates"),
+    }
+}
+
+/// A client write: the next LSN, durable on the primary at once, shipped to in-sync replicas.
+pub fn on_client_write(params: &Params, node: &NodeState, o: &mut NodeOut) -> Effect<NodeState> {
+    let Some(mut office) = Office::open(node) else { return Effect::Wait };
+    let head = office.head();
+    if head.get() >= u64::from(params.writes_max) {
+        return Effect::Wait;
+    }
+    let lsn = head.next();
+    let epoch = office.epoch();
+    let previous = office.node.disk.wal.epoch_at(head);
+    let appended = office.node.disk.wal.append(lsn, epoch, previous);
+    assert!(appended, "the primary's own append at {lsn} must succeed");
+    office.node.disk.wal.flush_through(lsn);
+    for (index, sender) in office.primary.senders.iter().enumerate() {
+        if let Some(Sender {
+            endpoint,
+            phase: SenderPhase::InSync { .. },
+        }) = sender
+        {
+            o.send(
+                Id::from(index),
+                Msg::Write {
+                    epoch,
+                    endpoint: *endpoint,
+                    lsn,
+                    previous,
+                },
+            );
+        }
+    }
+    office.try_commit(params, o);
+    office.close()
+}
+
+/// Sends a barrier to every in-sync replica that has unacknowledged writes and none outstanding.
+pub fn on_send_barrier(_params: &Params, node: &NodeState, o: &mut NodeOut) -> Effect<NodeState> {
+    let Some(mut office) = Office::open(node) else { return Effect::Wait };
+    let head = office.head();
+    let epoch = office.epoch();
+    let mut sent = false;
+    for (index, sender) in office.primary.senders.iter_mut().enumerate() {
+        let Some(Sender { endpoint, phase }) = sender else { continue };
+        if let SenderPhase::InSync { acked, barrier } = phase {
+            if *acked < head && barrier.is_none() {
+                *barrier = Some(head);
+                let replica = Id::from(index);
+                o.send(replica, Msg::Barrier { epoch, endpoint: *endpoint, through: head });
+                o.set_timer(SwbTimer::Node(NodeTimer::BarrierTimeout(replica)), model_timeout());
+                sent = true;
+            }
+        }
+    }
+    if !sent {
+        return Effect::Wait;
+    }
+    office.close()
+}
+
+/// The flusher: checkpoint at the confirmed committed boundary and recycle the WAL through it,
+/// except what a recovery reservation pins (V2). Under V1.5 nothing is pinned.
+pub fn on_flusher(params: &Params, node: &NodeState) -> Effect<NodeState> {
+    let Some(mut office) = Office::open(node) else { return Effect::Wait };
+    let reserve = params.policy.recoverability() == Recoverability::CheckAndReserve && !params.has(Mutant::CatchUpWithoutReservation);
+    let pinned_from = office
+        .primary
+        .senders
+        .iter()
+        .flatten()
+        .filter_map(|sender| match sender.phase {
+            SenderPhase::CatchingUp(catch_up) if reserve => Some(catch_up.progress),
+            SenderPhase::Rebuilding { source, .. } if reserve => Some(source.base()),
+            _ => None,
+        })
+        .min();
+    let committed = office.primary.committed;
+    let recycle_through = pinned_from.map_or(committed, |pin| pin.min(committed));
+    let before = office.node.disk.wal;
+    office.node.disk.wal.checkpoint_and_recycle(committed, recycle_through);
+    if office.node.disk.wal == before {
+        return Effect::Wait;
+    }
+    office.close()
+}
+
+/// A barrier timed out: the replica leaves the live stream (its late ack will not count, A11)
+/// and, where the version allows catch-up, a new session starts at once.
+pub fn on_barrier_timeout(params: &Params, node: &NodeState, replica: Id, o: &mut NodeOut) -> Effect<NodeState> {
+    let Some(mut office) = Office::open(node) else { return Effect::Drop };
+    let Some(sender) = office.sender(replica) else { return Effect::Drop };
+    if !matches!(sender.phase, SenderPhase::InSync { barrier: Some(_), .. }) {
+        return Effect::Drop;
+    }
+    match params.policy.catch_up_attempt() {
+        CatchUpAttempt::Allowed => office.start_session(replica, o),
+        CatchUpAttempt::Degrade => office.set_phase(replica, SenderPhase::Degraded),
+    }
+    office.close()
+}
+
+/// A catch-up timed out: V2 escalates to NeedsRebuild; V1.5 keeps chasing.
+pub fn on_catch_up_timeout(params: &Params, node: &NodeState, replica: Id, o: &mut NodeOut) -> Effect<NodeState> {
+    let Some(mut office) = Office::open(node) else { return Effect::Drop };
+    let Some(sender) = office.sender(replica) else { return Effect::Drop };
+    if !matches!(sender.phase, SenderPhase::CatchingUp(_)) {
+        return Effect::Drop;
+    }
+    match params.policy.catch_up_convergence() {
+        CatchUpConvergence::EscalateOnBudget => office.escalate(replica, EscalationReason::CatchUpTimeout, o),
+        CatchUpConvergence::ChaseWithoutBudget => return Effect::Drop,
+    }
+    office.close()
+}
+
+/// A message to the primary. The caller has fenced epochs: `msg.epoch() == disk.epoch`.
+pub fn on_msg(params: &Params, node: &NodeState, src: Id, msg: &Msg, o: &mut NodeOut) -> Effect<NodeState> {
+    let Some(mut office) = Office::open(node) else { return Effect::Drop };
+    match *msg {
+        Msg::BarrierAck { through, .. } => {
+            let Some(sender) = office.sender(src) else { return Effect::Drop };
+            match sender.phase {
+                SenderPhase::InSync { acked, barrier: Some(outstanding) } if outstanding == through => {
+                    office.set_phase(src, SenderPhase::InSync { acked: acked.max(through), barrier: None });
+                    o.cancel_timer(SwbTimer::Node(NodeTimer::BarrierTimeout(src)));
+                }
+                // A late ack of an expired barrier never counts (A11), unless mutated.
+                SenderPhase::Connecting { .. } | SenderPhase::CatchingUp(_) if params.has(Mutant::CountLateBarrierAck) => {
+                    office.set_phase(src, SenderPhase::InSync { acked: through, barrier: None });
+                }
+                _ => return Effect::Drop,
+            }
+            office.try_commit(params, o);
+            office.close()
+        }
+        Msg::ProbeReply {
+            session, flushed, entries, ..
+        } => {
+            let Some(sender) = office.sender(src) else { return Effect::Drop };
+            if sender.phase != (SenderPhase::Connecting { session }) {
+                return Effect::Drop;
+            }
+            handshake(params, &mut office, src, session, flushed, &entries, o);
+            office.close()
+        }
+        Msg::CatchUpAck { session, through, .. } => {
+            let Some(sender) = office.sender(src) else { return Effect::Drop };
+            let SenderPhase::CatchingUp(mut catch_up) = sender.phase else { return Effect::Drop };
+            // The first chunk may be empty (a truncation only): its ack does not advance progress.
+            let advances = through > catch_up.progress || (catch_up.truncate && through == catch_up.progress);
+            if catch_up.session != session || !advances || through > catch_up.target {
+                return Effect::Drop;
+            }
+            catch_up.progress = through;
+            catch_up.truncate = false;
+            if params.has(Mutant::CompleteAtFirstChunk) {
+                catch_up.progress = catch_up.target;
+            }
+            if catch_up.progress < catch_up.target {
+                office.set_phase(src, SenderPhase::CatchingUp(catch_up));
+                office.send_chunk(params, src, catch_up, o);
+            } else {
+                office.finish_round(params, src, catch_up, o);
+            }
+            office.close()
+        }
+        Msg::RebuildAck { session, through, .. } => {
+            let Some(sender) = office.sender(src) else { return Effect::Drop };
+            let SenderPhase::Rebuilding { session: current, target, .. } = sender.phase else { return Effect::Drop };
+            if current != session || through != target {
+                return Effect::Drop;
+            }
+            // The rebuilt replica continues like a catch-up that reached its first target.
+            let catch_up = CatchUp {
+                session,
+                progress: through,
+                target: through,
+                rounds: 1,
+                truncate: false,
+            };
+            office.finish_round(params, src, catch_up, o);
+            office.close()
+        }
+        Msg::CommitAck { committed, .. } if src == coordinator_id() => {
+            if committed <= office.primary.committed {
+                return Effect::Drop;
+            }
+            office.primary.committed = committed;
+            office.close()
+        }
+        Msg::Reassign {
+            replica, endpoint, kind, ..
+        } if src == coordinator_id() => {
+            let Some(sender) = office.sender(replica) else { return Effect::Drop };
+            // An endpoint change invalidates any session at the old endpoint (A10, T8): the
+            // sender stays (identity), only its address and session change.
+            if let Some(Some(slot)) = office.primary.senders.get_mut(usize::from(replica)) {
+                slot.endpoint = endpoint;
+            }
+            match kind {
+                SessionKind::CatchUp => match params.policy.catch_up_attempt() {
+                    CatchUpAttempt::Allowed => office.start_session(replica, o),
+                    CatchUpAttempt::Degrade => office.set_phase(replica, SenderPhase::Degraded),
+                },
+                SessionKind::Rebuild => {
+                    if !matches!(sender.phase, SenderPhase::NeedsRebuild { .. }) {
+                        return Effect::Drop;
+                    }
+                    start_rebuild(params, &mut office, replica, o);
+                }
+            }
+            office.close()
+        }
+        _ => Effect::Drop,
+    }
+}
+
+/// Step 2: classify the replica from its durable epoch history (PROTOCOL.md §6.4, T2, T9, T10).
+fn handshake(params: &Params, office: &mut Office, replica: Id, session: SessionId, flushed: Lsn, entries: &Slots, o: &mut NodeOut) {
+    let head = office.head();
+    let comparable = flushed.min(head);
+    let matched = if params.has(Mutant::HandshakeComparesLsnOnly) {
+        comparable
+    } else {
+        office.node.disk.wal.slots().common_prefix(entries, comparable)
+    };
+    let truncate = flushed > matched;
+    if !truncate && matched == head {
+        office.join_live_stream(replica, head, o);
+        office.try_commit(params, o);
+        return;
+    }
+    if params.policy.catch_up_attempt() == CatchUpAttempt::Degrade {
+        office.set_phase(replica, SenderPhase::Degraded);
+        return;
+    }
+    if !office.node.disk.wal.retains(matched, head) {
+        office.escalate(replica, EscalationReason::GapBeyondRetention, o);
+        return;
+    }
+    let catch_up = CatchUp {
+        session,
+        progress: matched,
+        target: head,
+        rounds: 1,
+        truncate,
+    };
+    office.set_phase(replica, SenderPhase::CatchingUp(catch_up));
+    o.set_timer(SwbTimer::Node(NodeTimer::CatchUpTimeout(replica)), model_timeout());
+    if matched == head {
+        // Only the divergent tail is wrong: one empty chunk carries the truncation.
+        o.send(
+            replica,
+            Msg::CatchUp {
+                epoch: office.epoch(),
+                endpoint: office.sender(replica).map_or(crate::node::FIRST_ENDPOINT, |s| s.endpoint),
+                session,
+                truncate: true,
+                after: matched,
+                through: matched,
+                entries: Slots::default(),
+            },
+        );
+        return;
+    }
+    office.send_chunk(params, replica, catch_up, o);
+}
+
+/// Step 4: choose the rebuild source by the retained-history rule and ship base + tail (§6.5):
+/// no committed data yet → full base; a checkpoint (always trusted here) → snapshot + tail;
+/// otherwise a full base. The target is the head, frozen for the session.
+fn start_rebuild(params: &Params, office: &mut Office, replica: Id, o: &mut NodeOut) {
+    let Some(sender) = office.sender(replica) else { return };
+    let wal = office.node.disk.wal;
+    let head = wal.received();
+    let checkpoint = wal.checkpoint();
+    let committed = office.primary.committed;
+    let source = if committed == Lsn::ZERO || checkpoint == Lsn::ZERO {
+        RebuildSource::FullBase { committed }
+    } else if params.has(Mutant::SnapshotFromCurrentLog) {
+        RebuildSource::SnapshotTail { checkpoint: head }
+    } else {
+        RebuildSource::SnapshotTail { checkpoint }
+    };
+    let session = office.new_session();
+    office.set_phase(replica, SenderPhase::Rebuilding { session, source, target: head });
+    o.send(
+        replica,
+        Msg::Rebuild {
+            epoch: office.epoch(),
+            endpoint: sender.endpoint,
+            session,
+            source,
+            through: head,
+            entries: wal.slots().range(Lsn::ZERO, head),
+        },
+    );
+}

@@ -1,0 +1,182 @@
+//! The replica: passive (SRP principle 1). It applies what the primary of its epoch ships, in
+//! order, reports its durable progress, and never decides its own recovery.
+//!
+//! Every node, whatever its role, also obeys the coordinator's epoch authority here: `NewEpoch`
+//! fences the old primary (a primary that hears it steps down) and `Assign` names who serves.
+//! All other traffic is fenced first, in one place (`on_msg`), the way raft-rs's `Raft::step`
+//! settles the term before dispatching: stale epochs are dropped, newer ones wait until the
+//! coordinator's word arrives, and traffic addressed to an old endpoint never lands.
+
+use crate::msg::Msg;
+use crate::node::{Effect, NodeOut, NodeState, Role};
+use crate::policy::Mutant;
+use crate::{coordinator_id, primary, Params};
+use stateright::actor::Id;
+use std::cmp::Ordering;
+
+/// Every message to a storage node.
+pub fn on_msg(params: &Params, me: Id, node: &NodeState, src: Id, msg: &Msg, o: &mut NodeOut) -> Effect<NodeState> {
+    match *msg {
+        Msg::NewEpoch { epoch, committed } => {
+            if epoch <= node.disk.epoch {
+                return Effect::Drop;
+            }
+            let mut next = node.clone();
+            next.disk.epoch = epoch;
+            if next.role != Role::Joining {
+                next.role = Role::Replica;
+            }
+            o.send(
+                coordinator_id(),
+                Msg::EpochAck {
+                    epoch,
+                    recoverable: next.disk.wal.recoverable(),
+                    at_committed: next.disk.wal.epoch_at(committed),
+                },
+            );
+            return Effect::Update(next);
+        }
+        Msg::Assign {
+            epoch,
+            primary,
+            committed,
+            ref endpoints,
+        } => {
+            let already = match node.disk.epoch.cmp(&epoch) {
+                Ordering::Greater => true,
+                Ordering::Equal => match node.role {
+                    Role::Joining => false,
+                    Role::Replica => primary != me,
+                    Role::Primary(_) => primary == me,
+                },
+                Ordering::Less => false,
+            };
+            if already {
+                return Effect::Drop;
+            }
+            let mut next = node.clone();
+            next.disk.epoch = epoch;
+            if primary == me {
+                return Effect::Update(primary::become_primary(params, &next, committed, endpoints, me, o));
+            }
+            next.role = Role::Replica;
+            return Effect::Update(next);
+        }
+        _ => {}
+    }
+    if node.role == Role::Joining {
+        return Effect::Wait;
+    }
+    let stale_accepted = params.has(Mutant::ReplicaAcceptsStaleEpoch) && matches!(msg, Msg::Write { .. });
+    match msg.epoch().cmp(&node.disk.epoch) {
+        Ordering::Less if !stale_accepted => return Effect::Drop,
+        Ordering::Greater => return Effect::Wait,
+        _ => {}
+    }
+    match node.role {
+        Role::Primary(_) => primary::on_msg(params, node, src, msg, o),
+        Role::Replica => apply(params, node, src, msg, o),
+        Role::Joining => Effect::Wait,
+    }
+}
+
+/// What a replica does with the primary's traffic, once the epoch is settled.
+fn apply(params: &Params, node: &NodeState, src: Id, msg: &Msg, o: &mut NodeOut) -> Effect<NodeState> {
+    if let Some(addressed) = msg.addressed_endpoint() {
+        if addressed != node.disk.endpoint && !params.has(Mutant::ReplicaIgnoresEndpointVersion) {
+            return Effect::Drop;
+        }
+    }
+    let wal = &node.disk.wal;
+    match *msg {
+        Msg::Write {
+            epoch, lsn, previous, ..
+        } => {
+            if lsn <= wal.received() {
+                return Effect::Drop;
+            }
+            if lsn > wal.received().next() {
+                return Effect::Wait;
+            }
+            let mut next = node.clone();
+            if !next.disk.wal.append(lsn, epoch, previous) {
+                return Effect::Drop;
+            }
+            Effect::Update(next)
+        }
+        Msg::Barrier { through, .. } => {
+            if wal.received() < through {
+                return Effect::Wait;
+            }
+            let mut next = node.clone();
+            if !params.has(Mutant::AckBeforeFlush) {
+                next.disk.wal.flush_through(through);
+            }
+            o.send(src, Msg::BarrierAck {
+                epoch: node.disk.epoch,
+                through,
+            });
+            Effect::Update(next)
+        }
+        Msg::Probe { session, .. } => {
+            o.send(src, Msg::ProbeReply {
+                epoch: node.disk.epoch,
+                session,
+                flushed: wal.flushed(),
+                entries: wal.slots().range(swb_engine::types::Lsn::ZERO, wal.flushed()),
+            });
+            Effect::Drop
+        }
+        Msg::CatchUp {
+            epoch,
+            session,
+            truncate,
+            after,
+            through,
+            ref entries,
+            ..
+        } => {
+            let key = Some((epoch, session));
+            let mut next = node.clone();
+            if truncate {
+                // The first chunk of a session: applied once, however often it is delivered.
+                if key <= node.disk.last_session || after > wal.received() || next.disk.wal.truncate_after(after).is_err() {
+                    return Effect::Drop;
+                }
+            } else if key < node.disk.last_session || after != wal.received() {
+                return Effect::Drop;
+            }
+            next.disk.wal.apply_chunk(after, through, entries);
+            next.disk.last_session = next.disk.last_session.max(key);
+            o.send(src, Msg::CatchUpAck {
+                epoch: node.disk.epoch,
+                session,
+                through,
+            });
+            Effect::Update(next)
+        }
+        Msg::Rebuild {
+            epoch,
+            session,
+            source,
+            through,
+            ref entries,
+            ..
+        } => {
+            let key = Some((epoch, session));
+            if key <= node.disk.last_session {
+                return Effect::Drop;
+            }
+            let mut next = node.clone();
+            next.disk.wal.install(source.base(), through, entries);
+            next.disk.last_session = key;
+            o.send(src, Msg::RebuildAck {
+                epoch: node.disk.epoch,
+                session,
+                through,
+            });
+            Effect::Update(next)
+        }
+        _ => Effect::Drop,
+    }
+}

@@ -1,0 +1,508 @@
+//! The whole system: stateright's `ActorModel` of the coordinator and the storage nodes, wrapped
+//! by [`SwbModel`], which adds what the actor model cannot express on its own.
+//!
+//! `ActorModel` supplies the network (unordered; lossy and duplicating when configured), timers,
+//! and crash / recover with non-volatile storage. The wrapper adds:
+//! - partitions: a node cut off from every other actor; its messages wait until it is healed
+//!   (a partition is an unbounded delay; with loss enabled, a drop as well);
+//! - the fault budgets: total crashes (stateright bounds only concurrent ones), partitions,
+//!   and slow-path timeouts; the coordinator never crashes;
+//! - the ghost history (`history.rs`), updated after every step from the step itself;
+//! - a symmetry representative that also renames the replica ids inside timers, which
+//!   stateright's own representative copies unchanged.
+
+use crate::coordinator::{self, CoordinatorState, CoordinatorTimer};
+use crate::history::{Breach, Ghost, Witness};
+use crate::msg::Msg;
+use crate::node::{self, Disk, Effect, NodeState, NodeTimer, SenderPhase};
+use crate::wal::lsns;
+use crate::{coordinator_id, Config, Params};
+use serde::{Deserialize, Serialize};
+use stateright::actor::{model_timeout, Actor, ActorModel, ActorModelAction, ActorModelState, Id, LossyNetwork, Network, Out};
+use stateright::{Model, Property, Rewrite, RewritePlan};
+use std::borrow::Cow;
+use std::sync::Arc;
+use swb_engine::types::Lsn;
+
+/// The state of one actor.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ActorState {
+    /// The coordinator. Declared first so symmetry's sort keeps it at index 0.
+    Coordinator(CoordinatorState),
+    /// A storage node.
+    Node(NodeState),
+}
+
+impl Rewrite<Id> for ActorState {
+    fn rewrite<S>(&self, plan: &RewritePlan<Id, S>) -> Self {
+        match self {
+            ActorState::Coordinator(state) => ActorState::Coordinator(state.rewrite(plan)),
+            ActorState::Node(state) => ActorState::Node(state.rewrite(plan)),
+        }
+    }
+}
+
+impl Rewrite<Id> for Disk {
+    fn rewrite<S>(&self, _plan: &RewritePlan<Id, S>) -> Self {
+        self.clone()
+    }
+}
+
+/// The timers of any actor.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum SwbTimer {
+    /// A coordinator timer.
+    Coordinator(CoordinatorTimer),
+    /// A storage-node timer.
+    Node(NodeTimer),
+}
+
+/// An actor of the system. Every storage node runs the same code; only its id differs, which is
+/// what makes the nodes interchangeable for symmetry reduction.
+#[derive(Clone, Debug)]
+pub enum SwbActor {
+    /// The coordinator.
+    Coordinator(Params),
+    /// A storage node.
+    Node(Params),
+}
+
+impl SwbActor {
+    fn params(&self) -> &Params {
+        match self {
+            SwbActor::Coordinator(params) | SwbActor::Node(params) => params,
+        }
+    }
+}
+
+fn arm_periodic_timers(params: &Params, o: &mut Out<SwbActor>) {
+    for timer in [NodeTimer::ClientWrite, NodeTimer::SendBarrier, NodeTimer::Flusher] {
+        o.set_timer(SwbTimer::Node(timer), model_timeout());
+    }
+    if params.address_changes_max > 0 {
+        o.set_timer(SwbTimer::Node(NodeTimer::AddressChange), model_timeout());
+    }
+}
+
+/// Applies a handler's decision to stateright's copy-on-write state.
+fn apply<T: Clone>(state: &mut Cow<ActorState>, effect: Effect<T>, wrap: fn(T) -> ActorState, o: &mut Out<SwbActor>) {
+    match effect {
+        Effect::Wait => {}
+        Effect::Drop => {
+            // Touching the state makes stateright take the step (consuming the message or the
+            // timer) even though nothing changed.
+            let _ = state.to_mut();
+        }
+        Effect::Update(next) => {
+            let next = wrap(next);
+            if let (ActorState::Node(before), ActorState::Node(after)) = (state.as_ref(), &next) {
+                if before.durable() != after.durable() {
+                    o.save(after.durable());
+                }
+            }
+            *state.to_mut() = next;
+        }
+    }
+}
+
+impl Actor for SwbActor {
+    type Msg = Msg;
+    type State = ActorState;
+    type Timer = SwbTimer;
+    type Storage = Disk;
+    type Random = ();
+
+    fn on_start(&self, id: Id, storage: &Option<Disk>, o: &mut Out<Self>) -> ActorState {
+        match self {
+            SwbActor::Coordinator(params) => {
+                if params.lease_expiries_max > 0 {
+                    o.set_timer(SwbTimer::Coordinator(CoordinatorTimer::LeaseExpiry), model_timeout());
+                }
+                ActorState::Coordinator(coordinator::initial(params, params.actor_count()))
+            }
+            SwbActor::Node(params) => {
+                arm_periodic_timers(params, o);
+                let node = match storage {
+                    Some(disk) => node::restarted_node(disk, o),
+                    None => {
+                        let node = node::initial_node(params, id, params.actor_count());
+                        o.save(node.durable());
+                        node
+                    }
+                };
+                ActorState::Node(node)
+            }
+        }
+    }
+
+    fn on_msg(&self, id: Id, state: &mut Cow<ActorState>, src: Id, msg: Msg, o: &mut Out<Self>) {
+        let params = self.params();
+        match state.as_ref() {
+            ActorState::Coordinator(current) => {
+                let effect = coordinator::on_msg(params, current, src, &msg, o);
+                apply(state, effect, ActorState::Coordinator, o);
+            }
+            ActorState::Node(current) => {
+                let effect = crate::replica::on_msg(params, id, current, src, &msg, o);
+                apply(state, effect, ActorState::Node, o);
+            }
+        }
+    }
+
+    fn on_timeout(&self, _id: Id, state: &mut Cow<ActorState>, timer: &SwbTimer, o: &mut Out<Self>) {
+        let params = self.params();
+        match (state.as_ref(), timer) {
+            (ActorState::Coordinator(current), SwbTimer::Coordinator(CoordinatorTimer::LeaseExpiry)) => {
+                o.set_timer(timer.clone(), model_timeout());
+                let effect = coordinator::on_lease_expiry(params, current, o);
+                apply(state, effect, ActorState::Coordinator, o);
+            }
+            (ActorState::Node(current), SwbTimer::Node(node_timer)) => {
+                if node_timer.is_periodic() {
+                    o.set_timer(timer.clone(), model_timeout());
+                }
+                let effect = node::on_timer(params, current, node_timer, o);
+                apply(state, effect, ActorState::Node, o);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The state of the whole system.
+pub type State = ActorModelState<SwbActor, Ghost>;
+
+/// A step of the whole system: an actor step, or a partition fault.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Action {
+    /// A step of stateright's actor model (delivery, drop, timer, crash, recovery).
+    Actor(ActorModelAction<Msg, SwbTimer, ()>),
+    /// A partition cuts the node off from every other actor.
+    Isolate(Id),
+    /// The node's partition heals.
+    Heal(Id),
+}
+
+/// The protocol model: stateright's actor model plus partitions, fault budgets, the ghost
+/// history and symmetry. Properties are attached by `swb-properties`.
+#[derive(Clone)]
+pub struct SwbModel {
+    /// The configuration the model was built from.
+    pub config: Config,
+    /// The configuration as the actors read it.
+    pub params: Params,
+    inner: ActorModel<SwbActor, Params, Ghost>,
+    properties: Vec<Property<SwbModel>>,
+}
+
+impl SwbModel {
+    /// Builds the model of a valid configuration, with no properties yet.
+    pub fn new(config: &Config) -> SwbModel {
+        let params = Params::from_config(config);
+        let mut inner = ActorModel::new(params, Ghost::new(params.actor_count()))
+            .actor(SwbActor::Coordinator(params))
+            .actors((0..params.node_count).map(|_| SwbActor::Node(params)))
+            .init_network(match config.message_duplication {
+                crate::cfg::MessageDuplication::Duplicating => Network::new_unordered_duplicating([]),
+                crate::cfg::MessageDuplication::Exactly => Network::new_unordered_nonduplicating([]),
+            })
+            .lossy_network(match config.message_loss {
+                crate::cfg::MessageLoss::Lossy => LossyNetwork::Yes,
+                crate::cfg::MessageLoss::Reliable => LossyNetwork::No,
+            });
+        inner.max_crashes = usize::from(config.crashes_max);
+        SwbModel {
+            config: config.clone(),
+            params,
+            inner,
+            properties: Vec::new(),
+        }
+    }
+
+    /// Attaches properties (names must be unique).
+    pub fn with_properties(mut self, properties: Vec<Property<SwbModel>>) -> SwbModel {
+        for (index, property) in properties.iter().enumerate() {
+            assert!(
+                !properties[..index].iter().any(|earlier| earlier.name == property.name),
+                "property {} registered twice",
+                property.name
+            );
+        }
+        self.properties = properties;
+        self
+    }
+
+    /// The symmetry representative of a state (see the module documentation).
+    pub fn representative(state: &State) -> State {
+        let plan = RewritePlan::<Id, _>::from_values_to_sort(&state.actor_states);
+        let timers_set = crate::symmetry::permute(&plan, &state.timers_set)
+            .into_iter()
+            .map(|timers| {
+                let mut renamed = stateright::actor::Timers::new();
+                for timer in timers.iter() {
+                    renamed.set(match timer {
+                        SwbTimer::Node(node_timer) => SwbTimer::Node(node_timer.rewrite_ids(&plan)),
+                        other => other.clone(),
+                    });
+                }
+                renamed
+            })
+            .collect();
+        ActorModelState {
+            actor_states: plan.reindex(&state.actor_states),
+            network: state.network.rewrite(&plan),
+            timers_set,
+            random_choices: plan.reindex(&state.random_choices),
+            crashed: plan.reindex(&state.crashed),
+            actor_storages: plan.reindex(&state.actor_storages),
+            history: state.history.rewrite(&plan),
+        }
+    }
+
+    fn allows(&self, state: &State, action: &ActorModelAction<Msg, SwbTimer, ()>) -> bool {
+        let ghost = &state.history;
+        match action {
+            ActorModelAction::Deliver { src, dst, .. } => !ghost.is_isolated(*src) && !ghost.is_isolated(*dst),
+            ActorModelAction::Crash(id) => *id != coordinator_id() && ghost.faults.crashes < self.config.crashes_max,
+            ActorModelAction::Timeout(_, SwbTimer::Node(timer)) if timer.is_timeout_fault() => ghost.faults.timeouts < self.config.timeouts_max,
+            _ => true,
+        }
+    }
+}
+
+impl Model for SwbModel {
+    type State = State;
+    type Action = Action;
+
+    fn init_states(&self) -> Vec<State> {
+        self.inner.init_states()
+    }
+
+    fn actions(&self, state: &State, actions: &mut Vec<Action>) {
+        let mut inner = Vec::new();
+        self.inner.actions(state, &mut inner);
+        actions.extend(inner.into_iter().filter(|action| self.allows(state, action)).map(Action::Actor));
+        let ghost = &state.history;
+        for node in self.params.nodes() {
+            if ghost.is_isolated(node) {
+                actions.push(Action::Heal(node));
+            } else if ghost.faults.partitions < self.config.partitions_max {
+                actions.push(Action::Isolate(node));
+            }
+        }
+    }
+
+    fn next_state(&self, last: &State, action: Action) -> Option<State> {
+        match action {
+            Action::Actor(inner_action) => {
+                let mut next = self.inner.next_state(last, inner_action.clone())?;
+                next.history = observe(&self.params, last, &inner_action, &next);
+                Some(next)
+            }
+            Action::Isolate(node) => {
+                let mut next = last.clone();
+                next.history.isolated[usize::from(node)] = true;
+                next.history.faults.partitions += 1;
+                Some(next)
+            }
+            Action::Heal(node) => {
+                let mut next = last.clone();
+                next.history.isolated[usize::from(node)] = false;
+                Some(next)
+            }
+        }
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        self.properties.clone()
+    }
+
+    fn format_action(&self, action: &Action) -> String {
+        crate::trace::describe_action(action)
+    }
+}
+
+/// The coordinator's state.
+pub fn coordinator_of(state: &State) -> &CoordinatorState {
+    match state.actor_states[0].as_ref() {
+        ActorState::Coordinator(coordinator) => coordinator,
+        ActorState::Node(_) => unreachable!("actor 0 is the coordinator"),
+    }
+}
+
+/// A storage node's state (also while it is crashed: its last state before the crash).
+pub fn node_of(state: &State, node: Id) -> &NodeState {
+    match state.actor_states[usize::from(node)].as_ref() {
+        ActorState::Node(node) => node,
+        ActorState::Coordinator(_) => unreachable!("only actor 0 is the coordinator"),
+    }
+}
+
+/// Every storage node with its id, lowest id first.
+pub fn nodes_of(state: &State) -> impl Iterator<Item = (Id, &NodeState)> {
+    state.actor_states.iter().enumerate().filter_map(|(index, actor)| match actor.as_ref() {
+        ActorState::Node(node) => Some((Id::from(index), node)),
+        ActorState::Coordinator(_) => None,
+    })
+}
+
+/// The current primary: the coordinator's choice, when that node is up, serving, and at E.
+pub fn current_primary(state: &State) -> Option<(Id, &NodeState)> {
+    let coordinator = coordinator_of(state);
+    let id = coordinator.primary?;
+    let node = node_of(state, id);
+    let serving = !state.crashed[usize::from(id)] && node.primary().is_some() && node.disk.epoch == coordinator.epoch;
+    serving.then_some((id, node))
+}
+
+/// The epoch an actor holds: E for the coordinator, its adopted epoch for a node.
+fn epoch_of(actor: &ActorState) -> swb_engine::types::Epoch {
+    match actor {
+        ActorState::Coordinator(coordinator) => coordinator.epoch,
+        ActorState::Node(node) => node.disk.epoch,
+    }
+}
+
+/// Updates the ghost after one actor step (see `history.rs`).
+fn observe(params: &Params, last: &State, action: &ActorModelAction<Msg, SwbTimer, ()>, next: &State) -> Ghost {
+    let mut ghost = next.history.clone();
+    let coordinator_before = coordinator_of(last);
+    let coordinator_after = coordinator_of(next);
+
+    // The committed lineage grows from the committing primary's log.
+    if coordinator_after.committed > coordinator_before.committed {
+        if let Some(primary) = coordinator_after.primary {
+            let log = node_of(next, primary).disk.wal.slots();
+            for lsn in lsns(coordinator_before.committed, coordinator_after.committed) {
+                ghost.lineage = ghost.lineage.with(lsn, log.at(lsn));
+            }
+        }
+        ghost.committed_high = ghost.committed_high.max(coordinator_after.committed);
+    }
+
+    // An epoch ended: every write it issued that is not committed is orphaned for good.
+    if coordinator_after.epoch > coordinator_before.epoch {
+        let committed = coordinator_after.committed;
+        for (lsn, epoch) in ghost.issued.iter().collect::<Vec<_>>() {
+            let is_committed = lsn <= committed && ghost.lineage.at(lsn) == Some(epoch);
+            if epoch < coordinator_after.epoch && !is_committed {
+                ghost.orphaned.insert(lsn, epoch);
+            }
+        }
+    }
+
+    // A promotion: the chosen node's real lineage must make it eligible (A9).
+    if coordinator_before.primary.is_none() {
+        if let Some(chosen) = coordinator_after.primary {
+            let node = node_of(next, chosen);
+            let committed = coordinator_after.committed;
+            let eligible = node.disk.epoch == coordinator_after.epoch
+                && node.disk.wal.recoverable() >= committed
+                && node.disk.wal.slots().agrees_through(&ghost.lineage, committed);
+            if !eligible {
+                ghost.breach(Breach::IneligiblePromotion);
+            }
+        }
+    }
+
+    match action {
+        ActorModelAction::Crash(_) => ghost.faults.crashes += 1,
+        ActorModelAction::Timeout(id, timer) => {
+            let index = usize::from(*id);
+            let changed = last.actor_states[index] != next.actor_states[index];
+            match timer {
+                SwbTimer::Node(NodeTimer::ClientWrite) if changed => {
+                    let log = &node_of(next, *id).disk.wal;
+                    if let Some(epoch) = log.epoch_at(log.received()) {
+                        ghost.issued.insert(log.received(), epoch);
+                    }
+                }
+                SwbTimer::Node(NodeTimer::BarrierTimeout(replica)) if changed => {
+                    ghost.faults.timeouts += 1;
+                    if let Some(SenderPhase::InSync { barrier: Some(lsn), .. }) = sender_phase(last, *id, *replica) {
+                        ghost.expired_barriers[usize::from(*replica)] |= lsn_bit(lsn);
+                    }
+                }
+                SwbTimer::Node(NodeTimer::CatchUpTimeout(_)) if changed => ghost.faults.timeouts += 1,
+                _ => {}
+            }
+        }
+        ActorModelAction::Deliver { src, dst, msg } => {
+            let index = usize::from(*dst);
+            let receiver_before = last.actor_states[index].as_ref();
+            let changed = receiver_before != next.actor_states[index].as_ref();
+            if !msg.is_epoch_authority() && msg.epoch() < epoch_of(receiver_before) {
+                ghost.witness(Witness::FencedStaleMessage);
+                if changed {
+                    ghost.breach(Breach::StaleTrafficChangedState);
+                }
+            }
+            if let (Some(addressed), ActorState::Node(receiver)) = (msg.addressed_endpoint(), receiver_before) {
+                if addressed != receiver.disk.endpoint && changed {
+                    ghost.breach(Breach::StaleEndpointAccepted);
+                }
+            }
+            match msg {
+                Msg::BarrierAck { through, .. } if ghost.expired_barriers[usize::from(*src)] & lsn_bit(*through) != 0 => {
+                    let acked = |state: &State| match sender_phase(state, *dst, *src) {
+                        Some(SenderPhase::InSync { acked, .. }) => Some(acked),
+                        _ => None,
+                    };
+                    if acked(next) >= Some(*through) && acked(last) < Some(*through) {
+                        ghost.breach(Breach::LateAckCounted);
+                    }
+                }
+                Msg::CatchUp { truncate: true, after, .. } if changed => {
+                    if let ActorState::Node(receiver) = receiver_before {
+                        if receiver.disk.wal.received() > *after {
+                            ghost.witness(Witness::Truncation);
+                        }
+                    }
+                }
+                Msg::Rebuild { source, .. } if changed => ghost.witness(match source {
+                    crate::msg::RebuildSource::SnapshotTail { .. } => Witness::SnapshotTailRebuild,
+                    crate::msg::RebuildSource::FullBase { .. } => Witness::FullBaseRebuild,
+                }),
+                _ => {}
+            }
+        }
+        _ => {}
+    }
+
+    // Sender transitions of any primary: completions, escalations, barriers (re)sent.
+    for (id, node_after) in nodes_of(next) {
+        let Some(primary_after) = node_after.primary() else { continue };
+        for (index, sender_after) in primary_after.senders.iter().enumerate() {
+            let Some(sender_after) = sender_after else { continue };
+            let before = sender_phase(last, id, Id::from(index));
+            match (before, sender_after.phase) {
+                (Some(SenderPhase::CatchingUp(_)), SenderPhase::InSync { .. }) => ghost.witness(Witness::CatchUpCompleted),
+                (Some(SenderPhase::CatchingUp(_)), SenderPhase::NeedsRebuild { reason: node::EscalationReason::BudgetExceeded }) => {
+                    ghost.witness(Witness::BudgetEscalation)
+                }
+                (Some(SenderPhase::InSync { barrier: None, .. }), SenderPhase::InSync { barrier: Some(lsn), .. }) => {
+                    ghost.expired_barriers[index] &= !lsn_bit(lsn);
+                }
+                _ => {}
+            }
+        }
+    }
+    let _ = params;
+    ghost
+}
+
+fn lsn_bit(lsn: Lsn) -> u8 {
+    1u8.checked_shl(lsn.get() as u32).unwrap_or(0)
+}
+
+/// The phase of `replica`'s sender at `primary`, if `primary` is serving and has one.
+pub fn sender_phase(state: &State, primary: Id, replica: Id) -> Option<SenderPhase> {
+    let node = node_of(state, primary);
+    let sender = node.primary()?.senders.get(usize::from(replica)).copied().flatten()?;
+    Some(sender.phase)
+}
+
+/// The actor states as shared by stateright (for callers that need the `Arc`s).
+pub fn actor_states(state: &State) -> &[Arc<ActorState>] {
+    &state.actor_states
+}
