@@ -18,6 +18,10 @@ pub const WAL_CAPACITY: usize = 6;
 /// The most storage nodes a configuration may have (one primary and up to four replicas).
 pub const NODES_MAX: u8 = 5;
 
+/// The most actors a model has: the coordinator and `NODES_MAX` nodes. Per-actor tables are
+/// fixed arrays of this length, so states stay `Copy` and cloning one never allocates.
+pub const ACTORS_MAX: usize = 1 + NODES_MAX as usize;
+
 /// The protocol version whose policy hooks drive the model (PROTOCOL.md §5.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum ProtocolVersion {
@@ -121,7 +125,8 @@ pub struct Config {
     pub nodes: u8,
     /// When a write commits.
     pub commit_mode: CommitMode,
-    /// Client writes in the whole run (each takes the next LSN). 1 to `WAL_CAPACITY`.
+    /// Client writes in the whole run, whichever primary takes them (a deposed primary that
+    /// has not heard of the new epoch yet still takes writes). 1 to `WAL_CAPACITY`.
     pub writes_max: u8,
     /// Node crashes (each followed by a restart from durable storage) in the whole run.
     pub crashes_max: u8,
@@ -139,6 +144,9 @@ pub struct Config {
     pub catch_up_rounds_max: u8,
     /// WAL entries one catch-up message carries. 1 or more.
     pub catch_up_batch: u8,
+    /// WAL entries the primary keeps behind its head when it recycles history (the retention
+    /// window): a replica further behind than this, once recycled, needs a rebuild.
+    pub retention_entries: u8,
     /// Whether the network loses messages.
     pub message_loss: MessageLoss,
     /// Whether the network duplicates messages.
@@ -164,6 +172,7 @@ impl Default for Config {
             timeouts_max: 1,
             catch_up_rounds_max: 1,
             catch_up_batch: 1,
+            retention_entries: 1,
             message_loss: MessageLoss::Reliable,
             message_duplication: MessageDuplication::Exactly,
             mutant: None,
@@ -254,6 +263,7 @@ impl Config {
         check_range("timeouts_max", self.timeouts_max, 0, 3, "0 to 3")?;
         check_range("catch_up_rounds_max", self.catch_up_rounds_max, 1, 4, "1 to 4")?;
         check_range("catch_up_batch", self.catch_up_batch, 1, WAL_CAPACITY as u8, "1 to 6")?;
+        check_range("retention_entries", self.retention_entries, 0, WAL_CAPACITY as u8, "0 to 6")?;
         // Upstream never defines an "invalid sync_quorum topology" (PROTOCOL.md §8.10). With the
         // distsim quorum ⌊n/2⌋+1, two nodes need both copies: sync_quorum would silently be
         // sync_all. We refuse it so a reviewer never reads a quorum result that is not one.

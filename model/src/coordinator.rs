@@ -16,6 +16,7 @@
 use crate::msg::{Msg, SessionKind};
 use crate::node::Effect;
 use crate::policy::{AddressChange, Mutant, PromotionRule, RejoinAction};
+use crate::cfg::ACTORS_MAX;
 use crate::Params;
 use serde::{Deserialize, Serialize};
 use stateright::actor::{Id, Out};
@@ -23,7 +24,7 @@ use stateright::{Rewrite, RewritePlan};
 use swb_engine::types::{EndpointVersion, Epoch, Lsn};
 
 /// The coordinator's state.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct CoordinatorState {
     /// The current epoch E.
     pub epoch: Epoch,
@@ -35,15 +36,15 @@ pub struct CoordinatorState {
     /// candidate must hold at C.
     pub committed_epoch: Option<Epoch>,
     /// The endpoint cache, by actor index (the coordinator's own slot unused).
-    pub endpoints: Vec<EndpointVersion>,
+    pub endpoints: [Option<EndpointVersion>; ACTORS_MAX],
 }
 
 impl Rewrite<Id> for CoordinatorState {
     fn rewrite<S>(&self, plan: &RewritePlan<Id, S>) -> Self {
         CoordinatorState {
             primary: self.primary.map(|id| plan.rewrite(&id)),
-            endpoints: crate::symmetry::permute(plan, &self.endpoints),
-            ..self.clone()
+            endpoints: crate::symmetry::permute_array(plan, &self.endpoints),
+            ..*self
         }
     }
 }
@@ -56,13 +57,13 @@ pub enum CoordinatorTimer {
 }
 
 /// The coordinator at time zero: epoch 1, the first node serves, nothing committed.
-pub fn initial(params: &Params, actor_count: usize) -> CoordinatorState {
+pub fn initial(params: &Params) -> CoordinatorState {
     CoordinatorState {
         epoch: Epoch::FIRST,
         primary: Some(params.initial_primary()),
         committed: Lsn::ZERO,
         committed_epoch: None,
-        endpoints: vec![EndpointVersion::FIRST; actor_count],
+        endpoints: std::array::from_fn(|index| params.is_node(Id::from(index)).then_some(EndpointVersion::FIRST)),
     }
 }
 
@@ -74,7 +75,7 @@ pub fn on_lease_expiry(params: &Params, state: &CoordinatorState, o: &mut Coordi
     if expiries_used >= u64::from(params.lease_expiries_max) {
         return Effect::Wait;
     }
-    let mut next = state.clone();
+    let mut next = *state;
     next.epoch = state.epoch.bump();
     next.primary = None;
     for node in params.nodes() {
@@ -102,18 +103,18 @@ pub fn on_msg(params: &Params, state: &CoordinatorState, src: Id, msg: &Msg, o: 
             at_committed,
         } => {
             if epoch != state.epoch || state.primary.is_some() || !eligible(params, state, recoverable, at_committed) {
-                return Effect::Drop;
+                return Effect::Wait;
             }
-            let mut next = state.clone();
+            let mut next = *state;
             next.primary = Some(src);
-            assign_all(params, &next, o);
+            assign_primary(&next, o);
             Effect::Update(next)
         }
         Msg::CommitReport { epoch, committed } => {
             if epoch != state.epoch || state.primary != Some(src) || committed <= state.committed {
-                return Effect::Drop;
+                return Effect::Wait;
             }
-            let mut next = state.clone();
+            let mut next = *state;
             next.committed = committed;
             next.committed_epoch = Some(epoch);
             o.send(src, Msg::CommitAck { epoch, committed });
@@ -121,9 +122,9 @@ pub fn on_msg(params: &Params, state: &CoordinatorState, src: Id, msg: &Msg, o: 
         }
         Msg::NeedsRebuild { epoch, replica } => {
             if epoch != state.epoch || state.primary != Some(src) {
-                return Effect::Drop;
+                return Effect::Wait;
             }
-            let endpoint = state.endpoints[usize::from(replica)];
+            let Some(endpoint) = state.endpoints[usize::from(replica)] else { return Effect::Wait };
             o.send(
                 src,
                 Msg::Reassign {
@@ -136,10 +137,10 @@ pub fn on_msg(params: &Params, state: &CoordinatorState, src: Id, msg: &Msg, o: 
             Effect::Drop
         }
         Msg::Heartbeat { endpoint, .. } => {
-            let mut next = state.clone();
+            let mut next = *state;
             let cached = &mut next.endpoints[usize::from(src)];
-            let address = if endpoint > *cached {
-                *cached = endpoint;
+            let address = if Some(endpoint) > *cached {
+                *cached = Some(endpoint);
                 AddressChange::Changed
             } else {
                 AddressChange::Same
@@ -154,7 +155,7 @@ pub fn on_msg(params: &Params, state: &CoordinatorState, src: Id, msg: &Msg, o: 
                     epoch: state.epoch,
                     primary,
                     committed: state.committed,
-                    endpoints: next.endpoints.clone(),
+                    endpoints: next.endpoints,
                 },
             );
             if src != primary && params.policy.rejoin(address) == RejoinAction::Reassign {
@@ -170,7 +171,7 @@ pub fn on_msg(params: &Params, state: &CoordinatorState, src: Id, msg: &Msg, o: 
             }
             Effect::Update(next)
         }
-        _ => Effect::Drop,
+        _ => Effect::Wait,
     }
 }
 
@@ -192,18 +193,18 @@ fn eligible(params: &Params, state: &CoordinatorState, recoverable: Lsn, at_comm
     }
 }
 
-/// Tells every node who serves in the current epoch.
-fn assign_all(params: &Params, state: &CoordinatorState, o: &mut CoordinatorOut) {
+/// Tells the elected node that it serves. The other nodes adopted the epoch from `NewEpoch`
+/// and replicate from whoever serves at it; a node that missed the election learns its role
+/// from the answer to its heartbeat.
+fn assign_primary(state: &CoordinatorState, o: &mut CoordinatorOut) {
     let Some(primary) = state.primary else { return };
-    for node in params.nodes() {
-        o.send(
-            node,
-            Msg::Assign {
-                epoch: state.epoch,
-                primary,
-                committed: state.committed,
-                endpoints: state.endpoints.clone(),
-            },
-        );
-    }
+    o.send(
+        primary,
+        Msg::Assign {
+            epoch: state.epoch,
+            primary,
+            committed: state.committed,
+            endpoints: state.endpoints,
+        },
+    );
 }

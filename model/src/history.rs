@@ -9,6 +9,7 @@
 //! entry the coordinator committed at `l` (PROTOCOL.md §1.10, made lineage-aware as §8.4 asks: a
 //! write that was never committed is not part of `Ref`, whatever LSN it was allocated).
 
+use crate::cfg::ACTORS_MAX;
 use crate::wal::Slots;
 use serde::{Deserialize, Serialize};
 use stateright::actor::Id;
@@ -36,6 +37,16 @@ impl WriteSet {
     /// True when the set holds the write.
     pub fn contains(&self, lsn: Lsn, epoch: Epoch) -> bool {
         self.0 & WriteSet::bit(lsn, epoch) != 0
+    }
+
+    /// How many writes the set holds.
+    pub fn len(&self) -> u32 {
+        self.0.count_ones()
+    }
+
+    /// True when the set holds no write.
+    pub fn is_empty(&self) -> bool {
+        self.0 == 0
     }
 
     /// The writes, by LSN then epoch.
@@ -106,7 +117,7 @@ pub struct FaultsUsed {
 }
 
 /// The ghost history. See the module documentation.
-#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Ghost {
     /// `Ref`: the committed lineage through `committed_high`.
     pub lineage: Slots,
@@ -117,9 +128,9 @@ pub struct Ghost {
     /// Writes that were not committed when their epoch ended: they must never be committed.
     pub orphaned: WriteSet,
     /// Per actor index: barrier LSNs (bit `l`) that expired at the primary and were not re-sent.
-    pub expired_barriers: Vec<u8>,
+    pub expired_barriers: [u8; ACTORS_MAX],
     /// Per actor index: true while a partition cuts the node off from every other actor.
-    pub isolated: Vec<bool>,
+    pub isolated: [bool; ACTORS_MAX],
     /// Faults spent.
     pub faults: FaultsUsed,
     /// [`Witness`]es seen.
@@ -129,13 +140,9 @@ pub struct Ghost {
 }
 
 impl Ghost {
-    /// The ghost at time zero, for `actor_count` actors.
-    pub fn new(actor_count: usize) -> Ghost {
-        Ghost {
-            expired_barriers: vec![0; actor_count],
-            isolated: vec![false; actor_count],
-            ..Ghost::default()
-        }
+    /// The ghost at time zero.
+    pub fn new() -> Ghost {
+        Ghost::default()
     }
 
     /// Records a witness.
@@ -172,9 +179,9 @@ impl Ghost {
 impl Rewrite<Id> for Ghost {
     fn rewrite<S>(&self, plan: &RewritePlan<Id, S>) -> Self {
         Ghost {
-            expired_barriers: crate::symmetry::permute(plan, &self.expired_barriers),
-            isolated: crate::symmetry::permute(plan, &self.isolated),
-            ..self.clone()
+            expired_barriers: crate::symmetry::permute_array(plan, &self.expired_barriers),
+            isolated: crate::symmetry::permute_array(plan, &self.isolated),
+            ..*self
         }
     }
 }

@@ -86,6 +86,8 @@ pub struct Params {
     pub catch_up_batch: u8,
     /// Durable copies a commit needs.
     pub durable_copies_required: u8,
+    /// WAL entries kept behind the head when recycling.
+    pub retention_entries: u8,
 }
 
 impl Params {
@@ -101,6 +103,7 @@ impl Params {
             catch_up_rounds_max: config.catch_up_rounds_max,
             catch_up_batch: config.catch_up_batch,
             durable_copies_required: config.durable_copies_required(),
+            retention_entries: config.retention_entries,
         }
     }
 

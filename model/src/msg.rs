@@ -65,7 +65,7 @@ pub enum Msg {
         /// The committed boundary C: a new primary truncates its log to it.
         committed: Lsn,
         /// The coordinator's endpoint cache, by actor index (the coordinator's own slot unused).
-        endpoints: Vec<EndpointVersion>,
+        endpoints: [Option<EndpointVersion>; crate::cfg::ACTORS_MAX],
     },
     /// A recovery intent for one replica, at the endpoint the coordinator knows.
     Reassign {
@@ -138,6 +138,11 @@ pub enum Msg {
         endpoint: EndpointVersion,
         /// The LSN to make durable.
         through: Lsn,
+        /// The writer epoch of the primary's entry at `through`: the replica flushes only that
+        /// entry, never a different one at the same LSN (a high-water mark is not an identity).
+        entry: Option<Epoch>,
+        /// The session that admitted the replica to the live stream (echoed by the ack).
+        admitted_by: Option<SessionId>,
     },
     /// Opens a recovery session: report your durable log.
     Probe {
@@ -189,6 +194,8 @@ pub enum Msg {
         epoch: Epoch,
         /// The LSN made durable.
         through: Lsn,
+        /// The barrier's admission tag, echoed.
+        admitted_by: Option<SessionId>,
     },
     /// The replica's durable log, for the handshake.
     ProbeReply {
@@ -300,7 +307,7 @@ impl Rewrite<Id> for Msg {
                 epoch: *epoch,
                 primary: plan.rewrite(primary),
                 committed: *committed,
-                endpoints: crate::symmetry::permute(plan, endpoints),
+                endpoints: crate::symmetry::permute_array(plan, endpoints),
             },
             Msg::Reassign {
                 epoch,

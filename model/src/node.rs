@@ -7,6 +7,7 @@
 //! messages (client writes, barriers, the flusher, address changes, timeouts).
 
 use crate::msg::{Msg, RebuildSource};
+use crate::cfg::ACTORS_MAX;
 use crate::wal::Wal;
 use crate::Params;
 use serde::{Deserialize, Serialize};
@@ -15,7 +16,7 @@ use stateright::{Rewrite, RewritePlan};
 use swb_engine::types::{EndpointVersion, Epoch, Lsn, SessionId};
 
 /// What a node keeps across a crash.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Disk {
     /// The newest epoch this node adopted. Traffic stamped with an older one is fenced.
     pub epoch: Epoch,
@@ -66,8 +67,12 @@ pub enum SenderPhase {
     InSync {
         /// The highest LSN the replica acknowledged as durable.
         acked: Lsn,
-        /// The outstanding barrier, if any.
+        /// The outstanding barrier, if any (at most one per replica).
         barrier: Option<Lsn>,
+        /// The session that admitted the replica to the live stream (`None` from time zero).
+        /// Barriers carry it and acks echo it, so an ack from before a recovery can never be
+        /// taken for the ack of a newer barrier at the same LSN (A11).
+        admitted_by: Option<SessionId>,
     },
     /// Out of the live stream, no session yet.
     Lagging,
@@ -117,10 +122,10 @@ impl Sender {
 }
 
 /// The primary's volatile state.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct PrimaryState {
     /// One sender per replica, by actor index (`None` for the coordinator's and this node's slot).
-    pub senders: Vec<Option<Sender>>,
+    pub senders: [Option<Sender>; ACTORS_MAX],
     /// The highest committed boundary this primary proposed to the coordinator.
     pub proposed: Lsn,
     /// The highest committed boundary the coordinator confirmed. Invariant: `committed ≤ proposed`.
@@ -128,7 +133,7 @@ pub struct PrimaryState {
 }
 
 /// What a node does now.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Role {
     /// Restarted: waits for the coordinator's assignment and handles nothing else.
     Joining,
@@ -139,7 +144,7 @@ pub enum Role {
 }
 
 /// A storage node's whole state.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct NodeState {
     /// What survives a crash.
     pub disk: Disk,
@@ -160,7 +165,7 @@ impl NodeState {
     pub fn durable(&self) -> Disk {
         Disk {
             wal: self.disk.wal.durable(),
-            ..self.disk.clone()
+            ..self.disk
         }
     }
 }
@@ -169,15 +174,12 @@ impl Rewrite<Id> for NodeState {
     fn rewrite<S>(&self, plan: &RewritePlan<Id, S>) -> Self {
         let role = match &self.role {
             Role::Primary(primary) => Role::Primary(PrimaryState {
-                senders: crate::symmetry::permute(plan, &primary.senders),
-                ..primary.clone()
+                senders: crate::symmetry::permute_array(plan, &primary.senders),
+                ..*primary
             }),
             other => other.clone(),
         };
-        NodeState {
-            disk: self.disk.clone(),
-            role,
-        }
+        NodeState { disk: self.disk, role }
     }
 }
 
@@ -186,11 +188,6 @@ impl Rewrite<Id> for NodeState {
 pub enum NodeTimer {
     /// A client write arrives at the primary.
     ClientWrite,
-    /// The primary sends a barrier to every in-sync replica with unacknowledged writes.
-    SendBarrier,
-    /// The primary's flusher: checkpoint at the confirmed committed boundary, then recycle the
-    /// WAL through it, except what a recovery reservation pins.
-    Flusher,
     /// A replica restarts at a new address (a fault).
     AddressChange,
     /// The barrier outstanding to this replica timed out (a fault: the network was slow).
@@ -212,7 +209,7 @@ impl NodeTimer {
     /// True for the timers that stay armed for the node's whole life: they fire whenever their
     /// guard holds (stateright prunes a firing that changes nothing).
     pub fn is_periodic(&self) -> bool {
-        matches!(self, NodeTimer::ClientWrite | NodeTimer::SendBarrier | NodeTimer::Flusher | NodeTimer::AddressChange)
+        matches!(self, NodeTimer::ClientWrite | NodeTimer::AddressChange)
     }
 
     /// True for the timers whose firing is a bounded fault.
@@ -238,7 +235,7 @@ pub type NodeOut = Out<crate::system::SwbActor>;
 pub const FIRST_ENDPOINT: EndpointVersion = EndpointVersion::FIRST;
 
 /// A fresh node as configured at time zero.
-pub fn initial_node(params: &Params, id: Id, node_count: usize) -> NodeState {
+pub fn initial_node(params: &Params, id: Id) -> NodeState {
     let disk = Disk {
         epoch: Epoch::FIRST,
         wal: Wal::default(),
@@ -248,18 +245,17 @@ pub fn initial_node(params: &Params, id: Id, node_count: usize) -> NodeState {
     };
     let role = if id == params.initial_primary() {
         Role::Primary(PrimaryState {
-            senders: (0..node_count)
-                .map(|index| {
-                    let peer = Id::from(index);
-                    (params.is_node(peer) && peer != id).then_some(Sender {
-                        endpoint: FIRST_ENDPOINT,
-                        phase: SenderPhase::InSync {
-                            acked: Lsn::ZERO,
-                            barrier: None,
-                        },
-                    })
+            senders: std::array::from_fn(|index| {
+                let peer = Id::from(index);
+                (params.is_node(peer) && peer != id).then_some(Sender {
+                    endpoint: FIRST_ENDPOINT,
+                    phase: SenderPhase::InSync {
+                        acked: Lsn::ZERO,
+                        barrier: None,
+                        admitted_by: None,
+                    },
                 })
-                .collect(),
+            }),
             proposed: Lsn::ZERO,
             committed: Lsn::ZERO,
         })
@@ -279,7 +275,7 @@ pub fn restarted_node(disk: &Disk, o: &mut NodeOut) -> NodeState {
         },
     );
     NodeState {
-        disk: disk.clone(),
+        disk: *disk,
         role: Role::Joining,
     }
 }
@@ -288,8 +284,6 @@ pub fn restarted_node(disk: &Disk, o: &mut NodeOut) -> NodeState {
 pub fn on_timer(params: &Params, node: &NodeState, timer: &NodeTimer, o: &mut NodeOut) -> Effect<NodeState> {
     match timer {
         NodeTimer::ClientWrite => crate::primary::on_client_write(params, node, o),
-        NodeTimer::SendBarrier => crate::primary::on_send_barrier(params, node, o),
-        NodeTimer::Flusher => crate::primary::on_flusher(params, node),
         NodeTimer::BarrierTimeout(replica) => crate::primary::on_barrier_timeout(params, node, *replica, o),
         NodeTimer::CatchUpTimeout(replica) => crate::primary::on_catch_up_timeout(params, node, *replica, o),
         NodeTimer::AddressChange => on_address_change(params, node, o),
@@ -303,7 +297,7 @@ fn on_address_change(params: &Params, node: &NodeState, o: &mut NodeOut) -> Effe
     if node.primary().is_some() || moves_used >= u64::from(params.address_changes_max) {
         return Effect::Wait;
     }
-    let mut disk = node.disk.clone();
+    let mut disk = node.disk;
     disk.endpoint = disk.endpoint.next();
     disk.wal.crash();
     Effect::Update(restarted_node(&disk, o))

@@ -16,6 +16,7 @@
 //! 4. NeedsRebuild is reported to the coordinator, whose rebuild intent starts a rebuild from a
 //!    snapshot at the checkpoint plus the retained tail, or from a full base (§6.5).
 
+use crate::cfg::ACTORS_MAX;
 use crate::msg::{Msg, RebuildSource, SessionKind};
 use crate::node::{CatchUp, EscalationReason, Effect, NodeOut, NodeState, NodeTimer, PrimaryState, Role, Sender, SenderPhase};
 use crate::policy::{CatchUpAttempt, CatchUpConvergence, Mutant, Recoverability};
@@ -34,11 +35,8 @@ struct Office {
 
 impl Office {
     fn open(node: &NodeState) -> Option<Office> {
-        let primary = node.primary()?.clone();
-        Some(Office {
-            node: node.clone(),
-            primary,
-        })
+        let primary = *node.primary()?;
+        Some(Office { node: *node, primary })
     }
 
     fn close(mut self) -> Effect<NodeState> {
@@ -129,17 +127,71 @@ impl Office {
         );
     }
 
-    /// Puts `replica` back in the live stream at `acked`.
-    fn join_live_stream(&mut self, replica: Id, acked: Lsn, o: &mut NodeOut) {
-        self.set_phase(replica, SenderPhase::InSync { acked, barrier: None });
+    /// Puts `replica` back in the live stream at `acked`, admitted by `session`.
+    fn join_live_stream(&mut self, replica: Id, acked: Lsn, session: SessionId, o: &mut NodeOut) {
+        self.set_phase(
+            replica,
+            SenderPhase::InSync {
+                acked,
+                barrier: None,
+                admitted_by: Some(session),
+            },
+        );
         o.cancel_timer(SwbTimer::Node(NodeTimer::CatchUpTimeout(replica)));
+    }
+
+    /// Sends `replica` a barrier through the head, when it is in sync, behind, and has none
+    /// outstanding (one barrier in flight per replica; the next goes out when it is acked).
+    fn send_barrier(&mut self, replica: Id, o: &mut NodeOut) {
+        let head = self.head();
+        let epoch = self.epoch();
+        let entry = self.node.disk.wal.epoch_at(head);
+        let Some(Some(sender)) = self.primary.senders.get_mut(usize::from(replica)) else { return };
+        let SenderPhase::InSync { acked, barrier, admitted_by } = &mut sender.phase else { return };
+        if *acked >= head || barrier.is_some() {
+            return;
+        }
+        *barrier = Some(head);
+        o.send(
+            replica,
+            Msg::Barrier {
+                epoch,
+                endpoint: sender.endpoint,
+                through: head,
+                entry,
+                admitted_by: *admitted_by,
+            },
+        );
+        o.set_timer(SwbTimer::Node(NodeTimer::BarrierTimeout(replica)), model_timeout());
+    }
+
+    /// The flusher, run when the coordinator confirms a boundary: checkpoint at the confirmed
+    /// committed LSN, then recycle the WAL through it, keeping the retention window behind the
+    /// head and (V2) every range a recovery session has reserved.
+    fn retire_history(&mut self, params: &Params) {
+        let reserve = params.policy.recoverability() == Recoverability::CheckAndReserve && !params.has(Mutant::CatchUpWithoutReservation);
+        let reserved_from = self
+            .primary
+            .senders
+            .iter()
+            .flatten()
+            .filter_map(|sender| match sender.phase {
+                SenderPhase::CatchingUp(catch_up) if reserve => Some(catch_up.progress),
+                SenderPhase::Rebuilding { source, .. } if reserve => Some(source.base()),
+                _ => None,
+            })
+            .min();
+        let committed = self.primary.committed;
+        let window_floor = Lsn::new(self.head().get().saturating_sub(u64::from(params.retention_entries)));
+        let recycle_through = reserved_from.map_or(committed, |pin| pin.min(committed)).min(window_floor);
+        self.node.disk.wal.checkpoint_and_recycle(committed, recycle_through);
     }
 
     /// Either the replica reached the head (it joins the live stream), or the head moved during
     /// the round and a new round with a new frozen target starts, within the budget (A5).
     fn finish_round(&mut self, params: &Params, replica: Id, mut catch_up: CatchUp, o: &mut NodeOut) {
         if catch_up.progress == self.head() {
-            self.join_live_stream(replica, catch_up.progress, o);
+            self.join_live_stream(replica, catch_up.progress, catch_up.session, o);
             self.try_commit(params, o);
             return;
         }
@@ -189,8 +241,8 @@ impl Office {
 
 /// Takes office at `epoch`: the log is truncated to the committed boundary C (an uncommitted
 /// tail of an ended epoch must never become committed, A2), and every replica gets a session.
-pub fn become_primary(params: &Params, node: &NodeState, committed: Lsn, endpoints: &[EndpointVersion], me: Id, o: &mut NodeOut) -> NodeState {
-    let mut next = node.clone();
+pub fn become_primary(params: &Params, node: &NodeState, committed: Lsn, endpoints: &[Option<EndpointVersion>; ACTORS_MAX], me: Id, o: &mut NodeOut) -> NodeState {
+    let mut next = *node;
     if !params.has(Mutant::KeepUncommittedTailOnPromotion) {
         // Cannot fail: only a primary checkpoints, at a committed boundary ≤ C, and a rebuilt
         // base is a primary's checkpoint. A refused cut would leave the log as it is.
@@ -198,17 +250,14 @@ pub fn become_primary(params: &Params, node: &NodeState, committed: Lsn, endpoin
     }
     let head = next.disk.wal.received();
     next.disk.wal.flush_through(head);
-    let senders = endpoints
-        .iter()
-        .enumerate()
-        .map(|(index, endpoint)| {
-            let peer = Id::from(index);
-            (params.is_node(peer) && peer != me).then_some(Sender {
-                endpoint: *endpoint,
-                phase: SenderPhase::Lagging,
-            })
+    let senders = std::array::from_fn(|index| {
+        let peer = Id::from(index);
+        let endpoint = endpoints[index]?;
+        (params.is_node(peer) && peer != me).then_some(Sender {
+            endpoint,
+            phase: SenderPhase::Lagging,
         })
-        .collect();
+    });
     let mut office = Office {
         node: next,
         primary: PrimaryState {
@@ -230,7 +279,7 @@ pub fn become_primary(params: &Params, node: &NodeState, committed: Lsn, endpoin
 pub fn on_client_write(params: &Params, node: &NodeState, o: &mut NodeOut) -> Effect<NodeState> {
     let Some(mut office) = Office::open(node) else { return Effect::Wait };
     let head = office.head();
-    if head.get() >= u64::from(params.writes_max) {
+    if head.get() >= crate::cfg::WAL_CAPACITY as u64 {
         return Effect::Wait;
     }
     let lsn = head.next();
@@ -239,74 +288,17 @@ pub fn on_client_write(params: &Params, node: &NodeState, o: &mut NodeOut) -> Ef
     let appended = office.node.disk.wal.append(lsn, epoch, previous);
     assert!(appended, "the primary's own append at {lsn} must succeed");
     office.node.disk.wal.flush_through(lsn);
-    for (index, sender) in office.primary.senders.iter().enumerate() {
+    for replica in params.nodes() {
         if let Some(Sender {
             endpoint,
             phase: SenderPhase::InSync { .. },
-        }) = sender
+        }) = office.sender(replica)
         {
-            o.send(
-                Id::from(index),
-                Msg::Write {
-                    epoch,
-                    endpoint: *endpoint,
-                    lsn,
-                    previous,
-                },
-            );
+            o.send(replica, Msg::Write { epoch, endpoint, lsn, previous });
+            office.send_barrier(replica, o);
         }
     }
     office.try_commit(params, o);
-    office.close()
-}
-
-/// Sends a barrier to every in-sync replica that has unacknowledged writes and none outstanding.
-pub fn on_send_barrier(_params: &Params, node: &NodeState, o: &mut NodeOut) -> Effect<NodeState> {
-    let Some(mut office) = Office::open(node) else { return Effect::Wait };
-    let head = office.head();
-    let epoch = office.epoch();
-    let mut sent = false;
-    for (index, sender) in office.primary.senders.iter_mut().enumerate() {
-        let Some(Sender { endpoint, phase }) = sender else { continue };
-        if let SenderPhase::InSync { acked, barrier } = phase {
-            if *acked < head && barrier.is_none() {
-                *barrier = Some(head);
-                let replica = Id::from(index);
-                o.send(replica, Msg::Barrier { epoch, endpoint: *endpoint, through: head });
-                o.set_timer(SwbTimer::Node(NodeTimer::BarrierTimeout(replica)), model_timeout());
-                sent = true;
-            }
-        }
-    }
-    if !sent {
-        return Effect::Wait;
-    }
-    office.close()
-}
-
-/// The flusher: checkpoint at the confirmed committed boundary and recycle the WAL through it,
-/// except what a recovery reservation pins (V2). Under V1.5 nothing is pinned.
-pub fn on_flusher(params: &Params, node: &NodeState) -> Effect<NodeState> {
-    let Some(mut office) = Office::open(node) else { return Effect::Wait };
-    let reserve = params.policy.recoverability() == Recoverability::CheckAndReserve && !params.has(Mutant::CatchUpWithoutReservation);
-    let pinned_from = office
-        .primary
-        .senders
-        .iter()
-        .flatten()
-        .filter_map(|sender| match sender.phase {
-            SenderPhase::CatchingUp(catch_up) if reserve => Some(catch_up.progress),
-            SenderPhase::Rebuilding { source, .. } if reserve => Some(source.base()),
-            _ => None,
-        })
-        .min();
-    let committed = office.primary.committed;
-    let recycle_through = pinned_from.map_or(committed, |pin| pin.min(committed));
-    let before = office.node.disk.wal;
-    office.node.disk.wal.checkpoint_and_recycle(committed, recycle_through);
-    if office.node.disk.wal == before {
-        return Effect::Wait;
-    }
     office.close()
 }
 
@@ -341,20 +333,39 @@ pub fn on_catch_up_timeout(params: &Params, node: &NodeState, replica: Id, o: &m
 
 /// A message to the primary. The caller has fenced epochs: `msg.epoch() == disk.epoch`.
 pub fn on_msg(params: &Params, node: &NodeState, src: Id, msg: &Msg, o: &mut NodeOut) -> Effect<NodeState> {
-    let Some(mut office) = Office::open(node) else { return Effect::Drop };
+    let Some(mut office) = Office::open(node) else { return Effect::Wait };
     match *msg {
-        Msg::BarrierAck { through, .. } => {
-            let Some(sender) = office.sender(src) else { return Effect::Drop };
+        Msg::BarrierAck { through, admitted_by, .. } => {
+            let Some(sender) = office.sender(src) else { return Effect::Wait };
             match sender.phase {
-                SenderPhase::InSync { acked, barrier: Some(outstanding) } if outstanding == through => {
-                    office.set_phase(src, SenderPhase::InSync { acked: acked.max(through), barrier: None });
+                SenderPhase::InSync {
+                    acked,
+                    barrier: Some(outstanding),
+                    admitted_by: tag,
+                } if outstanding == through && tag == admitted_by => {
+                    office.set_phase(
+                        src,
+                        SenderPhase::InSync {
+                            acked: acked.max(through),
+                            barrier: None,
+                            admitted_by: tag,
+                        },
+                    );
                     o.cancel_timer(SwbTimer::Node(NodeTimer::BarrierTimeout(src)));
+                    office.send_barrier(src, o);
                 }
                 // A late ack of an expired barrier never counts (A11), unless mutated.
                 SenderPhase::Connecting { .. } | SenderPhase::CatchingUp(_) if params.has(Mutant::CountLateBarrierAck) => {
-                    office.set_phase(src, SenderPhase::InSync { acked: through, barrier: None });
+                    office.set_phase(
+                        src,
+                        SenderPhase::InSync {
+                            acked: through,
+                            barrier: None,
+                            admitted_by,
+                        },
+                    );
                 }
-                _ => return Effect::Drop,
+                _ => return Effect::Wait,
             }
             office.try_commit(params, o);
             office.close()
@@ -362,20 +373,20 @@ pub fn on_msg(params: &Params, node: &NodeState, src: Id, msg: &Msg, o: &mut Nod
         Msg::ProbeReply {
             session, flushed, entries, ..
         } => {
-            let Some(sender) = office.sender(src) else { return Effect::Drop };
+            let Some(sender) = office.sender(src) else { return Effect::Wait };
             if sender.phase != (SenderPhase::Connecting { session }) {
-                return Effect::Drop;
+                return Effect::Wait;
             }
             handshake(params, &mut office, src, session, flushed, &entries, o);
             office.close()
         }
         Msg::CatchUpAck { session, through, .. } => {
-            let Some(sender) = office.sender(src) else { return Effect::Drop };
-            let SenderPhase::CatchingUp(mut catch_up) = sender.phase else { return Effect::Drop };
+            let Some(sender) = office.sender(src) else { return Effect::Wait };
+            let SenderPhase::CatchingUp(mut catch_up) = sender.phase else { return Effect::Wait };
             // The first chunk may be empty (a truncation only): its ack does not advance progress.
             let advances = through > catch_up.progress || (catch_up.truncate && through == catch_up.progress);
             if catch_up.session != session || !advances || through > catch_up.target {
-                return Effect::Drop;
+                return Effect::Wait;
             }
             catch_up.progress = through;
             catch_up.truncate = false;
@@ -391,10 +402,10 @@ pub fn on_msg(params: &Params, node: &NodeState, src: Id, msg: &Msg, o: &mut Nod
             office.close()
         }
         Msg::RebuildAck { session, through, .. } => {
-            let Some(sender) = office.sender(src) else { return Effect::Drop };
-            let SenderPhase::Rebuilding { session: current, target, .. } = sender.phase else { return Effect::Drop };
+            let Some(sender) = office.sender(src) else { return Effect::Wait };
+            let SenderPhase::Rebuilding { session: current, target, .. } = sender.phase else { return Effect::Wait };
             if current != session || through != target {
-                return Effect::Drop;
+                return Effect::Wait;
             }
             // The rebuilt replica continues like a catch-up that reached its first target.
             let catch_up = CatchUp {
@@ -409,15 +420,16 @@ pub fn on_msg(params: &Params, node: &NodeState, src: Id, msg: &Msg, o: &mut Nod
         }
         Msg::CommitAck { committed, .. } if src == coordinator_id() => {
             if committed <= office.primary.committed {
-                return Effect::Drop;
+                return Effect::Wait;
             }
             office.primary.committed = committed;
+            office.retire_history(params);
             office.close()
         }
         Msg::Reassign {
             replica, endpoint, kind, ..
         } if src == coordinator_id() => {
-            let Some(sender) = office.sender(replica) else { return Effect::Drop };
+            let Some(sender) = office.sender(replica) else { return Effect::Wait };
             // An endpoint change invalidates any session at the old endpoint (A10, T8): the
             // sender stays (identity), only its address and session change.
             if let Some(Some(slot)) = office.primary.senders.get_mut(usize::from(replica)) {
@@ -430,14 +442,14 @@ pub fn on_msg(params: &Params, node: &NodeState, src: Id, msg: &Msg, o: &mut Nod
                 },
                 SessionKind::Rebuild => {
                     if !matches!(sender.phase, SenderPhase::NeedsRebuild { .. }) {
-                        return Effect::Drop;
+                        return Effect::Wait;
                     }
                     start_rebuild(params, &mut office, replica, o);
                 }
             }
             office.close()
         }
-        _ => Effect::Drop,
+        _ => Effect::Wait,
     }
 }
 
@@ -452,7 +464,7 @@ fn handshake(params: &Params, office: &mut Office, replica: Id, session: Session
     };
     let truncate = flushed > matched;
     if !truncate && matched == head {
-        office.join_live_stream(replica, head, o);
+        office.join_live_stream(replica, head, session, o);
         office.try_commit(params, o);
         return;
     }

@@ -21,7 +21,7 @@ pub fn on_msg(params: &Params, me: Id, node: &NodeState, src: Id, msg: &Msg, o: 
             if epoch <= node.disk.epoch {
                 return Effect::Drop;
             }
-            let mut next = node.clone();
+            let mut next = *node;
             next.disk.epoch = epoch;
             if next.role != Role::Joining {
                 next.role = Role::Replica;
@@ -40,7 +40,7 @@ pub fn on_msg(params: &Params, me: Id, node: &NodeState, src: Id, msg: &Msg, o: 
             epoch,
             primary,
             committed,
-            ref endpoints,
+            endpoints,
         } => {
             let already = match node.disk.epoch.cmp(&epoch) {
                 Ordering::Greater => true,
@@ -54,10 +54,10 @@ pub fn on_msg(params: &Params, me: Id, node: &NodeState, src: Id, msg: &Msg, o: 
             if already {
                 return Effect::Drop;
             }
-            let mut next = node.clone();
+            let mut next = *node;
             next.disk.epoch = epoch;
             if primary == me {
-                return Effect::Update(primary::become_primary(params, &next, committed, endpoints, me, o));
+                return Effect::Update(primary::become_primary(params, &next, committed, &endpoints, me, o));
             }
             next.role = Role::Replica;
             return Effect::Update(next);
@@ -83,8 +83,9 @@ pub fn on_msg(params: &Params, me: Id, node: &NodeState, src: Id, msg: &Msg, o: 
 /// What a replica does with the primary's traffic, once the epoch is settled.
 fn apply(params: &Params, node: &NodeState, src: Id, msg: &Msg, o: &mut NodeOut) -> Effect<NodeState> {
     if let Some(addressed) = msg.addressed_endpoint() {
+        // Sent to an address the replica has left: it never arrives (an unbounded delay).
         if addressed != node.disk.endpoint && !params.has(Mutant::ReplicaIgnoresEndpointVersion) {
-            return Effect::Drop;
+            return Effect::Wait;
         }
     }
     let wal = &node.disk.wal;
@@ -93,39 +94,46 @@ fn apply(params: &Params, node: &NodeState, src: Id, msg: &Msg, o: &mut NodeOut)
             epoch, lsn, previous, ..
         } => {
             if lsn <= wal.received() {
-                return Effect::Drop;
+                return Effect::Wait;
             }
             if lsn > wal.received().next() {
                 return Effect::Wait;
             }
-            let mut next = node.clone();
+            let mut next = *node;
             if !next.disk.wal.append(lsn, epoch, previous) {
-                return Effect::Drop;
+                return Effect::Wait;
             }
             Effect::Update(next)
         }
-        Msg::Barrier { through, .. } => {
-            if wal.received() < through {
+        Msg::Barrier {
+            through, entry, admitted_by, ..
+        } => {
+            if wal.received() < through || wal.epoch_at(through) != entry {
                 return Effect::Wait;
             }
-            let mut next = node.clone();
+            let mut next = *node;
             if !params.has(Mutant::AckBeforeFlush) {
                 next.disk.wal.flush_through(through);
             }
             o.send(src, Msg::BarrierAck {
                 epoch: node.disk.epoch,
                 through,
+                admitted_by,
             });
             Effect::Update(next)
         }
         Msg::Probe { session, .. } => {
+            // The handshake is against the durable log: the unacknowledged volatile tail is
+            // discarded, so nothing the primary was not told about can later be flushed.
+            let mut next = *node;
+            next.disk.wal.crash();
             o.send(src, Msg::ProbeReply {
                 epoch: node.disk.epoch,
                 session,
                 flushed: wal.flushed(),
                 entries: wal.slots().range(swb_engine::types::Lsn::ZERO, wal.flushed()),
             });
-            Effect::Drop
+            Effect::Update(next)
         }
         Msg::CatchUp {
             epoch,
@@ -137,16 +145,16 @@ fn apply(params: &Params, node: &NodeState, src: Id, msg: &Msg, o: &mut NodeOut)
             ..
         } => {
             let key = Some((epoch, session));
-            let mut next = node.clone();
+            let mut next = *node;
             if truncate {
                 // The first chunk of a session: applied once, however often it is delivered.
                 if key <= node.disk.last_session || after > wal.received() || next.disk.wal.truncate_after(after).is_err() {
-                    return Effect::Drop;
+                    return Effect::Wait;
                 }
-            } else if key < node.disk.last_session || after != wal.received() {
-                return Effect::Drop;
+            } else if key < node.disk.last_session || !wal.can_merge(after, through, entries) {
+                return Effect::Wait;
             }
-            next.disk.wal.apply_chunk(after, through, entries);
+            next.disk.wal.merge_chunk(after, through, entries);
             next.disk.last_session = next.disk.last_session.max(key);
             o.send(src, Msg::CatchUpAck {
                 epoch: node.disk.epoch,
@@ -165,9 +173,9 @@ fn apply(params: &Params, node: &NodeState, src: Id, msg: &Msg, o: &mut NodeOut)
         } => {
             let key = Some((epoch, session));
             if key <= node.disk.last_session {
-                return Effect::Drop;
+                return Effect::Wait;
             }
-            let mut next = node.clone();
+            let mut next = *node;
             next.disk.wal.install(source.base(), through, entries);
             next.disk.last_session = key;
             o.send(src, Msg::RebuildAck {
@@ -177,6 +185,6 @@ fn apply(params: &Params, node: &NodeState, src: Id, msg: &Msg, o: &mut NodeOut)
             });
             Effect::Update(next)
         }
-        _ => Effect::Drop,
+        _ => Effect::Wait,
     }
 }

@@ -25,7 +25,7 @@ use std::sync::Arc;
 use swb_engine::types::Lsn;
 
 /// The state of one actor.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum ActorState {
     /// The coordinator. Declared first so symmetry's sort keeps it at index 0.
     Coordinator(CoordinatorState),
@@ -44,7 +44,7 @@ impl Rewrite<Id> for ActorState {
 
 impl Rewrite<Id> for Disk {
     fn rewrite<S>(&self, _plan: &RewritePlan<Id, S>) -> Self {
-        self.clone()
+        *self
     }
 }
 
@@ -76,9 +76,7 @@ impl SwbActor {
 }
 
 fn arm_periodic_timers(params: &Params, o: &mut Out<SwbActor>) {
-    for timer in [NodeTimer::ClientWrite, NodeTimer::SendBarrier, NodeTimer::Flusher] {
-        o.set_timer(SwbTimer::Node(timer), model_timeout());
-    }
+    o.set_timer(SwbTimer::Node(NodeTimer::ClientWrite), model_timeout());
     if params.address_changes_max > 0 {
         o.set_timer(SwbTimer::Node(NodeTimer::AddressChange), model_timeout());
     }
@@ -118,14 +116,14 @@ impl Actor for SwbActor {
                 if params.lease_expiries_max > 0 {
                     o.set_timer(SwbTimer::Coordinator(CoordinatorTimer::LeaseExpiry), model_timeout());
                 }
-                ActorState::Coordinator(coordinator::initial(params, params.actor_count()))
+                ActorState::Coordinator(coordinator::initial(params))
             }
             SwbActor::Node(params) => {
                 arm_periodic_timers(params, o);
                 let node = match storage {
                     Some(disk) => node::restarted_node(disk, o),
                     None => {
-                        let node = node::initial_node(params, id, params.actor_count());
+                        let node = node::initial_node(params, id);
                         o.save(node.durable());
                         node
                     }
@@ -199,7 +197,7 @@ impl SwbModel {
     /// Builds the model of a valid configuration, with no properties yet.
     pub fn new(config: &Config) -> SwbModel {
         let params = Params::from_config(config);
-        let mut inner = ActorModel::new(params, Ghost::new(params.actor_count()))
+        let mut inner = ActorModel::new(params, Ghost::new())
             .actor(SwbActor::Coordinator(params))
             .actors((0..params.node_count).map(|_| SwbActor::Node(params)))
             .init_network(match config.message_duplication {
@@ -265,6 +263,9 @@ impl SwbModel {
             ActorModelAction::Deliver { src, dst, .. } => !ghost.is_isolated(*src) && !ghost.is_isolated(*dst),
             ActorModelAction::Crash(id) => *id != coordinator_id() && ghost.faults.crashes < self.config.crashes_max,
             ActorModelAction::Timeout(_, SwbTimer::Node(timer)) if timer.is_timeout_fault() => ghost.faults.timeouts < self.config.timeouts_max,
+            // Client writes are the environment's input: at most `writes_max` in the whole run,
+            // whichever primary (current or deposed) takes them.
+            ActorModelAction::Timeout(_, SwbTimer::Node(NodeTimer::ClientWrite)) => ghost.issued.len() < u32::from(self.config.writes_max),
             _ => true,
         }
     }
@@ -365,7 +366,7 @@ fn epoch_of(actor: &ActorState) -> swb_engine::types::Epoch {
 
 /// Updates the ghost after one actor step (see `history.rs`).
 fn observe(params: &Params, last: &State, action: &ActorModelAction<Msg, SwbTimer, ()>, next: &State) -> Ghost {
-    let mut ghost = next.history.clone();
+    let mut ghost = next.history;
     let coordinator_before = coordinator_of(last);
     let coordinator_after = coordinator_of(next);
 

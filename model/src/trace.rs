@@ -39,8 +39,6 @@ fn describe_timer(timer: &SwbTimer) -> String {
     match timer {
         SwbTimer::Coordinator(CoordinatorTimer::LeaseExpiry) => "lease expires".to_string(),
         SwbTimer::Node(NodeTimer::ClientWrite) => "client write".to_string(),
-        SwbTimer::Node(NodeTimer::SendBarrier) => "send barriers".to_string(),
-        SwbTimer::Node(NodeTimer::Flusher) => "flusher checkpoints and recycles".to_string(),
         SwbTimer::Node(NodeTimer::AddressChange) => "restarts at a new address".to_string(),
         SwbTimer::Node(NodeTimer::BarrierTimeout(replica)) => format!("barrier to {} times out", actor_name(*replica)),
         SwbTimer::Node(NodeTimer::CatchUpTimeout(replica)) => format!("catch-up of {} times out", actor_name(*replica)),
@@ -59,13 +57,13 @@ pub fn describe_msg(msg: &Msg) -> String {
         Msg::CommitReport { epoch, committed } => format!("commit_report(e{epoch}, {committed})"),
         Msg::NeedsRebuild { epoch, replica } => format!("needs_rebuild(e{epoch}, {})", actor_name(*replica)),
         Msg::Write { epoch, endpoint, lsn, .. } => format!("write(e{epoch}, lsn {lsn}, to {endpoint})"),
-        Msg::Barrier { epoch, endpoint, through } => format!("barrier(e{epoch}, through {through}, to {endpoint})"),
+        Msg::Barrier { epoch, endpoint, through, .. } => format!("barrier(e{epoch}, through {through}, to {endpoint})"),
         Msg::Probe { epoch, endpoint, session } => format!("probe(e{epoch}, {session}, to {endpoint})"),
         Msg::CatchUp { epoch, session, truncate, after, through, .. } => {
             format!("catch_up(e{epoch}, {session}, ({after}, {through}]{})", if *truncate { ", truncate" } else { "" })
         }
         Msg::Rebuild { epoch, session, source, through, .. } => format!("rebuild(e{epoch}, {session}, {source:?}, through {through})"),
-        Msg::BarrierAck { epoch, through } => format!("barrier_ack(e{epoch}, {through})"),
+        Msg::BarrierAck { epoch, through, .. } => format!("barrier_ack(e{epoch}, {through})"),
         Msg::ProbeReply { epoch, session, flushed, .. } => format!("probe_reply(e{epoch}, {session}, flushed {flushed})"),
         Msg::CatchUpAck { epoch, session, through } => format!("catch_up_ack(e{epoch}, {session}, {through})"),
         Msg::RebuildAck { epoch, session, through } => format!("rebuild_ack(e{epoch}, {session}, {through})"),

@@ -204,15 +204,20 @@ impl Wal {
         Ok(())
     }
 
-    /// Applies shipped entries `(after, through]` from `source` (a catch-up chunk): entries above
-    /// `after` are replaced, and the chunk is made durable. The caller has checked `after`.
-    pub fn apply_chunk(&mut self, after: Lsn, through: Lsn, source: &Slots) {
-        self.clear_above(after);
+    /// True when a catch-up chunk `(after, through]` continues this log: it starts at or below
+    /// the head, and where the two overlap they hold the same entries. Merging such a chunk is
+    /// idempotent, so a delayed or duplicated chunk can never lower what the log holds.
+    pub fn can_merge(&self, after: Lsn, through: Lsn, source: &Slots) -> bool {
+        after <= self.received && lsns(after, through.min(self.received)).all(|lsn| self.slots.at(lsn) == source.at(lsn))
+    }
+
+    /// Merges a catch-up chunk `(after, through]` (see [`Wal::can_merge`]) and makes it durable.
+    pub fn merge_chunk(&mut self, after: Lsn, through: Lsn, source: &Slots) {
         for lsn in lsns(after, through) {
             self.slots.set(lsn, source.at(lsn));
         }
-        self.received = through;
-        self.flushed = through;
+        self.received = self.received.max(through);
+        self.flushed = self.flushed.max(through);
     }
 
     /// Installs a rebuild: a base image `(0, base_through]` plus a tail `(base_through, through]`,
@@ -309,7 +314,7 @@ mod tests {
         let mut wal = Wal::default();
         let mut source = wal_with(&[1, 1, 1]).slots;
         source.set(lsn(2), None);
-        wal.apply_chunk(lsn(0), lsn(3), &source);
+        wal.merge_chunk(lsn(0), lsn(3), &source);
         assert_eq!((wal.flushed(), wal.recoverable()), (lsn(3), lsn(1)));
     }
 

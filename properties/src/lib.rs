@@ -1,1 +1,150 @@
-//! placeholder
+//! The named properties of the sw-block V2 protocol model.
+//!
+//! Each property is a pure function of (model, state) that reads like its rule, registered once
+//! under a stable name with its kind, its source (the acceptance criterion or protocol truth of
+//! PROTOCOL.md it enforces), its meaning, and — for every `always` — the mutant (a deliberately
+//! broken rule, `swb_model::Mutant`) that the test suite uses to show it can fail. Every `always`
+//! has `sometimes` witnesses that reach the situation it guards, so no check passes vacuously.
+//!
+//! Liveness criteria (A4 short-gap catch-up works, A5 non-convergence escalates) are written as
+//! bounded-response safety over the state (a replica counted in sync really reached what it is
+//! counted for; a catch-up over budget is never still catching up) plus `sometimes` reachability.
+//! stateright judges `eventually` only at terminal states, which a model with periodic timers
+//! rarely has and whose depth cuts make false alarms (`docs/design.md`, "Why no eventually").
+#![deny(missing_docs)]
+
+pub mod durability;
+pub mod fencing;
+pub mod promotion;
+pub mod reachability;
+pub mod recoverability;
+
+use serde::Serialize;
+use stateright::{Expectation, Property};
+use swb_model::{Config, Mutant, State, SwbModel};
+
+/// Whether a property must hold everywhere or be reached somewhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PropertyKind {
+    /// Holds in every reachable state.
+    Always,
+    /// Holds in at least one reachable state.
+    Sometimes,
+    /// Holds eventually on every path (unused: see the crate documentation).
+    Eventually,
+}
+
+impl PropertyKind {
+    /// The name used in output.
+    pub const fn name(self) -> &'static str {
+        match self {
+            PropertyKind::Always => "always",
+            PropertyKind::Sometimes => "sometimes",
+            PropertyKind::Eventually => "eventually",
+        }
+    }
+}
+
+/// One registered property.
+#[derive(Clone, Copy, Debug)]
+pub struct PropertyInfo {
+    /// The stable name (used in JSON, files and reports).
+    pub name: &'static str,
+    /// Always or sometimes.
+    pub kind: PropertyKind,
+    /// The acceptance criterion or protocol truth it enforces.
+    pub source: &'static str,
+    /// What it means, in one sentence.
+    pub meaning: &'static str,
+    /// For an `always`: the broken rule that provably violates it.
+    pub mutant: Option<Mutant>,
+    /// The predicate.
+    pub condition: fn(&SwbModel, &State) -> bool,
+}
+
+macro_rules! property {
+    ($kind:ident, $function:path, $source:literal, $mutant:expr, $meaning:literal) => {
+        PropertyInfo {
+            name: stringify!($function).rsplit("::").next().unwrap_or(""),
+            kind: PropertyKind::$kind,
+            source: $source,
+            meaning: $meaning,
+            mutant: $mutant,
+            condition: $function,
+        }
+    };
+}
+
+/// Every property, sorted by name.
+pub fn catalog() -> Vec<PropertyInfo> {
+    use durability::*;
+    use fencing::*;
+    use promotion::*;
+    use reachability::*;
+    use recoverability::*;
+    let mut all = vec![
+        property!(Always, committed_data_survives_failover, "A1, I4, T13", Some(Mutant::PromoteWithoutLineageCheck),
+            "The serving primary holds Ref(C) through C, and C never decreases."),
+        property!(Always, uncommitted_data_never_revived, "A2", Some(Mutant::KeepUncommittedTailOnPromotion),
+            "A write that was not committed when its epoch ended is never committed later."),
+        property!(Always, commit_needs_durable_copies, "A8, §2.3", Some(Mutant::AckBeforeFlush),
+            "Every committed LSN is durable, with its committed data, on as many nodes as the commit mode requires."),
+        property!(Always, stale_epoch_traffic_is_fenced, "A3, T7", Some(Mutant::ReplicaAcceptsStaleEpoch),
+            "A message stamped with an older epoch than its receiver's never changes the receiver."),
+        property!(Always, no_delivery_on_stale_endpoint, "A10, T8", Some(Mutant::ReplicaIgnoresEndpointVersion),
+            "Traffic addressed to a replica's old endpoint never changes the replica."),
+        property!(Always, expired_barrier_ack_never_counted, "A11", Some(Mutant::CountLateBarrierAck),
+            "A barrier acknowledgement that arrives after its barrier timed out never counts as durable progress."),
+        property!(Always, promotion_picks_eligible_candidate, "A9, §2.8", Some(Mutant::PromoteAnyResponder),
+            "The coordinator only promotes a node at the new epoch whose recoverable log holds Ref(C)."),
+        property!(Always, in_sync_replica_reached_its_target, "A4 (bounded response), T3", Some(Mutant::CompleteAtFirstChunk),
+            "A replica the primary counts as in sync has durably reached every LSN it is counted for."),
+        property!(Always, over_budget_catch_up_escalates, "A5 (bounded response), T4", Some(Mutant::IgnoreCatchUpBudget),
+            "No catch-up session is still catching up after spending its round budget."),
+        property!(Always, catch_up_only_on_reserved_range, "A6, T10", Some(Mutant::CatchUpWithoutReservation),
+            "The retained history a running catch-up or rebuild still needs is never recycled under it."),
+        property!(Always, in_sync_replicas_match_primary, "A7, T2, T12", Some(Mutant::HandshakeComparesLsnOnly),
+            "A replica counted in sync holds exactly the primary's entries through what it is counted for."),
+        property!(Always, committed_prefix_is_lineage, "WAL prefix rule, T9", Some(Mutant::HandshakeComparesLsnOnly),
+            "Every in-sync replica's log through C is the committed lineage."),
+        property!(Always, rebuild_base_is_exact_committed_cut, "A7, T5, T6, T17", Some(Mutant::SnapshotFromCurrentLog),
+            "Every base image is an exact cut of the committed lineage, and the log resumes right after it without a hole."),
+        property!(Sometimes, commit_happens, "A1, A8", None, "Some write is committed."),
+        property!(Sometimes, promotion_happens, "A1, A9", None, "A new primary is elected and serves."),
+        property!(Sometimes, stale_message_fenced, "A3", None, "A message from an ended epoch is fenced."),
+        property!(Sometimes, catch_up_completes, "A4", None, "A catch-up brings a replica back to the live stream."),
+        property!(Sometimes, snapshot_tail_rebuild_happens, "A7, T11", None, "A replica is rebuilt from a snapshot plus the WAL tail."),
+        property!(Sometimes, full_base_rebuild_happens, "A7, T11", None, "A replica is rebuilt from a full base."),
+        property!(Sometimes, truncation_happens, "T9", None, "A replica's divergent or ahead tail is truncated."),
+        property!(Sometimes, budget_escalation_happens, "A5", None, "A catch-up over its round budget escalates to NeedsRebuild."),
+        property!(Sometimes, address_change_then_recovery, "A10", None, "A replica that moved is recovered at its new endpoint."),
+        property!(Sometimes, barrier_expires, "A11", None, "A barrier times out at the primary."),
+        property!(Sometimes, reservation_holds_back_recycling, "A6", None,
+            "A running catch-up needs history that the flusher would otherwise recycle."),
+    ];
+    all.sort_by_key(|property| property.name);
+    all
+}
+
+/// Looks a property up by name.
+pub fn find(name: &str) -> Option<PropertyInfo> {
+    catalog().into_iter().find(|property| property.name == name)
+}
+
+/// Builds the model of a configuration with every property attached.
+pub fn build_model(config: &Config) -> SwbModel {
+    let properties = catalog()
+        .into_iter()
+        .map(|property| Property {
+            expectation: match property.kind {
+                PropertyKind::Always => Expectation::Always,
+                PropertyKind::Sometimes => Expectation::Sometimes,
+                PropertyKind::Eventually => Expectation::Eventually,
+            },
+            name: property.name,
+            condition: property.condition,
+        })
+        .collect();
+    SwbModel::new(config).with_properties(properties)
+}
