@@ -25,6 +25,8 @@ use std::sync::Arc;
 use swb_engine::types::Lsn;
 
 /// The state of one actor.
+// `Copy` on purpose (see `node::Role`): the size difference between variants is the price.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum ActorState {
     /// The coordinator. Declared first so symmetry's sort keeps it at index 0.
