@@ -127,7 +127,7 @@ pub struct Ghost {
     pub issued: WriteSet,
     /// Writes that were not committed when their epoch ended: they must never be committed.
     pub orphaned: WriteSet,
-    /// Per actor index: barrier LSNs (bit `l`) that expired at the primary and were not re-sent.
+    /// Per actor index: LSNs (bit `l`) whose barrier expired at a primary (a witness only).
     pub expired_barriers: [u8; ACTORS_MAX],
     /// Per actor index: true while a partition cuts the node off from every other actor.
     pub isolated: [bool; ACTORS_MAX],

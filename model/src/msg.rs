@@ -119,7 +119,8 @@ pub enum Msg {
     },
 
     // ---- primary → replica -------------------------------------------------------------------
-    /// One live write.
+    /// One live write, with its barrier: the replica appends it, makes it durable, and
+    /// acknowledges it (distsim sends a barrier with every write; here they travel together).
     Write {
         /// The primary's epoch.
         epoch: Epoch,
@@ -129,18 +130,6 @@ pub enum Msg {
         lsn: Lsn,
         /// The writer epoch of the entry before it (the log-matching check).
         previous: Option<Epoch>,
-    },
-    /// Flush through `through` and acknowledge it.
-    Barrier {
-        /// The primary's epoch.
-        epoch: Epoch,
-        /// The endpoint version this was addressed to.
-        endpoint: EndpointVersion,
-        /// The LSN to make durable.
-        through: Lsn,
-        /// The writer epoch of the primary's entry at `through`: the replica flushes only that
-        /// entry, never a different one at the same LSN (a high-water mark is not an identity).
-        entry: Option<Epoch>,
         /// The session that admitted the replica to the live stream (echoed by the ack).
         admitted_by: Option<SessionId>,
     },
@@ -241,7 +230,6 @@ impl Msg {
             | Msg::CommitReport { epoch, .. }
             | Msg::NeedsRebuild { epoch, .. }
             | Msg::Write { epoch, .. }
-            | Msg::Barrier { epoch, .. }
             | Msg::Probe { epoch, .. }
             | Msg::CatchUp { epoch, .. }
             | Msg::Rebuild { epoch, .. }
@@ -256,7 +244,6 @@ impl Msg {
     pub fn addressed_endpoint(&self) -> Option<EndpointVersion> {
         match self {
             Msg::Write { endpoint, .. }
-            | Msg::Barrier { endpoint, .. }
             | Msg::Probe { endpoint, .. }
             | Msg::CatchUp { endpoint, .. }
             | Msg::Rebuild { endpoint, .. } => Some(*endpoint),
@@ -282,7 +269,6 @@ impl Msg {
             Msg::CommitReport { .. } => "commit_report",
             Msg::NeedsRebuild { .. } => "needs_rebuild",
             Msg::Write { .. } => "write",
-            Msg::Barrier { .. } => "barrier",
             Msg::Probe { .. } => "probe",
             Msg::CatchUp { .. } => "catch_up",
             Msg::Rebuild { .. } => "rebuild",

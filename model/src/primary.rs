@@ -140,31 +140,6 @@ impl Office {
         o.cancel_timer(SwbTimer::Node(NodeTimer::CatchUpTimeout(replica)));
     }
 
-    /// Sends `replica` a barrier through the head, when it is in sync, behind, and has none
-    /// outstanding (one barrier in flight per replica; the next goes out when it is acked).
-    fn send_barrier(&mut self, replica: Id, o: &mut NodeOut) {
-        let head = self.head();
-        let epoch = self.epoch();
-        let entry = self.node.disk.wal.epoch_at(head);
-        let Some(Some(sender)) = self.primary.senders.get_mut(usize::from(replica)) else { return };
-        let SenderPhase::InSync { acked, barrier, admitted_by } = &mut sender.phase else { return };
-        if *acked >= head || barrier.is_some() {
-            return;
-        }
-        *barrier = Some(head);
-        o.send(
-            replica,
-            Msg::Barrier {
-                epoch,
-                endpoint: sender.endpoint,
-                through: head,
-                entry,
-                admitted_by: *admitted_by,
-            },
-        );
-        o.set_timer(SwbTimer::Node(NodeTimer::BarrierTimeout(replica)), model_timeout());
-    }
-
     /// The flusher, run when the coordinator confirms a boundary: checkpoint at the confirmed
     /// committed LSN, then recycle the WAL through it, keeping the retention window behind the
     /// head and (V2) every range a recovery session has reserved.
@@ -239,14 +214,25 @@ impl Office {
     }
 }
 
-/// Takes office at `epoch`: the log is truncated to the committed boundary C (an uncommitted
-/// tail of an ended epoch must never become committed, A2), and every replica gets a session.
+/// Takes office at the node's epoch: the log is cut at the first entry above the committed
+/// boundary C written under an older epoch (an uncommitted tail of an ended epoch must never
+/// become committed, A2), and every replica gets a session.
+///
+/// Entries of the current epoch above C are kept: only this node writes at this epoch, so they
+/// are its own, written before it restarted within the epoch, and a commit report for them may
+/// still be in flight (S18 without an epoch bump). Truncating them would let the coordinator
+/// record a boundary the primary no longer holds.
 pub fn become_primary(params: &Params, node: &NodeState, committed: Lsn, endpoints: &[Option<EndpointVersion>; ACTORS_MAX], me: Id, o: &mut NodeOut) -> NodeState {
     let mut next = *node;
     if !params.has(Mutant::KeepUncommittedTailOnPromotion) {
-        // Cannot fail: only a primary checkpoints, at a committed boundary ≤ C, and a rebuilt
-        // base is a primary's checkpoint. A refused cut would leave the log as it is.
-        let _ = next.disk.wal.truncate_after(committed);
+        let epoch = next.disk.epoch;
+        let wal = &next.disk.wal;
+        let older_tail = crate::wal::lsns(committed, wal.received()).find(|lsn| wal.epoch_at(*lsn) != Some(epoch));
+        if let Some(first_older) = older_tail {
+            // Cannot fail: only a primary checkpoints, at a committed boundary ≤ C, and a rebuilt
+            // base is a primary's checkpoint. A refused cut would leave the log as it is.
+            let _ = next.disk.wal.truncate_after(first_older.prev().unwrap_or(Lsn::ZERO));
+        }
     }
     let head = next.disk.wal.received();
     next.disk.wal.flush_through(head);
@@ -289,14 +275,34 @@ pub fn on_client_write(params: &Params, node: &NodeState, o: &mut NodeOut) -> Ef
     assert!(appended, "the primary's own append at {lsn} must succeed");
     office.node.disk.wal.flush_through(lsn);
     for replica in params.nodes() {
-        if let Some(Sender {
+        let Some(Sender {
             endpoint,
-            phase: SenderPhase::InSync { .. },
+            phase: SenderPhase::InSync { acked, barrier, admitted_by },
         }) = office.sender(replica)
-        {
-            o.send(replica, Msg::Write { epoch, endpoint, lsn, previous });
-            office.send_barrier(replica, o);
+        else {
+            continue;
+        };
+        o.send(
+            replica,
+            Msg::Write {
+                epoch,
+                endpoint,
+                lsn,
+                previous,
+                admitted_by,
+            },
+        );
+        if barrier.is_none() {
+            o.set_timer(SwbTimer::Node(NodeTimer::BarrierTimeout(replica)), model_timeout());
         }
+        office.set_phase(
+            replica,
+            SenderPhase::InSync {
+                acked,
+                barrier: Some(lsn),
+                admitted_by,
+            },
+        );
     }
     office.try_commit(params, o);
     office.close()
@@ -342,17 +348,20 @@ pub fn on_msg(params: &Params, node: &NodeState, src: Id, msg: &Msg, o: &mut Nod
                     acked,
                     barrier: Some(outstanding),
                     admitted_by: tag,
-                } if outstanding == through && tag == admitted_by => {
+                } if through > acked && through <= outstanding && tag == admitted_by => {
+                    // The barrier is answered once the replica acknowledged the newest write.
+                    let barrier = (through < outstanding).then_some(outstanding);
                     office.set_phase(
                         src,
                         SenderPhase::InSync {
-                            acked: acked.max(through),
-                            barrier: None,
+                            acked: through,
+                            barrier,
                             admitted_by: tag,
                         },
                     );
-                    o.cancel_timer(SwbTimer::Node(NodeTimer::BarrierTimeout(src)));
-                    office.send_barrier(src, o);
+                    if barrier.is_none() {
+                        o.cancel_timer(SwbTimer::Node(NodeTimer::BarrierTimeout(src)));
+                    }
                 }
                 // A late ack of an expired barrier never counts (A11), unless mutated.
                 SenderPhase::Connecting { .. } | SenderPhase::CatchingUp(_) if params.has(Mutant::CountLateBarrierAck) => {
@@ -423,6 +432,9 @@ pub fn on_msg(params: &Params, node: &NodeState, src: Id, msg: &Msg, o: &mut Nod
                 return Effect::Wait;
             }
             office.primary.committed = committed;
+            // A primary restarted within its epoch may learn of a boundary it proposed before
+            // the restart. Invariant: committed ≤ proposed.
+            office.primary.proposed = office.primary.proposed.max(committed);
             office.retire_history(params);
             office.close()
         }

@@ -91,7 +91,11 @@ fn apply(params: &Params, node: &NodeState, src: Id, msg: &Msg, o: &mut NodeOut)
     let wal = &node.disk.wal;
     match *msg {
         Msg::Write {
-            epoch, lsn, previous, ..
+            epoch,
+            lsn,
+            previous,
+            admitted_by,
+            ..
         } => {
             if lsn <= wal.received() {
                 return Effect::Wait;
@@ -103,21 +107,13 @@ fn apply(params: &Params, node: &NodeState, src: Id, msg: &Msg, o: &mut NodeOut)
             if !next.disk.wal.append(lsn, epoch, previous) {
                 return Effect::Wait;
             }
-            Effect::Update(next)
-        }
-        Msg::Barrier {
-            through, entry, admitted_by, ..
-        } => {
-            if wal.received() < through || wal.epoch_at(through) != entry {
-                return Effect::Wait;
-            }
-            let mut next = *node;
+            // Only a durable write is acknowledged (A8), unless mutated.
             if !params.has(Mutant::AckBeforeFlush) {
-                next.disk.wal.flush_through(through);
+                next.disk.wal.flush_through(lsn);
             }
             o.send(src, Msg::BarrierAck {
                 epoch: node.disk.epoch,
-                through,
+                through: lsn,
                 admitted_by,
             });
             Effect::Update(next)

@@ -422,8 +422,10 @@ fn observe(params: &Params, last: &State, action: &ActorModelAction<Msg, SwbTime
                 }
                 SwbTimer::Node(NodeTimer::BarrierTimeout(replica)) if changed => {
                     ghost.faults.timeouts += 1;
-                    if let Some(SenderPhase::InSync { barrier: Some(lsn), .. }) = sender_phase(last, *id, *replica) {
-                        ghost.expired_barriers[usize::from(*replica)] |= lsn_bit(lsn);
+                    if let Some(SenderPhase::InSync { acked, barrier: Some(through), .. }) = sender_phase(last, *id, *replica) {
+                        for lsn in lsns(acked, through) {
+                            ghost.expired_barriers[usize::from(*replica)] |= lsn_bit(lsn);
+                        }
                     }
                 }
                 SwbTimer::Node(NodeTimer::CatchUpTimeout(_)) if changed => ghost.faults.timeouts += 1,
@@ -446,12 +448,12 @@ fn observe(params: &Params, last: &State, action: &ActorModelAction<Msg, SwbTime
                 }
             }
             match msg {
-                Msg::BarrierAck { through, .. } if ghost.expired_barriers[usize::from(*src)] & lsn_bit(*through) != 0 => {
-                    let acked = |state: &State| match sender_phase(state, *dst, *src) {
-                        Some(SenderPhase::InSync { acked, .. }) => Some(acked),
-                        _ => None,
-                    };
-                    if acked(next) >= Some(*through) && acked(last) < Some(*through) {
+                // After a barrier expires the replica is out of the live stream; an ack that puts
+                // it back (counts as durable progress) without a recovery session is a late ack
+                // counted.
+                Msg::BarrierAck { .. } => {
+                    let in_sync = |state: &State| matches!(sender_phase(state, *dst, *src), Some(SenderPhase::InSync { .. }));
+                    if !in_sync(last) && in_sync(next) {
                         ghost.breach(Breach::LateAckCounted);
                     }
                 }
@@ -482,9 +484,6 @@ fn observe(params: &Params, last: &State, action: &ActorModelAction<Msg, SwbTime
                 (Some(SenderPhase::CatchingUp(_)), SenderPhase::InSync { .. }) => ghost.witness(Witness::CatchUpCompleted),
                 (Some(SenderPhase::CatchingUp(_)), SenderPhase::NeedsRebuild { reason: node::EscalationReason::BudgetExceeded }) => {
                     ghost.witness(Witness::BudgetEscalation)
-                }
-                (Some(SenderPhase::InSync { barrier: None, .. }), SenderPhase::InSync { barrier: Some(lsn), .. }) => {
-                    ghost.expired_barriers[index] &= !lsn_bit(lsn);
                 }
                 _ => {}
             }

@@ -57,7 +57,6 @@ pub fn describe_msg(msg: &Msg) -> String {
         Msg::CommitReport { epoch, committed } => format!("commit_report(e{epoch}, {committed})"),
         Msg::NeedsRebuild { epoch, replica } => format!("needs_rebuild(e{epoch}, {})", actor_name(*replica)),
         Msg::Write { epoch, endpoint, lsn, .. } => format!("write(e{epoch}, lsn {lsn}, to {endpoint})"),
-        Msg::Barrier { epoch, endpoint, through, .. } => format!("barrier(e{epoch}, through {through}, to {endpoint})"),
         Msg::Probe { epoch, endpoint, session } => format!("probe(e{epoch}, {session}, to {endpoint})"),
         Msg::CatchUp { epoch, session, truncate, after, through, .. } => {
             format!("catch_up(e{epoch}, {session}, ({after}, {through}]{})", if *truncate { ", truncate" } else { "" })
