@@ -22,10 +22,24 @@ fn main() {
     }
     let threads = 2;
     let start = std::time::Instant::now();
-    let model = SwbModel::new(&config).with_properties(vec![stateright::Property::always("true", |_, _| true)]);
+    let model = SwbModel::new(&config)
+        .with_properties(vec![stateright::Property::always("true", |_, _| true)]);
     let checker = model.checker().threads(threads);
-    let checker = if std::env::var("NOSYM").is_ok() { checker } else { checker.symmetry_fn(SwbModel::representative) };
-    let checker = match depth { Some(d) => checker.target_max_depth(d), None => checker };
+    let checker = if std::env::var("NOSYM").is_ok() {
+        checker
+    } else {
+        checker.symmetry_fn(SwbModel::representative)
+    };
+    let checker = match depth {
+        Some(d) => checker.target_max_depth(d),
+        None => checker,
+    };
     let checker = checker.spawn_dfs().join();
-    println!("{config:?}\nunique {} total {} depth {} in {:.1}s", checker.unique_state_count(), checker.state_count(), checker.max_depth(), start.elapsed().as_secs_f64());
+    println!(
+        "{config:?}\nunique {} total {} depth {} in {:.1}s",
+        checker.unique_state_count(),
+        checker.state_count(),
+        checker.max_depth(),
+        start.elapsed().as_secs_f64()
+    );
 }

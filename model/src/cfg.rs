@@ -38,7 +38,11 @@ pub enum ProtocolVersion {
 
 impl ProtocolVersion {
     /// Every version, oldest first.
-    pub const ALL: [ProtocolVersion; 3] = [ProtocolVersion::V1, ProtocolVersion::V1_5, ProtocolVersion::V2];
+    pub const ALL: [ProtocolVersion; 3] = [
+        ProtocolVersion::V1,
+        ProtocolVersion::V1_5,
+        ProtocolVersion::V2,
+    ];
 
     /// The name used on the command line, in files and in reports.
     pub const fn name(self) -> &'static str {
@@ -51,7 +55,9 @@ impl ProtocolVersion {
 
     /// Parses a command-line or file name (`v1`, `v1.5`, `v2`).
     pub fn from_name(name: &str) -> Option<ProtocolVersion> {
-        ProtocolVersion::ALL.into_iter().find(|version| version.name() == name)
+        ProtocolVersion::ALL
+            .into_iter()
+            .find(|version| version.name() == name)
     }
 }
 
@@ -255,15 +261,51 @@ impl Config {
     /// Refuses bounds the model cannot work with, naming the field and the accepted values.
     pub fn validate(&self) -> Result<(), ConfigError> {
         check_range("nodes", self.nodes, 2, NODES_MAX, "2 to 5")?;
-        check_range("writes_max", self.writes_max, 1, WAL_CAPACITY as u8, "1 to 6")?;
+        check_range(
+            "writes_max",
+            self.writes_max,
+            1,
+            WAL_CAPACITY as u8,
+            "1 to 6",
+        )?;
         check_range("crashes_max", self.crashes_max, 0, 3, "0 to 3")?;
-        check_range("address_changes_max", self.address_changes_max, 0, 3, "0 to 3")?;
-        check_range("lease_expiries_max", self.lease_expiries_max, 0, 3, "0 to 3")?;
+        check_range(
+            "address_changes_max",
+            self.address_changes_max,
+            0,
+            3,
+            "0 to 3",
+        )?;
+        check_range(
+            "lease_expiries_max",
+            self.lease_expiries_max,
+            0,
+            3,
+            "0 to 3",
+        )?;
         check_range("partitions_max", self.partitions_max, 0, 3, "0 to 3")?;
         check_range("timeouts_max", self.timeouts_max, 0, 3, "0 to 3")?;
-        check_range("catch_up_rounds_max", self.catch_up_rounds_max, 1, 4, "1 to 4")?;
-        check_range("catch_up_batch", self.catch_up_batch, 1, WAL_CAPACITY as u8, "1 to 6")?;
-        check_range("retention_entries", self.retention_entries, 0, WAL_CAPACITY as u8, "0 to 6")?;
+        check_range(
+            "catch_up_rounds_max",
+            self.catch_up_rounds_max,
+            1,
+            4,
+            "1 to 4",
+        )?;
+        check_range(
+            "catch_up_batch",
+            self.catch_up_batch,
+            1,
+            WAL_CAPACITY as u8,
+            "1 to 6",
+        )?;
+        check_range(
+            "retention_entries",
+            self.retention_entries,
+            0,
+            WAL_CAPACITY as u8,
+            "0 to 6",
+        )?;
         // Upstream never defines an "invalid sync_quorum topology" (PROTOCOL.md §8.10). With the
         // distsim quorum ⌊n/2⌋+1, two nodes need both copies: sync_quorum would silently be
         // sync_all. We refuse it so a reviewer never reads a quorum result that is not one.
@@ -288,7 +330,13 @@ impl Config {
     }
 }
 
-fn check_range(field: &'static str, value: u8, low: u8, high: u8, accepted: &'static str) -> Result<(), ConfigError> {
+fn check_range(
+    field: &'static str,
+    value: u8,
+    low: u8,
+    high: u8,
+    accepted: &'static str,
+) -> Result<(), ConfigError> {
     if value < low || value > high {
         return Err(ConfigError::OutOfRange {
             field,
@@ -314,26 +362,52 @@ mod tests {
 
     #[test]
     fn zero_nodes_refused_naming_the_field() {
-        let config = Config { nodes: 0, ..Config::default() };
+        let config = Config {
+            nodes: 0,
+            ..Config::default()
+        };
         assert_eq!(
             config.validate(),
-            Err(ConfigError::OutOfRange { field: "nodes", value: 0, accepted: "2 to 5" })
+            Err(ConfigError::OutOfRange {
+                field: "nodes",
+                value: 0,
+                accepted: "2 to 5"
+            })
         );
     }
 
     #[test]
     fn sync_quorum_on_two_nodes_refused() {
-        let config = Config { nodes: 2, ..Config::default() };
-        assert!(matches!(config.validate(), Err(ConfigError::CommitModeUnsatisfiable { nodes: 2, .. })));
-        let config = Config { nodes: 2, commit_mode: CommitMode::SyncAll, ..Config::default() };
+        let config = Config {
+            nodes: 2,
+            ..Config::default()
+        };
+        assert!(matches!(
+            config.validate(),
+            Err(ConfigError::CommitModeUnsatisfiable { nodes: 2, .. })
+        ));
+        let config = Config {
+            nodes: 2,
+            commit_mode: CommitMode::SyncAll,
+            ..Config::default()
+        };
         assert_eq!(config.validate(), Ok(()));
     }
 
     #[test]
     fn quorum_sizes_follow_distsim() {
-        let table = [(3, CommitMode::SyncQuorum, 2), (5, CommitMode::SyncQuorum, 3), (3, CommitMode::SyncAll, 3), (3, CommitMode::BestEffort, 1)];
+        let table = [
+            (3, CommitMode::SyncQuorum, 2),
+            (5, CommitMode::SyncQuorum, 3),
+            (3, CommitMode::SyncAll, 3),
+            (3, CommitMode::BestEffort, 1),
+        ];
         for (nodes, mode, copies) in table {
-            assert_eq!(mode.durable_copies_required(nodes), copies, "{nodes} nodes, {mode:?}");
+            assert_eq!(
+                mode.durable_copies_required(nodes),
+                copies,
+                "{nodes} nodes, {mode:?}"
+            );
         }
     }
 
@@ -341,9 +415,15 @@ mod tests {
     fn config_round_trips_through_json_and_toml() {
         let config = Config::default();
         let json = serde_json::to_string(&config).expect("serialise");
-        assert_eq!(serde_json::from_str::<Config>(&json).expect("parse json"), config);
+        assert_eq!(
+            serde_json::from_str::<Config>(&json).expect("parse json"),
+            config
+        );
         let toml_text = toml::to_string(&config).expect("serialise toml");
-        assert_eq!(toml::from_str::<Config>(&toml_text).expect("parse toml"), config);
+        assert_eq!(
+            toml::from_str::<Config>(&toml_text).expect("parse toml"),
+            config
+        );
     }
 
     #[test]

@@ -13,10 +13,10 @@
 //! The coordinator never crashes in the model: it stands for the replicated master, whose own
 //! fault tolerance is out of scope (`docs/design.md`, assumptions).
 
+use crate::cfg::ACTORS_MAX;
 use crate::msg::{Msg, SessionKind};
 use crate::node::Effect;
 use crate::policy::{AddressChange, Mutant, PromotionRule, RejoinAction};
-use crate::cfg::ACTORS_MAX;
 use crate::Params;
 use serde::{Deserialize, Serialize};
 use stateright::actor::{Id, Out};
@@ -63,14 +63,22 @@ pub fn initial(params: &Params) -> CoordinatorState {
         primary: Some(params.initial_primary()),
         committed: Lsn::ZERO,
         committed_epoch: None,
-        endpoints: std::array::from_fn(|index| params.is_node(Id::from(index)).then_some(EndpointVersion::FIRST)),
+        endpoints: std::array::from_fn(|index| {
+            params
+                .is_node(Id::from(index))
+                .then_some(EndpointVersion::FIRST)
+        }),
     }
 }
 
 type CoordinatorOut = Out<crate::system::SwbActor>;
 
 /// A lease expiry: E + 1, and every node is asked to adopt it and report its lineage.
-pub fn on_lease_expiry(params: &Params, state: &CoordinatorState, o: &mut CoordinatorOut) -> Effect<CoordinatorState> {
+pub fn on_lease_expiry(
+    params: &Params,
+    state: &CoordinatorState,
+    o: &mut CoordinatorOut,
+) -> Effect<CoordinatorState> {
     let expiries_used = state.epoch.get() - Epoch::FIRST.get();
     if expiries_used >= u64::from(params.lease_expiries_max) {
         return Effect::Wait;
@@ -91,7 +99,13 @@ pub fn on_lease_expiry(params: &Params, state: &CoordinatorState, o: &mut Coordi
 }
 
 /// Every message to the coordinator. Traffic stamped with an older epoch is fenced first.
-pub fn on_msg(params: &Params, state: &CoordinatorState, src: Id, msg: &Msg, o: &mut CoordinatorOut) -> Effect<CoordinatorState> {
+pub fn on_msg(
+    params: &Params,
+    state: &CoordinatorState,
+    src: Id,
+    msg: &Msg,
+    o: &mut CoordinatorOut,
+) -> Effect<CoordinatorState> {
     // A restarted node reports its durable epoch, which may be old: a heartbeat is never fenced.
     if msg.epoch() < state.epoch && !matches!(msg, Msg::Heartbeat { .. }) {
         return Effect::Drop;
@@ -102,7 +116,10 @@ pub fn on_msg(params: &Params, state: &CoordinatorState, src: Id, msg: &Msg, o: 
             recoverable,
             at_committed,
         } => {
-            if epoch != state.epoch || state.primary.is_some() || !eligible(params, state, recoverable, at_committed) {
+            if epoch != state.epoch
+                || state.primary.is_some()
+                || !eligible(params, state, recoverable, at_committed)
+            {
                 return Effect::Wait;
             }
             let mut next = *state;
@@ -124,7 +141,9 @@ pub fn on_msg(params: &Params, state: &CoordinatorState, src: Id, msg: &Msg, o: 
             if epoch != state.epoch || state.primary != Some(src) {
                 return Effect::Wait;
             }
-            let Some(endpoint) = state.endpoints[usize::from(replica)] else { return Effect::Wait };
+            let Some(endpoint) = state.endpoints[usize::from(replica)] else {
+                return Effect::Wait;
+            };
             o.send(
                 src,
                 Msg::Reassign {
@@ -176,7 +195,12 @@ pub fn on_msg(params: &Params, state: &CoordinatorState, src: Id, msg: &Msg, o: 
 }
 
 /// A9 (§2.8): may the coordinator promote a node that answered the new epoch with this lineage?
-fn eligible(params: &Params, state: &CoordinatorState, recoverable: Lsn, at_committed: Option<Epoch>) -> bool {
+fn eligible(
+    params: &Params,
+    state: &CoordinatorState,
+    recoverable: Lsn,
+    at_committed: Option<Epoch>,
+) -> bool {
     let rule = if params.has(Mutant::PromoteAnyResponder) {
         PromotionRule::AnyResponder
     } else if params.has(Mutant::PromoteWithoutLineageCheck) {
@@ -185,7 +209,8 @@ fn eligible(params: &Params, state: &CoordinatorState, recoverable: Lsn, at_comm
         params.policy.promotion()
     };
     let holds_prefix = recoverable >= state.committed;
-    let holds_committed_entry = state.committed == Lsn::ZERO || at_committed == state.committed_epoch;
+    let holds_committed_entry =
+        state.committed == Lsn::ZERO || at_committed == state.committed_epoch;
     match rule {
         PromotionRule::LineageFirst => holds_prefix && holds_committed_entry,
         PromotionRule::CommittedPrefixCounter => holds_prefix,

@@ -17,7 +17,9 @@ use stateright::{Rewrite, RewritePlan};
 use swb_engine::types::{Epoch, Lsn};
 
 /// A set of client writes `(lsn, writer epoch)`, as a bit set (LSN ≤ 6, epoch ≤ 4).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct WriteSet(u32);
 
 /// The most epochs a run can reach (1 + the lease expiry bound).
@@ -25,7 +27,10 @@ pub const EPOCHS_MAX: u64 = 4;
 
 impl WriteSet {
     fn bit(lsn: Lsn, epoch: Epoch) -> u32 {
-        assert!(lsn.get() >= 1 && epoch.get() >= 1 && epoch.get() <= EPOCHS_MAX, "write ({lsn}, {epoch}) outside the ghost's range");
+        assert!(
+            lsn.get() >= 1 && epoch.get() >= 1 && epoch.get() <= EPOCHS_MAX,
+            "write ({lsn}, {epoch}) outside the ghost's range"
+        );
         1 << ((lsn.get() - 1) * EPOCHS_MAX + (epoch.get() - 1))
     }
 
@@ -90,7 +95,9 @@ pub enum Breach {
 }
 
 /// A small set of enum values, as bits.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Flags(u16);
 
 impl Flags {
@@ -106,7 +113,9 @@ impl Flags {
 }
 
 /// Faults the environment has spent so far (each bounded by the configuration).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct FaultsUsed {
     /// Node crashes.
     pub crashes: u8,
@@ -117,7 +126,9 @@ pub struct FaultsUsed {
 }
 
 /// The ghost history. See the module documentation.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Ghost {
     /// `Ref`: the committed lineage through `committed_high`.
     pub lineage: Slots,
@@ -167,7 +178,10 @@ impl Ghost {
 
     /// True when the node is cut off by a partition.
     pub fn is_isolated(&self, node: Id) -> bool {
-        self.isolated.get(usize::from(node)).copied().unwrap_or(false)
+        self.isolated
+            .get(usize::from(node))
+            .copied()
+            .unwrap_or(false)
     }
 
     /// `Ref(l)`'s entry at `lsn`: the writer epoch of the committed entry there.

@@ -6,8 +6,8 @@
 //! `replica.rs`; this module holds the shared nouns and the per-node actions that are not
 //! messages (client writes, barriers, the flusher, address changes, timeouts).
 
-use crate::msg::{Msg, RebuildSource};
 use crate::cfg::ACTORS_MAX;
+use crate::msg::{Msg, RebuildSource};
 use crate::wal::Wal;
 use crate::Params;
 use serde::{Deserialize, Serialize};
@@ -114,7 +114,9 @@ impl Sender {
     /// The session this sender runs, if any.
     pub fn session(&self) -> Option<SessionId> {
         match self.phase {
-            SenderPhase::Connecting { session } | SenderPhase::Rebuilding { session, .. } => Some(session),
+            SenderPhase::Connecting { session } | SenderPhase::Rebuilding { session, .. } => {
+                Some(session)
+            }
             SenderPhase::CatchingUp(catch_up) => Some(catch_up.session),
             _ => None,
         }
@@ -182,7 +184,10 @@ impl Rewrite<Id> for NodeState {
             }),
             other => *other,
         };
-        NodeState { disk: self.disk, role }
+        NodeState {
+            disk: self.disk,
+            role,
+        }
     }
 }
 
@@ -217,7 +222,10 @@ impl NodeTimer {
 
     /// True for the timers whose firing is a bounded fault.
     pub fn is_timeout_fault(&self) -> bool {
-        matches!(self, NodeTimer::BarrierTimeout(_) | NodeTimer::CatchUpTimeout(_))
+        matches!(
+            self,
+            NodeTimer::BarrierTimeout(_) | NodeTimer::CatchUpTimeout(_)
+        )
     }
 }
 
@@ -284,11 +292,20 @@ pub fn restarted_node(disk: &Disk, o: &mut NodeOut) -> NodeState {
 }
 
 /// Handles a node's non-message event.
-pub fn on_timer(params: &Params, node: &NodeState, timer: &NodeTimer, o: &mut NodeOut) -> Effect<NodeState> {
+pub fn on_timer(
+    params: &Params,
+    node: &NodeState,
+    timer: &NodeTimer,
+    o: &mut NodeOut,
+) -> Effect<NodeState> {
     match timer {
         NodeTimer::ClientWrite => crate::primary::on_client_write(params, node, o),
-        NodeTimer::BarrierTimeout(replica) => crate::primary::on_barrier_timeout(params, node, *replica, o),
-        NodeTimer::CatchUpTimeout(replica) => crate::primary::on_catch_up_timeout(params, node, *replica, o),
+        NodeTimer::BarrierTimeout(replica) => {
+            crate::primary::on_barrier_timeout(params, node, *replica, o)
+        }
+        NodeTimer::CatchUpTimeout(replica) => {
+            crate::primary::on_catch_up_timeout(params, node, *replica, o)
+        }
         NodeTimer::AddressChange => on_address_change(params, node, o),
     }
 }

@@ -18,13 +18,16 @@
 
 use crate::cfg::ACTORS_MAX;
 use crate::msg::{Msg, RebuildSource, SessionKind};
-use crate::node::{CatchUp, EscalationReason, Effect, NodeOut, NodeState, NodeTimer, PrimaryState, Role, Sender, SenderPhase};
+use crate::node::{
+    CatchUp, Effect, EscalationReason, NodeOut, NodeState, NodeTimer, PrimaryState, Role, Sender,
+    SenderPhase,
+};
 use crate::policy::{CatchUpAttempt, CatchUpConvergence, Mutant, Recoverability};
 use crate::system::SwbTimer;
 use crate::wal::Slots;
 use crate::{coordinator_id, Params};
-use stateright::actor::Id;
 use stateright::actor::model_timeout;
+use stateright::actor::Id;
 use swb_engine::types::{EndpointVersion, Epoch, Lsn, SessionId};
 
 /// The primary's mutable view while a handler runs: the node and its primary state, cloned once.
@@ -36,7 +39,10 @@ struct Office {
 impl Office {
     fn open(node: &NodeState) -> Option<Office> {
         let primary = *node.primary()?;
-        Some(Office { node: *node, primary })
+        Some(Office {
+            node: *node,
+            primary,
+        })
     }
 
     fn close(mut self) -> Effect<NodeState> {
@@ -53,7 +59,11 @@ impl Office {
     }
 
     fn sender(&self, replica: Id) -> Option<Sender> {
-        self.primary.senders.get(usize::from(replica)).copied().flatten()
+        self.primary
+            .senders
+            .get(usize::from(replica))
+            .copied()
+            .flatten()
     }
 
     fn set_phase(&mut self, replica: Id, phase: SenderPhase) {
@@ -70,7 +80,9 @@ impl Office {
 
     /// Starts a handshake with `replica` at the endpoint the primary knows (step 1).
     fn start_session(&mut self, replica: Id, o: &mut NodeOut) {
-        let Some(sender) = self.sender(replica) else { return };
+        let Some(sender) = self.sender(replica) else {
+            return;
+        };
         let session = self.new_session();
         self.set_phase(replica, SenderPhase::Connecting { session });
         o.cancel_timer(SwbTimer::Node(NodeTimer::BarrierTimeout(replica)));
@@ -100,14 +112,19 @@ impl Office {
 
     /// Sends the next chunk of `replica`'s catch-up, or reacts to a range no longer retained.
     fn send_chunk(&mut self, params: &Params, replica: Id, catch_up: CatchUp, o: &mut NodeOut) {
-        let Some(sender) = self.sender(replica) else { return };
+        let Some(sender) = self.sender(replica) else {
+            return;
+        };
         let after = catch_up.progress;
-        let through = Lsn::new((after.get() + u64::from(params.catch_up_batch)).min(catch_up.target.get()));
+        let through =
+            Lsn::new((after.get() + u64::from(params.catch_up_batch)).min(catch_up.target.get()));
         let wal = &self.node.disk.wal;
         if !wal.retains(after, through) {
             match params.policy.recoverability() {
                 // V2: losing the reserved range aborts explicitly (A6).
-                Recoverability::CheckAndReserve => self.escalate(replica, EscalationReason::ReservationLost, o),
+                Recoverability::CheckAndReserve => {
+                    self.escalate(replica, EscalationReason::ReservationLost, o)
+                }
                 // V1.5: no reservation contract, no clean abort: the session stalls.
                 Recoverability::RetentionWindow => {}
             }
@@ -144,7 +161,8 @@ impl Office {
     /// committed LSN, then recycle the WAL through it, keeping the retention window behind the
     /// head and (V2) every range a recovery session has reserved.
     fn retire_history(&mut self, params: &Params) {
-        let reserve = params.policy.recoverability() == Recoverability::CheckAndReserve && !params.has(Mutant::CatchUpWithoutReservation);
+        let reserve = params.policy.recoverability() == Recoverability::CheckAndReserve
+            && !params.has(Mutant::CatchUpWithoutReservation);
         let reserved_from = self
             .primary
             .senders
@@ -157,22 +175,40 @@ impl Office {
             })
             .min();
         let committed = self.primary.committed;
-        let window_floor = Lsn::new(self.head().get().saturating_sub(u64::from(params.retention_entries)));
-        let recycle_through = reserved_from.map_or(committed, |pin| pin.min(committed)).min(window_floor);
-        self.node.disk.wal.checkpoint_and_recycle(committed, recycle_through);
+        let window_floor = Lsn::new(
+            self.head()
+                .get()
+                .saturating_sub(u64::from(params.retention_entries)),
+        );
+        let recycle_through = reserved_from
+            .map_or(committed, |pin| pin.min(committed))
+            .min(window_floor);
+        self.node
+            .disk
+            .wal
+            .checkpoint_and_recycle(committed, recycle_through);
     }
 
     /// Either the replica reached the head (it joins the live stream), or the head moved during
     /// the round and a new round with a new frozen target starts, within the budget (A5).
-    fn finish_round(&mut self, params: &Params, replica: Id, mut catch_up: CatchUp, o: &mut NodeOut) {
+    fn finish_round(
+        &mut self,
+        params: &Params,
+        replica: Id,
+        mut catch_up: CatchUp,
+        o: &mut NodeOut,
+    ) {
         if catch_up.progress == self.head() {
             self.join_live_stream(replica, catch_up.progress, catch_up.session, o);
             self.try_commit(params, o);
             return;
         }
         catch_up.rounds = catch_up.rounds.saturating_add(1);
-        let over_budget = catch_up.rounds > params.catch_up_rounds_max && !params.has(Mutant::IgnoreCatchUpBudget);
-        if over_budget && params.policy.catch_up_convergence() == CatchUpConvergence::EscalateOnBudget {
+        let over_budget = catch_up.rounds > params.catch_up_rounds_max
+            && !params.has(Mutant::IgnoreCatchUpBudget);
+        if over_budget
+            && params.policy.catch_up_convergence() == CatchUpConvergence::EscalateOnBudget
+        {
             self.escalate(replica, EscalationReason::BudgetExceeded, o);
             return;
         }
@@ -222,16 +258,27 @@ impl Office {
 /// are its own, written before it restarted within the epoch, and a commit report for them may
 /// still be in flight (S18 without an epoch bump). Truncating them would let the coordinator
 /// record a boundary the primary no longer holds.
-pub fn become_primary(params: &Params, node: &NodeState, committed: Lsn, endpoints: &[Option<EndpointVersion>; ACTORS_MAX], me: Id, o: &mut NodeOut) -> NodeState {
+pub fn become_primary(
+    params: &Params,
+    node: &NodeState,
+    committed: Lsn,
+    endpoints: &[Option<EndpointVersion>; ACTORS_MAX],
+    me: Id,
+    o: &mut NodeOut,
+) -> NodeState {
     let mut next = *node;
     if !params.has(Mutant::KeepUncommittedTailOnPromotion) {
         let epoch = next.disk.epoch;
         let wal = &next.disk.wal;
-        let older_tail = crate::wal::lsns(committed, wal.received()).find(|lsn| wal.epoch_at(*lsn) != Some(epoch));
+        let older_tail = crate::wal::lsns(committed, wal.received())
+            .find(|lsn| wal.epoch_at(*lsn) != Some(epoch));
         if let Some(first_older) = older_tail {
             // Cannot fail: only a primary checkpoints, at a committed boundary ≤ C, and a rebuilt
             // base is a primary's checkpoint. A refused cut would leave the log as it is.
-            let _ = next.disk.wal.truncate_after(first_older.prev().unwrap_or(Lsn::ZERO));
+            let _ = next
+                .disk
+                .wal
+                .truncate_after(first_older.prev().unwrap_or(Lsn::ZERO));
         }
     }
     let head = next.disk.wal.received();
@@ -263,7 +310,9 @@ pub fn become_primary(params: &Params, node: &NodeState, committed: Lsn, endpoin
 
 /// A client write: the next LSN, durable on the primary at once, shipped to in-sync replicas.
 pub fn on_client_write(params: &Params, node: &NodeState, o: &mut NodeOut) -> Effect<NodeState> {
-    let Some(mut office) = Office::open(node) else { return Effect::Wait };
+    let Some(mut office) = Office::open(node) else {
+        return Effect::Wait;
+    };
     let head = office.head();
     if head.get() >= crate::cfg::WAL_CAPACITY as u64 {
         return Effect::Wait;
@@ -277,7 +326,12 @@ pub fn on_client_write(params: &Params, node: &NodeState, o: &mut NodeOut) -> Ef
     for replica in params.nodes() {
         let Some(Sender {
             endpoint,
-            phase: SenderPhase::InSync { acked, barrier, admitted_by },
+            phase:
+                SenderPhase::InSync {
+                    acked,
+                    barrier,
+                    admitted_by,
+                },
         }) = office.sender(replica)
         else {
             continue;
@@ -293,7 +347,10 @@ pub fn on_client_write(params: &Params, node: &NodeState, o: &mut NodeOut) -> Ef
             },
         );
         if barrier.is_none() {
-            o.set_timer(SwbTimer::Node(NodeTimer::BarrierTimeout(replica)), model_timeout());
+            o.set_timer(
+                SwbTimer::Node(NodeTimer::BarrierTimeout(replica)),
+                model_timeout(),
+            );
         }
         office.set_phase(
             replica,
@@ -310,10 +367,25 @@ pub fn on_client_write(params: &Params, node: &NodeState, o: &mut NodeOut) -> Ef
 
 /// A barrier timed out: the replica leaves the live stream (its late ack will not count, A11)
 /// and, where the version allows catch-up, a new session starts at once.
-pub fn on_barrier_timeout(params: &Params, node: &NodeState, replica: Id, o: &mut NodeOut) -> Effect<NodeState> {
-    let Some(mut office) = Office::open(node) else { return Effect::Drop };
-    let Some(sender) = office.sender(replica) else { return Effect::Drop };
-    if !matches!(sender.phase, SenderPhase::InSync { barrier: Some(_), .. }) {
+pub fn on_barrier_timeout(
+    params: &Params,
+    node: &NodeState,
+    replica: Id,
+    o: &mut NodeOut,
+) -> Effect<NodeState> {
+    let Some(mut office) = Office::open(node) else {
+        return Effect::Drop;
+    };
+    let Some(sender) = office.sender(replica) else {
+        return Effect::Drop;
+    };
+    if !matches!(
+        sender.phase,
+        SenderPhase::InSync {
+            barrier: Some(_),
+            ..
+        }
+    ) {
         return Effect::Drop;
     }
     match params.policy.catch_up_attempt() {
@@ -324,25 +396,50 @@ pub fn on_barrier_timeout(params: &Params, node: &NodeState, replica: Id, o: &mu
 }
 
 /// A catch-up timed out: V2 escalates to NeedsRebuild; V1.5 keeps chasing.
-pub fn on_catch_up_timeout(params: &Params, node: &NodeState, replica: Id, o: &mut NodeOut) -> Effect<NodeState> {
-    let Some(mut office) = Office::open(node) else { return Effect::Drop };
-    let Some(sender) = office.sender(replica) else { return Effect::Drop };
+pub fn on_catch_up_timeout(
+    params: &Params,
+    node: &NodeState,
+    replica: Id,
+    o: &mut NodeOut,
+) -> Effect<NodeState> {
+    let Some(mut office) = Office::open(node) else {
+        return Effect::Drop;
+    };
+    let Some(sender) = office.sender(replica) else {
+        return Effect::Drop;
+    };
     if !matches!(sender.phase, SenderPhase::CatchingUp(_)) {
         return Effect::Drop;
     }
     match params.policy.catch_up_convergence() {
-        CatchUpConvergence::EscalateOnBudget => office.escalate(replica, EscalationReason::CatchUpTimeout, o),
+        CatchUpConvergence::EscalateOnBudget => {
+            office.escalate(replica, EscalationReason::CatchUpTimeout, o)
+        }
         CatchUpConvergence::ChaseWithoutBudget => return Effect::Drop,
     }
     office.close()
 }
 
 /// A message to the primary. The caller has fenced epochs: `msg.epoch() == disk.epoch`.
-pub fn on_msg(params: &Params, node: &NodeState, src: Id, msg: &Msg, o: &mut NodeOut) -> Effect<NodeState> {
-    let Some(mut office) = Office::open(node) else { return Effect::Wait };
+pub fn on_msg(
+    params: &Params,
+    node: &NodeState,
+    src: Id,
+    msg: &Msg,
+    o: &mut NodeOut,
+) -> Effect<NodeState> {
+    let Some(mut office) = Office::open(node) else {
+        return Effect::Wait;
+    };
     match *msg {
-        Msg::BarrierAck { through, admitted_by, .. } => {
-            let Some(sender) = office.sender(src) else { return Effect::Wait };
+        Msg::BarrierAck {
+            through,
+            admitted_by,
+            ..
+        } => {
+            let Some(sender) = office.sender(src) else {
+                return Effect::Wait;
+            };
             match sender.phase {
                 SenderPhase::InSync {
                     acked,
@@ -364,7 +461,9 @@ pub fn on_msg(params: &Params, node: &NodeState, src: Id, msg: &Msg, o: &mut Nod
                     }
                 }
                 // A late ack of an expired barrier never counts (A11), unless mutated.
-                SenderPhase::Connecting { .. } | SenderPhase::CatchingUp(_) if params.has(Mutant::CountLateBarrierAck) => {
+                SenderPhase::Connecting { .. } | SenderPhase::CatchingUp(_)
+                    if params.has(Mutant::CountLateBarrierAck) =>
+                {
                     office.set_phase(
                         src,
                         SenderPhase::InSync {
@@ -380,20 +479,32 @@ pub fn on_msg(params: &Params, node: &NodeState, src: Id, msg: &Msg, o: &mut Nod
             office.close()
         }
         Msg::ProbeReply {
-            session, flushed, entries, ..
+            session,
+            flushed,
+            entries,
+            ..
         } => {
-            let Some(sender) = office.sender(src) else { return Effect::Wait };
+            let Some(sender) = office.sender(src) else {
+                return Effect::Wait;
+            };
             if sender.phase != (SenderPhase::Connecting { session }) {
                 return Effect::Wait;
             }
             handshake(params, &mut office, src, session, flushed, &entries, o);
             office.close()
         }
-        Msg::CatchUpAck { session, through, .. } => {
-            let Some(sender) = office.sender(src) else { return Effect::Wait };
-            let SenderPhase::CatchingUp(mut catch_up) = sender.phase else { return Effect::Wait };
+        Msg::CatchUpAck {
+            session, through, ..
+        } => {
+            let Some(sender) = office.sender(src) else {
+                return Effect::Wait;
+            };
+            let SenderPhase::CatchingUp(mut catch_up) = sender.phase else {
+                return Effect::Wait;
+            };
             // The first chunk may be empty (a truncation only): its ack does not advance progress.
-            let advances = through > catch_up.progress || (catch_up.truncate && through == catch_up.progress);
+            let advances =
+                through > catch_up.progress || (catch_up.truncate && through == catch_up.progress);
             if catch_up.session != session || !advances || through > catch_up.target {
                 return Effect::Wait;
             }
@@ -410,9 +521,20 @@ pub fn on_msg(params: &Params, node: &NodeState, src: Id, msg: &Msg, o: &mut Nod
             }
             office.close()
         }
-        Msg::RebuildAck { session, through, .. } => {
-            let Some(sender) = office.sender(src) else { return Effect::Wait };
-            let SenderPhase::Rebuilding { session: current, target, .. } = sender.phase else { return Effect::Wait };
+        Msg::RebuildAck {
+            session, through, ..
+        } => {
+            let Some(sender) = office.sender(src) else {
+                return Effect::Wait;
+            };
+            let SenderPhase::Rebuilding {
+                session: current,
+                target,
+                ..
+            } = sender.phase
+            else {
+                return Effect::Wait;
+            };
             if current != session || through != target {
                 return Effect::Wait;
             }
@@ -439,9 +561,14 @@ pub fn on_msg(params: &Params, node: &NodeState, src: Id, msg: &Msg, o: &mut Nod
             office.close()
         }
         Msg::Reassign {
-            replica, endpoint, kind, ..
+            replica,
+            endpoint,
+            kind,
+            ..
         } if src == coordinator_id() => {
-            let Some(sender) = office.sender(replica) else { return Effect::Wait };
+            let Some(sender) = office.sender(replica) else {
+                return Effect::Wait;
+            };
             // An endpoint change invalidates any session at the old endpoint (A10, T8): the
             // sender stays (identity), only its address and session change.
             if let Some(Some(slot)) = office.primary.senders.get_mut(usize::from(replica)) {
@@ -466,13 +593,26 @@ pub fn on_msg(params: &Params, node: &NodeState, src: Id, msg: &Msg, o: &mut Nod
 }
 
 /// Step 2: classify the replica from its durable epoch history (PROTOCOL.md §6.4, T2, T9, T10).
-fn handshake(params: &Params, office: &mut Office, replica: Id, session: SessionId, flushed: Lsn, entries: &Slots, o: &mut NodeOut) {
+fn handshake(
+    params: &Params,
+    office: &mut Office,
+    replica: Id,
+    session: SessionId,
+    flushed: Lsn,
+    entries: &Slots,
+    o: &mut NodeOut,
+) {
     let head = office.head();
     let comparable = flushed.min(head);
     let matched = if params.has(Mutant::HandshakeComparesLsnOnly) {
         comparable
     } else {
-        office.node.disk.wal.slots().common_prefix(entries, comparable)
+        office
+            .node
+            .disk
+            .wal
+            .slots()
+            .common_prefix(entries, comparable)
     };
     let truncate = flushed > matched;
     if !truncate && matched == head {
@@ -496,14 +636,19 @@ fn handshake(params: &Params, office: &mut Office, replica: Id, session: Session
         truncate,
     };
     office.set_phase(replica, SenderPhase::CatchingUp(catch_up));
-    o.set_timer(SwbTimer::Node(NodeTimer::CatchUpTimeout(replica)), model_timeout());
+    o.set_timer(
+        SwbTimer::Node(NodeTimer::CatchUpTimeout(replica)),
+        model_timeout(),
+    );
     if matched == head {
         // Only the divergent tail is wrong: one empty chunk carries the truncation.
         o.send(
             replica,
             Msg::CatchUp {
                 epoch: office.epoch(),
-                endpoint: office.sender(replica).map_or(crate::node::FIRST_ENDPOINT, |s| s.endpoint),
+                endpoint: office
+                    .sender(replica)
+                    .map_or(crate::node::FIRST_ENDPOINT, |s| s.endpoint),
                 session,
                 truncate: true,
                 after: matched,
@@ -520,7 +665,9 @@ fn handshake(params: &Params, office: &mut Office, replica: Id, session: Session
 /// no committed data yet → full base; a checkpoint (always trusted here) → snapshot + tail;
 /// otherwise a full base. The target is the head, frozen for the session.
 fn start_rebuild(params: &Params, office: &mut Office, replica: Id, o: &mut NodeOut) {
-    let Some(sender) = office.sender(replica) else { return };
+    let Some(sender) = office.sender(replica) else {
+        return;
+    };
     let wal = office.node.disk.wal;
     let head = wal.received();
     let checkpoint = wal.checkpoint();
@@ -533,7 +680,14 @@ fn start_rebuild(params: &Params, office: &mut Office, replica: Id, o: &mut Node
         RebuildSource::SnapshotTail { checkpoint }
     };
     let session = office.new_session();
-    office.set_phase(replica, SenderPhase::Rebuilding { session, source, target: head });
+    office.set_phase(
+        replica,
+        SenderPhase::Rebuilding {
+            session,
+            source,
+            target: head,
+        },
+    );
     o.send(
         replica,
         Msg::Rebuild {

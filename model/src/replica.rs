@@ -15,7 +15,14 @@ use stateright::actor::Id;
 use std::cmp::Ordering;
 
 /// Every message to a storage node.
-pub fn on_msg(params: &Params, me: Id, node: &NodeState, src: Id, msg: &Msg, o: &mut NodeOut) -> Effect<NodeState> {
+pub fn on_msg(
+    params: &Params,
+    me: Id,
+    node: &NodeState,
+    src: Id,
+    msg: &Msg,
+    o: &mut NodeOut,
+) -> Effect<NodeState> {
     match *msg {
         Msg::NewEpoch { epoch, committed } => {
             if epoch <= node.disk.epoch {
@@ -57,7 +64,9 @@ pub fn on_msg(params: &Params, me: Id, node: &NodeState, src: Id, msg: &Msg, o: 
             let mut next = *node;
             next.disk.epoch = epoch;
             if primary == me {
-                return Effect::Update(primary::become_primary(params, &next, committed, &endpoints, me, o));
+                return Effect::Update(primary::become_primary(
+                    params, &next, committed, &endpoints, me, o,
+                ));
             }
             next.role = Role::Replica;
             return Effect::Update(next);
@@ -67,7 +76,8 @@ pub fn on_msg(params: &Params, me: Id, node: &NodeState, src: Id, msg: &Msg, o: 
     if node.role == Role::Joining {
         return Effect::Wait;
     }
-    let stale_accepted = params.has(Mutant::ReplicaAcceptsStaleEpoch) && matches!(msg, Msg::Write { .. });
+    let stale_accepted =
+        params.has(Mutant::ReplicaAcceptsStaleEpoch) && matches!(msg, Msg::Write { .. });
     match msg.epoch().cmp(&node.disk.epoch) {
         Ordering::Less if !stale_accepted => return Effect::Drop,
         Ordering::Greater => return Effect::Wait,
@@ -81,7 +91,13 @@ pub fn on_msg(params: &Params, me: Id, node: &NodeState, src: Id, msg: &Msg, o: 
 }
 
 /// What a replica does with the primary's traffic, once the epoch is settled.
-fn apply(params: &Params, node: &NodeState, src: Id, msg: &Msg, o: &mut NodeOut) -> Effect<NodeState> {
+fn apply(
+    params: &Params,
+    node: &NodeState,
+    src: Id,
+    msg: &Msg,
+    o: &mut NodeOut,
+) -> Effect<NodeState> {
     if let Some(addressed) = msg.addressed_endpoint() {
         // Sent to an address the replica has left: it never arrives (an unbounded delay).
         if addressed != node.disk.endpoint && !params.has(Mutant::ReplicaIgnoresEndpointVersion) {
@@ -111,11 +127,14 @@ fn apply(params: &Params, node: &NodeState, src: Id, msg: &Msg, o: &mut NodeOut)
             if !params.has(Mutant::AckBeforeFlush) {
                 next.disk.wal.flush_through(lsn);
             }
-            o.send(src, Msg::BarrierAck {
-                epoch: node.disk.epoch,
-                through: lsn,
-                admitted_by,
-            });
+            o.send(
+                src,
+                Msg::BarrierAck {
+                    epoch: node.disk.epoch,
+                    through: lsn,
+                    admitted_by,
+                },
+            );
             Effect::Update(next)
         }
         Msg::Probe { session, .. } => {
@@ -123,12 +142,17 @@ fn apply(params: &Params, node: &NodeState, src: Id, msg: &Msg, o: &mut NodeOut)
             // discarded, so nothing the primary was not told about can later be flushed.
             let mut next = *node;
             next.disk.wal.crash();
-            o.send(src, Msg::ProbeReply {
-                epoch: node.disk.epoch,
-                session,
-                flushed: wal.flushed(),
-                entries: wal.slots().range(swb_engine::types::Lsn::ZERO, wal.flushed()),
-            });
+            o.send(
+                src,
+                Msg::ProbeReply {
+                    epoch: node.disk.epoch,
+                    session,
+                    flushed: wal.flushed(),
+                    entries: wal
+                        .slots()
+                        .range(swb_engine::types::Lsn::ZERO, wal.flushed()),
+                },
+            );
             Effect::Update(next)
         }
         Msg::CatchUp {
@@ -144,7 +168,10 @@ fn apply(params: &Params, node: &NodeState, src: Id, msg: &Msg, o: &mut NodeOut)
             let mut next = *node;
             if truncate {
                 // The first chunk of a session: applied once, however often it is delivered.
-                if key <= node.disk.last_session || after > wal.received() || next.disk.wal.truncate_after(after).is_err() {
+                if key <= node.disk.last_session
+                    || after > wal.received()
+                    || next.disk.wal.truncate_after(after).is_err()
+                {
                     return Effect::Wait;
                 }
             } else if key < node.disk.last_session || !wal.can_merge(after, through, entries) {
@@ -152,11 +179,14 @@ fn apply(params: &Params, node: &NodeState, src: Id, msg: &Msg, o: &mut NodeOut)
             }
             next.disk.wal.merge_chunk(after, through, entries);
             next.disk.last_session = next.disk.last_session.max(key);
-            o.send(src, Msg::CatchUpAck {
-                epoch: node.disk.epoch,
-                session,
-                through,
-            });
+            o.send(
+                src,
+                Msg::CatchUpAck {
+                    epoch: node.disk.epoch,
+                    session,
+                    through,
+                },
+            );
             Effect::Update(next)
         }
         Msg::Rebuild {
@@ -174,11 +204,14 @@ fn apply(params: &Params, node: &NodeState, src: Id, msg: &Msg, o: &mut NodeOut)
             let mut next = *node;
             next.disk.wal.install(source.base(), through, entries);
             next.disk.last_session = key;
-            o.send(src, Msg::RebuildAck {
-                epoch: node.disk.epoch,
-                session,
-                through,
-            });
+            o.send(
+                src,
+                Msg::RebuildAck {
+                    epoch: node.disk.epoch,
+                    session,
+                    through,
+                },
+            );
             Effect::Update(next)
         }
         _ => Effect::Wait,

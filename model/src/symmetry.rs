@@ -21,7 +21,10 @@ pub fn permute<T: Clone, S>(plan: &RewritePlan<Id, S>, values: &[T]) -> Vec<T> {
 /// [`permute`] for a fixed per-actor array, which is longer than the actor count. Slots past the
 /// last actor must hold `T::default()` (the plan cannot rename them), so only non-default values
 /// move; every default slot is already where it belongs.
-pub fn permute_array<T: Copy + Default + PartialEq, S, const N: usize>(plan: &RewritePlan<Id, S>, values: &[T; N]) -> [T; N] {
+pub fn permute_array<T: Copy + Default + PartialEq, S, const N: usize>(
+    plan: &RewritePlan<Id, S>,
+    values: &[T; N],
+) -> [T; N] {
     let mut out = [T::default(); N];
     for (index, value) in values.iter().enumerate() {
         if *value != T::default() {

@@ -18,7 +18,10 @@ use crate::node::{self, Disk, Effect, NodeState, NodeTimer, SenderPhase};
 use crate::wal::lsns;
 use crate::{coordinator_id, Config, Params};
 use serde::{Deserialize, Serialize};
-use stateright::actor::{model_timeout, Actor, ActorModel, ActorModelAction, ActorModelState, Id, LossyNetwork, Network, Out};
+use stateright::actor::{
+    model_timeout, Actor, ActorModel, ActorModelAction, ActorModelState, Id, LossyNetwork, Network,
+    Out,
+};
 use stateright::{Model, Property, Rewrite, RewritePlan};
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -85,7 +88,12 @@ fn arm_periodic_timers(params: &Params, o: &mut Out<SwbActor>) {
 }
 
 /// Applies a handler's decision to stateright's copy-on-write state.
-fn apply<T: Clone>(state: &mut Cow<ActorState>, effect: Effect<T>, wrap: fn(T) -> ActorState, o: &mut Out<SwbActor>) {
+fn apply<T: Clone>(
+    state: &mut Cow<ActorState>,
+    effect: Effect<T>,
+    wrap: fn(T) -> ActorState,
+    o: &mut Out<SwbActor>,
+) {
     match effect {
         Effect::Wait => {}
         Effect::Drop => {
@@ -116,7 +124,10 @@ impl Actor for SwbActor {
         match self {
             SwbActor::Coordinator(params) => {
                 if params.lease_expiries_max > 0 {
-                    o.set_timer(SwbTimer::Coordinator(CoordinatorTimer::LeaseExpiry), model_timeout());
+                    o.set_timer(
+                        SwbTimer::Coordinator(CoordinatorTimer::LeaseExpiry),
+                        model_timeout(),
+                    );
                 }
                 ActorState::Coordinator(coordinator::initial(params))
             }
@@ -149,10 +160,19 @@ impl Actor for SwbActor {
         }
     }
 
-    fn on_timeout(&self, _id: Id, state: &mut Cow<ActorState>, timer: &SwbTimer, o: &mut Out<Self>) {
+    fn on_timeout(
+        &self,
+        _id: Id,
+        state: &mut Cow<ActorState>,
+        timer: &SwbTimer,
+        o: &mut Out<Self>,
+    ) {
         let params = self.params();
         match (state.as_ref(), timer) {
-            (ActorState::Coordinator(current), SwbTimer::Coordinator(CoordinatorTimer::LeaseExpiry)) => {
+            (
+                ActorState::Coordinator(current),
+                SwbTimer::Coordinator(CoordinatorTimer::LeaseExpiry),
+            ) => {
                 o.set_timer(timer.clone(), model_timeout());
                 let effect = coordinator::on_lease_expiry(params, current, o);
                 apply(state, effect, ActorState::Coordinator, o);
@@ -203,8 +223,12 @@ impl SwbModel {
             .actor(SwbActor::Coordinator(params))
             .actors((0..params.node_count).map(|_| SwbActor::Node(params)))
             .init_network(match config.message_duplication {
-                crate::cfg::MessageDuplication::Duplicating => Network::new_unordered_duplicating([]),
-                crate::cfg::MessageDuplication::Exactly => Network::new_unordered_nonduplicating([]),
+                crate::cfg::MessageDuplication::Duplicating => {
+                    Network::new_unordered_duplicating([])
+                }
+                crate::cfg::MessageDuplication::Exactly => {
+                    Network::new_unordered_nonduplicating([])
+                }
             })
             .lossy_network(match config.message_loss {
                 crate::cfg::MessageLoss::Lossy => LossyNetwork::Yes,
@@ -223,7 +247,9 @@ impl SwbModel {
     pub fn with_properties(mut self, properties: Vec<Property<SwbModel>>) -> SwbModel {
         for (index, property) in properties.iter().enumerate() {
             assert!(
-                !properties[..index].iter().any(|earlier| earlier.name == property.name),
+                !properties[..index]
+                    .iter()
+                    .any(|earlier| earlier.name == property.name),
                 "property {} registered twice",
                 property.name
             );
@@ -262,12 +288,20 @@ impl SwbModel {
     fn allows(&self, state: &State, action: &ActorModelAction<Msg, SwbTimer, ()>) -> bool {
         let ghost = &state.history;
         match action {
-            ActorModelAction::Deliver { src, dst, .. } => !ghost.is_isolated(*src) && !ghost.is_isolated(*dst),
-            ActorModelAction::Crash(id) => *id != coordinator_id() && ghost.faults.crashes < self.config.crashes_max,
-            ActorModelAction::Timeout(_, SwbTimer::Node(timer)) if timer.is_timeout_fault() => ghost.faults.timeouts < self.config.timeouts_max,
+            ActorModelAction::Deliver { src, dst, .. } => {
+                !ghost.is_isolated(*src) && !ghost.is_isolated(*dst)
+            }
+            ActorModelAction::Crash(id) => {
+                *id != coordinator_id() && ghost.faults.crashes < self.config.crashes_max
+            }
+            ActorModelAction::Timeout(_, SwbTimer::Node(timer)) if timer.is_timeout_fault() => {
+                ghost.faults.timeouts < self.config.timeouts_max
+            }
             // Client writes are the environment's input: at most `writes_max` in the whole run,
             // whichever primary (current or deposed) takes them.
-            ActorModelAction::Timeout(_, SwbTimer::Node(NodeTimer::ClientWrite)) => ghost.issued.len() < u32::from(self.config.writes_max),
+            ActorModelAction::Timeout(_, SwbTimer::Node(NodeTimer::ClientWrite)) => {
+                ghost.issued.len() < u32::from(self.config.writes_max)
+            }
             _ => true,
         }
     }
@@ -284,7 +318,12 @@ impl Model for SwbModel {
     fn actions(&self, state: &State, actions: &mut Vec<Action>) {
         let mut inner = Vec::new();
         self.inner.actions(state, &mut inner);
-        actions.extend(inner.into_iter().filter(|action| self.allows(state, action)).map(Action::Actor));
+        actions.extend(
+            inner
+                .into_iter()
+                .filter(|action| self.allows(state, action))
+                .map(Action::Actor),
+        );
         let ghost = &state.history;
         for node in self.params.nodes() {
             if ghost.is_isolated(node) {
@@ -343,10 +382,14 @@ pub fn node_of(state: &State, node: Id) -> &NodeState {
 
 /// Every storage node with its id, lowest id first.
 pub fn nodes_of(state: &State) -> impl Iterator<Item = (Id, &NodeState)> {
-    state.actor_states.iter().enumerate().filter_map(|(index, actor)| match actor.as_ref() {
-        ActorState::Node(node) => Some((Id::from(index), node)),
-        ActorState::Coordinator(_) => None,
-    })
+    state
+        .actor_states
+        .iter()
+        .enumerate()
+        .filter_map(|(index, actor)| match actor.as_ref() {
+            ActorState::Node(node) => Some((Id::from(index), node)),
+            ActorState::Coordinator(_) => None,
+        })
 }
 
 /// The current primary: the coordinator's choice, when that node is up, serving, and at E.
@@ -354,7 +397,9 @@ pub fn current_primary(state: &State) -> Option<(Id, &NodeState)> {
     let coordinator = coordinator_of(state);
     let id = coordinator.primary?;
     let node = node_of(state, id);
-    let serving = !state.crashed[usize::from(id)] && node.primary().is_some() && node.disk.epoch == coordinator.epoch;
+    let serving = !state.crashed[usize::from(id)]
+        && node.primary().is_some()
+        && node.disk.epoch == coordinator.epoch;
     serving.then_some((id, node))
 }
 
@@ -367,7 +412,12 @@ fn epoch_of(actor: &ActorState) -> swb_engine::types::Epoch {
 }
 
 /// Updates the ghost after one actor step (see `history.rs`).
-fn observe(params: &Params, last: &State, action: &ActorModelAction<Msg, SwbTimer, ()>, next: &State) -> Ghost {
+fn observe(
+    params: &Params,
+    last: &State,
+    action: &ActorModelAction<Msg, SwbTimer, ()>,
+    next: &State,
+) -> Ghost {
     let mut ghost = next.history;
     let coordinator_before = coordinator_of(last);
     let coordinator_after = coordinator_of(next);
@@ -401,7 +451,11 @@ fn observe(params: &Params, last: &State, action: &ActorModelAction<Msg, SwbTime
             let committed = coordinator_after.committed;
             let eligible = node.disk.epoch == coordinator_after.epoch
                 && node.disk.wal.recoverable() >= committed
-                && node.disk.wal.slots().agrees_through(&ghost.lineage, committed);
+                && node
+                    .disk
+                    .wal
+                    .slots()
+                    .agrees_through(&ghost.lineage, committed);
             if !eligible {
                 ghost.breach(Breach::IneligiblePromotion);
             }
@@ -422,13 +476,20 @@ fn observe(params: &Params, last: &State, action: &ActorModelAction<Msg, SwbTime
                 }
                 SwbTimer::Node(NodeTimer::BarrierTimeout(replica)) if changed => {
                     ghost.faults.timeouts += 1;
-                    if let Some(SenderPhase::InSync { acked, barrier: Some(through), .. }) = sender_phase(last, *id, *replica) {
+                    if let Some(SenderPhase::InSync {
+                        acked,
+                        barrier: Some(through),
+                        ..
+                    }) = sender_phase(last, *id, *replica)
+                    {
                         for lsn in lsns(acked, through) {
                             ghost.expired_barriers[usize::from(*replica)] |= lsn_bit(lsn);
                         }
                     }
                 }
-                SwbTimer::Node(NodeTimer::CatchUpTimeout(_)) if changed => ghost.faults.timeouts += 1,
+                SwbTimer::Node(NodeTimer::CatchUpTimeout(_)) if changed => {
+                    ghost.faults.timeouts += 1
+                }
                 _ => {}
             }
         }
@@ -442,7 +503,9 @@ fn observe(params: &Params, last: &State, action: &ActorModelAction<Msg, SwbTime
                     ghost.breach(Breach::StaleTrafficChangedState);
                 }
             }
-            if let (Some(addressed), ActorState::Node(receiver)) = (msg.addressed_endpoint(), receiver_before) {
+            if let (Some(addressed), ActorState::Node(receiver)) =
+                (msg.addressed_endpoint(), receiver_before)
+            {
                 if addressed != receiver.disk.endpoint && changed {
                     ghost.breach(Breach::StaleEndpointAccepted);
                 }
@@ -452,12 +515,21 @@ fn observe(params: &Params, last: &State, action: &ActorModelAction<Msg, SwbTime
                 // it back (counts as durable progress) without a recovery session is a late ack
                 // counted.
                 Msg::BarrierAck { .. } => {
-                    let in_sync = |state: &State| matches!(sender_phase(state, *dst, *src), Some(SenderPhase::InSync { .. }));
+                    let in_sync = |state: &State| {
+                        matches!(
+                            sender_phase(state, *dst, *src),
+                            Some(SenderPhase::InSync { .. })
+                        )
+                    };
                     if !in_sync(last) && in_sync(next) {
                         ghost.breach(Breach::LateAckCounted);
                     }
                 }
-                Msg::CatchUp { truncate: true, after, .. } if changed => {
+                Msg::CatchUp {
+                    truncate: true,
+                    after,
+                    ..
+                } if changed => {
                     if let ActorState::Node(receiver) = receiver_before {
                         if receiver.disk.wal.received() > *after {
                             ghost.witness(Witness::Truncation);
@@ -476,15 +548,24 @@ fn observe(params: &Params, last: &State, action: &ActorModelAction<Msg, SwbTime
 
     // Sender transitions of any primary: completions, escalations, barriers (re)sent.
     for (id, node_after) in nodes_of(next) {
-        let Some(primary_after) = node_after.primary() else { continue };
+        let Some(primary_after) = node_after.primary() else {
+            continue;
+        };
         for (index, sender_after) in primary_after.senders.iter().enumerate() {
-            let Some(sender_after) = sender_after else { continue };
+            let Some(sender_after) = sender_after else {
+                continue;
+            };
             let before = sender_phase(last, id, Id::from(index));
             match (before, sender_after.phase) {
-                (Some(SenderPhase::CatchingUp(_)), SenderPhase::InSync { .. }) => ghost.witness(Witness::CatchUpCompleted),
-                (Some(SenderPhase::CatchingUp(_)), SenderPhase::NeedsRebuild { reason: node::EscalationReason::BudgetExceeded }) => {
-                    ghost.witness(Witness::BudgetEscalation)
+                (Some(SenderPhase::CatchingUp(_)), SenderPhase::InSync { .. }) => {
+                    ghost.witness(Witness::CatchUpCompleted)
                 }
+                (
+                    Some(SenderPhase::CatchingUp(_)),
+                    SenderPhase::NeedsRebuild {
+                        reason: node::EscalationReason::BudgetExceeded,
+                    },
+                ) => ghost.witness(Witness::BudgetEscalation),
                 _ => {}
             }
         }
@@ -500,7 +581,12 @@ fn lsn_bit(lsn: Lsn) -> u8 {
 /// The phase of `replica`'s sender at `primary`, if `primary` is serving and has one.
 pub fn sender_phase(state: &State, primary: Id, replica: Id) -> Option<SenderPhase> {
     let node = node_of(state, primary);
-    let sender = node.primary()?.senders.get(usize::from(replica)).copied().flatten()?;
+    let sender = node
+        .primary()?
+        .senders
+        .get(usize::from(replica))
+        .copied()
+        .flatten()?;
     Some(sender.phase)
 }
 

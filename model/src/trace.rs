@@ -16,7 +16,12 @@ pub fn actor_name(id: Id) -> String {
 pub fn describe_action(action: &Action) -> String {
     match action {
         Action::Actor(ActorModelAction::Deliver { src, dst, msg }) => {
-            format!("{} → {}: {}", actor_name(*src), actor_name(*dst), describe_msg(msg))
+            format!(
+                "{} → {}: {}",
+                actor_name(*src),
+                actor_name(*dst),
+                describe_msg(msg)
+            )
         }
         Action::Actor(ActorModelAction::Drop(envelope)) => format!(
             "network drops {} → {}: {}",
@@ -24,10 +29,14 @@ pub fn describe_action(action: &Action) -> String {
             actor_name(envelope.dst),
             describe_msg(&envelope.msg)
         ),
-        Action::Actor(ActorModelAction::Timeout(id, timer)) => format!("{}: {}", actor_name(*id), describe_timer(timer)),
+        Action::Actor(ActorModelAction::Timeout(id, timer)) => {
+            format!("{}: {}", actor_name(*id), describe_timer(timer))
+        }
         Action::Actor(ActorModelAction::Crash(id)) => format!("{} crashes", actor_name(*id)),
         Action::Actor(ActorModelAction::Recover(id)) => format!("{} restarts", actor_name(*id)),
-        Action::Actor(ActorModelAction::SelectRandom { actor, .. }) => format!("{} chooses", actor_name(*actor)),
+        Action::Actor(ActorModelAction::SelectRandom { actor, .. }) => {
+            format!("{} chooses", actor_name(*actor))
+        }
         Action::Isolate(id) => format!("partition isolates {}", actor_name(*id)),
         Action::Heal(id) => format!("partition around {} heals", actor_name(*id)),
     }
@@ -40,8 +49,12 @@ fn describe_timer(timer: &SwbTimer) -> String {
         SwbTimer::Coordinator(CoordinatorTimer::LeaseExpiry) => "lease expires".to_string(),
         SwbTimer::Node(NodeTimer::ClientWrite) => "client write".to_string(),
         SwbTimer::Node(NodeTimer::AddressChange) => "restarts at a new address".to_string(),
-        SwbTimer::Node(NodeTimer::BarrierTimeout(replica)) => format!("barrier to {} times out", actor_name(*replica)),
-        SwbTimer::Node(NodeTimer::CatchUpTimeout(replica)) => format!("catch-up of {} times out", actor_name(*replica)),
+        SwbTimer::Node(NodeTimer::BarrierTimeout(replica)) => {
+            format!("barrier to {} times out", actor_name(*replica))
+        }
+        SwbTimer::Node(NodeTimer::CatchUpTimeout(replica)) => {
+            format!("catch-up of {} times out", actor_name(*replica))
+        }
     }
 }
 
@@ -49,22 +62,82 @@ fn describe_timer(timer: &SwbTimer) -> String {
 pub fn describe_msg(msg: &Msg) -> String {
     match msg {
         Msg::NewEpoch { epoch, committed } => format!("new_epoch(e{epoch}, C={committed})"),
-        Msg::Assign { epoch, primary, committed, .. } => format!("assign(e{epoch}, primary={}, C={committed})", actor_name(*primary)),
-        Msg::Reassign { epoch, replica, endpoint, kind } => format!("reassign(e{epoch}, {} at {endpoint}, {kind:?})", actor_name(*replica)),
+        Msg::Assign {
+            epoch,
+            primary,
+            committed,
+            ..
+        } => format!(
+            "assign(e{epoch}, primary={}, C={committed})",
+            actor_name(*primary)
+        ),
+        Msg::Reassign {
+            epoch,
+            replica,
+            endpoint,
+            kind,
+        } => format!(
+            "reassign(e{epoch}, {} at {endpoint}, {kind:?})",
+            actor_name(*replica)
+        ),
         Msg::CommitAck { epoch, committed } => format!("commit_ack(e{epoch}, C={committed})"),
-        Msg::EpochAck { epoch, recoverable, at_committed } => format!("epoch_ack(e{epoch}, recoverable={recoverable}, at_C={at_committed:?})"),
+        Msg::EpochAck {
+            epoch,
+            recoverable,
+            at_committed,
+        } => format!("epoch_ack(e{epoch}, recoverable={recoverable}, at_C={at_committed:?})"),
         Msg::Heartbeat { epoch, endpoint } => format!("heartbeat(e{epoch}, {endpoint})"),
         Msg::CommitReport { epoch, committed } => format!("commit_report(e{epoch}, {committed})"),
-        Msg::NeedsRebuild { epoch, replica } => format!("needs_rebuild(e{epoch}, {})", actor_name(*replica)),
-        Msg::Write { epoch, endpoint, lsn, .. } => format!("write(e{epoch}, lsn {lsn}, to {endpoint})"),
-        Msg::Probe { epoch, endpoint, session } => format!("probe(e{epoch}, {session}, to {endpoint})"),
-        Msg::CatchUp { epoch, session, truncate, after, through, .. } => {
-            format!("catch_up(e{epoch}, {session}, ({after}, {through}]{})", if *truncate { ", truncate" } else { "" })
+        Msg::NeedsRebuild { epoch, replica } => {
+            format!("needs_rebuild(e{epoch}, {})", actor_name(*replica))
         }
-        Msg::Rebuild { epoch, session, source, through, .. } => format!("rebuild(e{epoch}, {session}, {source:?}, through {through})"),
+        Msg::Write {
+            epoch,
+            endpoint,
+            lsn,
+            ..
+        } => format!("write(e{epoch}, lsn {lsn}, to {endpoint})"),
+        Msg::Probe {
+            epoch,
+            endpoint,
+            session,
+        } => format!("probe(e{epoch}, {session}, to {endpoint})"),
+        Msg::CatchUp {
+            epoch,
+            session,
+            truncate,
+            after,
+            through,
+            ..
+        } => {
+            format!(
+                "catch_up(e{epoch}, {session}, ({after}, {through}]{})",
+                if *truncate { ", truncate" } else { "" }
+            )
+        }
+        Msg::Rebuild {
+            epoch,
+            session,
+            source,
+            through,
+            ..
+        } => format!("rebuild(e{epoch}, {session}, {source:?}, through {through})"),
         Msg::BarrierAck { epoch, through, .. } => format!("barrier_ack(e{epoch}, {through})"),
-        Msg::ProbeReply { epoch, session, flushed, .. } => format!("probe_reply(e{epoch}, {session}, flushed {flushed})"),
-        Msg::CatchUpAck { epoch, session, through } => format!("catch_up_ack(e{epoch}, {session}, {through})"),
-        Msg::RebuildAck { epoch, session, through } => format!("rebuild_ack(e{epoch}, {session}, {through})"),
+        Msg::ProbeReply {
+            epoch,
+            session,
+            flushed,
+            ..
+        } => format!("probe_reply(e{epoch}, {session}, flushed {flushed})"),
+        Msg::CatchUpAck {
+            epoch,
+            session,
+            through,
+        } => format!("catch_up_ack(e{epoch}, {session}, {through})"),
+        Msg::RebuildAck {
+            epoch,
+            session,
+            through,
+        } => format!("rebuild_ack(e{epoch}, {session}, {through})"),
     }
 }

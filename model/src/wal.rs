@@ -19,7 +19,9 @@ use swb_engine::types::{Epoch, Lsn};
 
 /// The slots of a log: slot `l - 1` names the writer epoch of the entry at LSN `l`, `None` where
 /// the node holds no entry (above its head, or a hole a broken recovery left behind).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Slots([Option<Epoch>; WAL_CAPACITY]);
 
 impl Slots {
@@ -31,7 +33,10 @@ impl Slots {
 
     fn set(&mut self, lsn: Lsn, epoch: Option<Epoch>) {
         let index = lsn.get().checked_sub(1).expect("slot of LSN 0") as usize;
-        assert!(index < WAL_CAPACITY, "LSN {lsn} beyond the WAL capacity {WAL_CAPACITY}");
+        assert!(
+            index < WAL_CAPACITY,
+            "LSN {lsn} beyond the WAL capacity {WAL_CAPACITY}"
+        );
         self.0[index] = epoch;
     }
 
@@ -102,7 +107,9 @@ pub enum TruncationError {
 }
 
 /// One node's log. See the module documentation for the boundaries and their invariants.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Wal {
     slots: Slots,
     /// Highest LSN appended. Invariant: `flushed ≤ received`.
@@ -208,7 +215,9 @@ impl Wal {
     /// the head, and where the two overlap they hold the same entries. Merging such a chunk is
     /// idempotent, so a delayed or duplicated chunk can never lower what the log holds.
     pub fn can_merge(&self, after: Lsn, through: Lsn, source: &Slots) -> bool {
-        after <= self.received && lsns(after, through.min(self.received)).all(|lsn| self.slots.at(lsn) == source.at(lsn))
+        after <= self.received
+            && lsns(after, through.min(self.received))
+                .all(|lsn| self.slots.at(lsn) == source.at(lsn))
     }
 
     /// Merges a catch-up chunk `(after, through]` (see [`Wal::can_merge`]) and makes it durable.
@@ -234,7 +243,9 @@ impl Wal {
     /// `recycle_through` (clamped to the checkpoint). Never lowers either boundary.
     pub fn checkpoint_and_recycle(&mut self, at: Lsn, recycle_through: Lsn) {
         self.checkpoint = self.checkpoint.max(at.min(self.flushed));
-        self.recycled_through = self.recycled_through.max(recycle_through.min(self.checkpoint));
+        self.recycled_through = self
+            .recycled_through
+            .max(recycle_through.min(self.checkpoint));
     }
 
     /// The durable part of this log: what survives a crash.
@@ -271,8 +282,14 @@ mod tests {
     #[test]
     fn append_requires_next_lsn_and_matching_previous_entry() {
         let mut wal = wal_with(&[1]);
-        assert!(!wal.append(lsn(3), Epoch::new(1), Some(Epoch::new(1))), "gap refused");
-        assert!(!wal.append(lsn(2), Epoch::new(2), Some(Epoch::new(2))), "previous mismatch refused");
+        assert!(
+            !wal.append(lsn(3), Epoch::new(1), Some(Epoch::new(1))),
+            "gap refused"
+        );
+        assert!(
+            !wal.append(lsn(2), Epoch::new(2), Some(Epoch::new(2))),
+            "previous mismatch refused"
+        );
         assert!(wal.append(lsn(2), Epoch::new(2), Some(Epoch::new(1))));
         assert_eq!(wal.received(), lsn(2));
     }
@@ -282,7 +299,10 @@ mod tests {
         let mut wal = wal_with(&[1, 1, 1]);
         wal.flush_through(lsn(2));
         wal.crash();
-        assert_eq!((wal.received(), wal.flushed(), wal.epoch_at(lsn(3))), (lsn(2), lsn(2), None));
+        assert_eq!(
+            (wal.received(), wal.flushed(), wal.epoch_at(lsn(3))),
+            (lsn(2), lsn(2), None)
+        );
     }
 
     #[test]
@@ -292,7 +312,10 @@ mod tests {
         wal.checkpoint_and_recycle(lsn(2), lsn(2));
         assert_eq!(
             wal.truncate_after(lsn(1)),
-            Err(TruncationError::InsideBase { after: lsn(1), checkpoint: lsn(2) })
+            Err(TruncationError::InsideBase {
+                after: lsn(1),
+                checkpoint: lsn(2)
+            })
         );
         assert_eq!(wal.truncate_after(lsn(2)), Ok(()));
         assert_eq!(wal.received(), lsn(2));

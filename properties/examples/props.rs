@@ -6,10 +6,21 @@ fn main() {
     let mut config = Config::default();
     let mut depth = None;
     let mut show: Option<String> = None;
+    let mut only: Option<String> = None;
+    let mut bfs = false;
     for arg in std::env::args().skip(1) {
         let (key, value) = arg.split_once('=').expect("key=value");
         if key == "mutant" {
-            config.mutant = Some(serde_json::from_str::<Mutant>(&format!("\"{value}\"")).expect("mutant"));
+            config.mutant =
+                Some(serde_json::from_str::<Mutant>(&format!("\"{value}\"")).expect("mutant"));
+            continue;
+        }
+        if key == "only" {
+            only = Some(value.to_string());
+            continue;
+        }
+        if key == "bfs" {
+            bfs = true;
             continue;
         }
         if key == "show" {
@@ -35,14 +46,36 @@ fn main() {
         }
     }
     let start = std::time::Instant::now();
-    let model = swb_properties::build_model(&config);
-    let checker = model.checker().threads(2).symmetry_fn(swb_model::SwbModel::representative);
-    let checker = match depth { Some(d) => checker.target_max_depth(d), None => checker };
+    let mut model = swb_properties::build_model(&config);
+    if let Some(name) = &only {
+        let info = swb_properties::find(name).expect("property");
+        model = swb_model::SwbModel::new(&config).with_properties(vec![stateright::Property {
+            expectation: stateright::Expectation::Always,
+            name: info.name,
+            condition: info.condition,
+        }]);
+    }
+    let checker = model
+        .checker()
+        .threads(2)
+        .symmetry_fn(swb_model::SwbModel::representative);
+    let checker = match depth {
+        Some(d) => checker.target_max_depth(d),
+        None => checker,
+    };
     let checker = checker.spawn_dfs().join();
+    let _ = bfs;
     let discoveries = checker.discoveries();
     for property in swb_properties::catalog() {
-        let found = discoveries.get(property.name).map(|path| path.clone().into_actions().len());
-        println!("{:<40} {:<9} {:?}", property.name, property.kind.name(), found);
+        let found = discoveries
+            .get(property.name)
+            .map(|path| path.clone().into_actions().len());
+        println!(
+            "{:<40} {:<9} {:?}",
+            property.name,
+            property.kind.name(),
+            found
+        );
     }
     if let Some(name) = show {
         if let Some(path) = discoveries.get(name.as_str()) {
@@ -59,5 +92,11 @@ fn main() {
             }
         }
     }
-    println!("unique {} total {} depth {} in {:.1}s", checker.unique_state_count(), checker.state_count(), checker.max_depth(), start.elapsed().as_secs_f64());
+    println!(
+        "unique {} total {} depth {} in {:.1}s",
+        checker.unique_state_count(),
+        checker.state_count(),
+        checker.max_depth(),
+        start.elapsed().as_secs_f64()
+    );
 }

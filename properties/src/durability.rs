@@ -13,7 +13,12 @@ pub fn committed_data_survives_failover(_: &SwbModel, state: &State) -> bool {
     let ghost = &state.history;
     let never_decreased = committed == ghost.committed_high;
     let primary_holds_reference = current_primary(state).is_none_or(|(_, primary)| {
-        primary.disk.wal.recoverable() >= committed && primary.disk.wal.slots().agrees_through(&ghost.lineage, committed)
+        primary.disk.wal.recoverable() >= committed
+            && primary
+                .disk
+                .wal
+                .slots()
+                .agrees_through(&ghost.lineage, committed)
     });
     never_decreased && primary_holds_reference
 }
@@ -37,7 +42,9 @@ pub fn commit_needs_durable_copies(model: &SwbModel, state: &State) -> bool {
     lsns(Lsn::ZERO, committed).all(|lsn| {
         let reference = state.history.reference_at(lsn);
         let copies = nodes_of(state)
-            .filter(|(_, node)| node.disk.wal.flushed() >= lsn && node.disk.wal.epoch_at(lsn) == reference)
+            .filter(|(_, node)| {
+                node.disk.wal.flushed() >= lsn && node.disk.wal.epoch_at(lsn) == reference
+            })
             .count();
         copies >= required
     })

@@ -1,11 +1,11 @@
 //! `sometimes` witnesses: each reaches a situation an `always` property guards.
 
+use stateright::actor::Id;
 use swb_engine::types::{EndpointVersion, Epoch, Lsn};
 use swb_model::history::Witness;
 use swb_model::node::SenderPhase;
 use swb_model::system::{coordinator_of, current_primary, node_of};
 use swb_model::{State, SwbModel};
-use stateright::actor::Id;
 
 /// Some write is committed.
 pub fn commit_happens(_: &SwbModel, state: &State) -> bool {

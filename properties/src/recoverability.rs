@@ -1,21 +1,27 @@
 //! Recoverability: catch-up and rebuild end where they claim, on history that really exists.
 
+use stateright::actor::Id;
+use swb_engine::types::Lsn;
 use swb_model::node::{NodeState, SenderPhase};
 use swb_model::system::{coordinator_of, current_primary, node_of, nodes_of};
 use swb_model::{State, SwbModel};
-use stateright::actor::Id;
-use swb_engine::types::Lsn;
 
 /// Every replica the serving primary counts as in sync, with the LSN it is counted for.
 fn in_sync_replicas(state: &State) -> impl Iterator<Item = (&NodeState, &NodeState, Lsn)> {
-    current_primary(state).into_iter().flat_map(move |(_, primary)| {
-        primary.primary().into_iter().flat_map(move |office| {
-            office.senders.iter().enumerate().filter_map(move |(index, sender)| match (*sender)?.phase {
-                SenderPhase::InSync { acked, .. } => Some((primary, node_of(state, Id::from(index)), acked)),
-                _ => None,
+    current_primary(state)
+        .into_iter()
+        .flat_map(move |(_, primary)| {
+            primary.primary().into_iter().flat_map(move |office| {
+                office.senders.iter().enumerate().filter_map(
+                    move |(index, sender)| match (*sender)?.phase {
+                        SenderPhase::InSync { acked, .. } => {
+                            Some((primary, node_of(state, Id::from(index)), acked))
+                        }
+                        _ => None,
+                    },
+                )
             })
         })
-    })
 }
 
 /// A4 as bounded response: a replica counted in sync reached its target. A replica the serving
@@ -32,10 +38,14 @@ pub fn over_budget_catch_up_escalates(model: &SwbModel, state: &State) -> bool {
     let budget = model.params.catch_up_rounds_max;
     current_primary(state).is_none_or(|(_, primary)| {
         primary.primary().is_none_or(|office| {
-            office.senders.iter().flatten().all(|sender| match sender.phase {
-                SenderPhase::CatchingUp(catch_up) => catch_up.rounds <= budget,
-                _ => true,
-            })
+            office
+                .senders
+                .iter()
+                .flatten()
+                .all(|sender| match sender.phase {
+                    SenderPhase::CatchingUp(catch_up) => catch_up.rounds <= budget,
+                    _ => true,
+                })
         })
     })
 }
@@ -47,11 +57,15 @@ pub fn catch_up_only_on_reserved_range(_: &SwbModel, state: &State) -> bool {
     current_primary(state).is_none_or(|(_, primary)| {
         let recycled = primary.disk.wal.recycled_through();
         primary.primary().is_none_or(|office| {
-            office.senders.iter().flatten().all(|sender| match sender.phase {
-                SenderPhase::CatchingUp(catch_up) => recycled <= catch_up.progress,
-                SenderPhase::Rebuilding { source, .. } => recycled <= source.base(),
-                _ => true,
-            })
+            office
+                .senders
+                .iter()
+                .flatten()
+                .all(|sender| match sender.phase {
+                    SenderPhase::CatchingUp(catch_up) => recycled <= catch_up.progress,
+                    SenderPhase::Rebuilding { source, .. } => recycled <= source.base(),
+                    _ => true,
+                })
         })
     })
 }
@@ -60,14 +74,26 @@ pub fn catch_up_only_on_reserved_range(_: &SwbModel, state: &State) -> bool {
 /// through the LSN it is counted for, because recovery to T must reproduce the history at T, not
 /// a log of the same length with other writes in it.
 pub fn in_sync_replicas_match_primary(_: &SwbModel, state: &State) -> bool {
-    in_sync_replicas(state).all(|(primary, replica, acked)| replica.disk.wal.slots().agrees_through(primary.disk.wal.slots(), acked))
+    in_sync_replicas(state).all(|(primary, replica, acked)| {
+        replica
+            .disk
+            .wal
+            .slots()
+            .agrees_through(primary.disk.wal.slots(), acked)
+    })
 }
 
 /// The WAL prefix rule: every in-sync replica's log through C (or through what it is counted
 /// for, if less) is the committed lineage.
 pub fn committed_prefix_is_lineage(_: &SwbModel, state: &State) -> bool {
     let committed = coordinator_of(state).committed;
-    in_sync_replicas(state).all(|(_, replica, acked)| replica.disk.wal.slots().agrees_through(&state.history.lineage, acked.min(committed)))
+    in_sync_replicas(state).all(|(_, replica, acked)| {
+        replica
+            .disk
+            .wal
+            .slots()
+            .agrees_through(&state.history.lineage, acked.min(committed))
+    })
 }
 
 /// A base image is an exact committed cut: every node's base (a checkpoint or an installed
@@ -79,6 +105,8 @@ pub fn rebuild_base_is_exact_committed_cut(_: &SwbModel, state: &State) -> bool 
     nodes_of(state).all(|(_, node)| {
         let wal = &node.disk.wal;
         let base = wal.checkpoint();
-        base <= ghost.committed_high && wal.slots().agrees_through(&ghost.lineage, base) && wal.slots().is_complete(base, wal.flushed())
+        base <= ghost.committed_high
+            && wal.slots().agrees_through(&ghost.lineage, base)
+            && wal.slots().is_complete(base, wal.flushed())
     })
 }
