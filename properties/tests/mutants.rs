@@ -299,3 +299,10 @@ fn committed_data_survives_failover_catches_counter_only_promotion() {
         "V2 must refuse n2's epoch_ack"
     );
 }
+
+#[test]
+fn properties_doc_is_current() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/properties.md");
+    let checked_in = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(checked_in == swb_properties::markdown(), "docs/properties.md is stale: regenerate it with `swb-check properties --markdown > docs/properties.md`");
+}
