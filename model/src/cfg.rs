@@ -145,6 +145,10 @@ pub struct Config {
     /// Slow-path timeouts (barrier, catch-up) that may fire in the whole run. A timeout firing
     /// early is indistinguishable from a slow network, so it is a fault and bounded as one.
     pub timeouts_max: u8,
+    /// Faults of any kind (crashes, address changes, lease expiries, partitions, timeouts) in the
+    /// whole run, on top of each kind's own bound: every combination of up to this many faults is
+    /// explored, at any point of the protocol.
+    pub faults_max: u8,
     /// Catch-up rounds one session may spend chasing a moving head before it must escalate to
     /// NeedsRebuild (the catch-up budget, A5). 1 or more.
     pub catch_up_rounds_max: u8,
@@ -163,8 +167,11 @@ pub struct Config {
 }
 
 impl Default for Config {
-    /// The embedded default: 1 primary + 2 replicas, sync_quorum, V2, bounds chosen so the
-    /// default exhaustive check finishes in about a minute on 2 cores.
+    /// The embedded default: 1 primary + 2 replicas, sync_quorum, V2, two client writes, and one
+    /// fault of any kind (a crash, a move, a lease expiry, a timeout or a partition) at any point
+    /// of the protocol. Every `sometimes` witness is reached at these bounds, and the exhaustive
+    /// check finishes well inside a minute on 2 cores; two faults per run, or three writes, do
+    /// not (measured: see the issue notes), so those belong to scenarios and the benchmark.
     fn default() -> Config {
         Config {
             protocol: ProtocolVersion::V2,
@@ -174,8 +181,9 @@ impl Default for Config {
             crashes_max: 1,
             address_changes_max: 1,
             lease_expiries_max: 1,
-            partitions_max: 0,
+            partitions_max: 1,
             timeouts_max: 1,
+            faults_max: 1,
             catch_up_rounds_max: 1,
             catch_up_batch: 1,
             retention_entries: 1,
@@ -285,6 +293,7 @@ impl Config {
         )?;
         check_range("partitions_max", self.partitions_max, 0, 3, "0 to 3")?;
         check_range("timeouts_max", self.timeouts_max, 0, 3, "0 to 3")?;
+        check_range("faults_max", self.faults_max, 0, 12, "0 to 12")?;
         check_range(
             "catch_up_rounds_max",
             self.catch_up_rounds_max,

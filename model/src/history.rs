@@ -123,6 +123,17 @@ pub struct FaultsUsed {
     pub partitions: u8,
     /// Barrier and catch-up timeouts that acted.
     pub timeouts: u8,
+    /// Replicas that restarted at a new address.
+    pub moves: u8,
+    /// Lease expiries at the coordinator.
+    pub lease_expiries: u8,
+}
+
+impl FaultsUsed {
+    /// Faults of every kind spent so far.
+    pub fn total(&self) -> u8 {
+        self.crashes + self.partitions + self.timeouts + self.moves + self.lease_expiries
+    }
 }
 
 /// The ghost history. See the module documentation.

@@ -287,7 +287,15 @@ impl SwbModel {
 
     fn allows(&self, state: &State, action: &ActorModelAction<Msg, SwbTimer, ()>) -> bool {
         let ghost = &state.history;
+        let fault_left = ghost.faults.total() < self.config.faults_max;
         match action {
+            ActorModelAction::Crash(_)
+            | ActorModelAction::Timeout(_, SwbTimer::Coordinator(CoordinatorTimer::LeaseExpiry))
+            | ActorModelAction::Timeout(_, SwbTimer::Node(NodeTimer::AddressChange | NodeTimer::BarrierTimeout(_) | NodeTimer::CatchUpTimeout(_)))
+                if !fault_left =>
+            {
+                false
+            }
             ActorModelAction::Deliver { src, dst, .. } => {
                 !ghost.is_isolated(*src) && !ghost.is_isolated(*dst)
             }
@@ -328,7 +336,7 @@ impl Model for SwbModel {
         for node in self.params.nodes() {
             if ghost.is_isolated(node) {
                 actions.push(Action::Heal(node));
-            } else if ghost.faults.partitions < self.config.partitions_max {
+            } else if ghost.faults.partitions < self.config.partitions_max && ghost.faults.total() < self.config.faults_max {
                 actions.push(Action::Isolate(node));
             }
         }
@@ -487,9 +495,9 @@ fn observe(
                         }
                     }
                 }
-                SwbTimer::Node(NodeTimer::CatchUpTimeout(_)) if changed => {
-                    ghost.faults.timeouts += 1
-                }
+                SwbTimer::Node(NodeTimer::CatchUpTimeout(_)) if changed => ghost.faults.timeouts += 1,
+                SwbTimer::Node(NodeTimer::AddressChange) if changed => ghost.faults.moves += 1,
+                SwbTimer::Coordinator(CoordinatorTimer::LeaseExpiry) if changed => ghost.faults.lease_expiries += 1,
                 _ => {}
             }
         }

@@ -17,6 +17,8 @@ fn small(writes: u8, lease_expiries: u8, timeouts: u8) -> Config {
         address_changes_max: 0,
         lease_expiries_max: lease_expiries,
         timeouts_max: timeouts,
+        partitions_max: 0,
+        faults_max: 12,
         ..Config::default()
     }
 }

@@ -41,6 +41,7 @@ fn main() {
             "timeouts" => config.timeouts_max = value,
             "nodes" => config.nodes = value,
             "rounds" => config.catch_up_rounds_max = value,
+            "faults" => config.faults_max = value,
             "depth" => depth = Some(value as usize),
             _ => panic!("unknown {key}"),
         }

@@ -20,6 +20,8 @@ fn bounds(writes: u8, crashes: u8, moves: u8, lease_expiries: u8, timeouts: u8) 
         address_changes_max: moves,
         lease_expiries_max: lease_expiries,
         timeouts_max: timeouts,
+        partitions_max: 0,
+        faults_max: 12,
         ..Config::default()
     }
 }
