@@ -259,30 +259,46 @@ impl SwbModel {
     }
 
     /// The symmetry representative of a state (see the module documentation).
+    ///
+    /// Canonical, so the count of unique states does not depend on which member of a class a
+    /// thread meets first: nodes are ordered by a key that does not depend on node names (the
+    /// disk, then the kind of role; the coordinator stays first), every ordering within a tie is
+    /// tried, and the rewritten state with the smallest hash wins. Every member of a class has
+    /// the same set of candidates, hence the same winner.
     pub fn representative(state: &State) -> State {
-        let plan = RewritePlan::<Id, _>::from_values_to_sort(&state.actor_states);
-        let timers_set = crate::symmetry::permute(&plan, &state.timers_set)
-            .into_iter()
-            .map(|timers| {
-                let mut renamed = stateright::actor::Timers::new();
-                for timer in timers.iter() {
-                    renamed.set(match timer {
-                        SwbTimer::Node(node_timer) => SwbTimer::Node(node_timer.rewrite_ids(&plan)),
-                        other => other.clone(),
-                    });
-                }
-                renamed
-            })
-            .collect();
-        ActorModelState {
-            actor_states: plan.reindex(&state.actor_states),
-            network: state.network.rewrite(&plan),
-            timers_set,
-            random_choices: plan.reindex(&state.random_choices),
-            crashed: plan.reindex(&state.crashed),
-            actor_storages: plan.reindex(&state.actor_storages),
-            history: state.history.rewrite(&plan),
+        let key = |index: usize| -> (bool, Option<(Disk, u8)>) {
+            match state.actor_states[index].as_ref() {
+                ActorState::Coordinator(_) => (false, None),
+                ActorState::Node(node) => (true, Some((node.disk, role_rank(&node.role)))),
+            }
+        };
+        let mut order: Vec<usize> = (0..state.actor_states.len()).collect();
+        order.sort_by_key(|index| key(*index));
+        let mut candidates = vec![Vec::new()];
+        let mut start = 0;
+        while start < order.len() {
+            let mut end = start + 1;
+            while end < order.len() && key(order[end]) == key(order[start]) {
+                end += 1;
+            }
+            let run = &order[start..end];
+            candidates = candidates
+                .into_iter()
+                .flat_map(|prefix: Vec<usize>| {
+                    permutations(run).into_iter().map(move |tail| {
+                        let mut joined = prefix.clone();
+                        joined.extend(tail);
+                        joined
+                    })
+                })
+                .collect();
+            start = end;
         }
+        candidates
+            .iter()
+            .map(|order| rewrite_in_order(state, order))
+            .min_by_key(stable_hash)
+            .expect("at least one ordering")
     }
 
     fn allows(&self, state: &State, action: &ActorModelAction<Msg, SwbTimer, ()>) -> bool {
@@ -369,6 +385,73 @@ impl Model for SwbModel {
 
     fn format_action(&self, action: &Action) -> String {
         crate::trace::describe_action(action)
+    }
+}
+
+/// The kind of a role, for ordering nodes independently of their names.
+fn role_rank(role: &crate::node::Role) -> u8 {
+    match role {
+        crate::node::Role::Joining => 0,
+        crate::node::Role::Replica => 1,
+        crate::node::Role::Primary(_) => 2,
+    }
+}
+
+/// Every ordering of `items` (at most `NODES_MAX`! of them).
+fn permutations(items: &[usize]) -> Vec<Vec<usize>> {
+    if items.len() <= 1 {
+        return vec![items.to_vec()];
+    }
+    let mut out = Vec::new();
+    for (position, first) in items.iter().enumerate() {
+        let mut rest = items.to_vec();
+        rest.remove(position);
+        for mut tail in permutations(&rest) {
+            tail.insert(0, *first);
+            out.push(tail);
+        }
+    }
+    out
+}
+
+/// A hash that is the same on every run and every thread (std's SipHash with fixed keys).
+fn stable_hash(state: &State) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    state.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// The state with the actor at `order[j]` moved to index `j` and every actor id renamed to match.
+fn rewrite_in_order(state: &State, order: &[usize]) -> State {
+    let mut renaming = vec![Id::from(0); order.len()];
+    for (new, old) in order.iter().enumerate() {
+        renaming[*old] = Id::from(new);
+    }
+    let plan = RewritePlan::new(stateright::util::DenseNatMap::from(renaming), |id: &Id, map: &stateright::util::DenseNatMap<Id, Id>| {
+        *map.get(*id).expect("every actor id is renamed")
+    });
+    let timers_set = crate::symmetry::permute(&plan, &state.timers_set)
+        .into_iter()
+        .map(|timers| {
+            let mut renamed = stateright::actor::Timers::new();
+            for timer in timers.iter() {
+                renamed.set(match timer {
+                    SwbTimer::Node(node_timer) => SwbTimer::Node(node_timer.rewrite_ids(&plan)),
+                    other => other.clone(),
+                });
+            }
+            renamed
+        })
+        .collect();
+    ActorModelState {
+        actor_states: plan.reindex(&state.actor_states),
+        network: state.network.rewrite(&plan),
+        timers_set,
+        random_choices: plan.reindex(&state.random_choices),
+        crashed: plan.reindex(&state.crashed),
+        actor_storages: plan.reindex(&state.actor_storages),
+        history: state.history.rewrite(&plan),
     }
 }
 
