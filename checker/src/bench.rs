@@ -1,0 +1,384 @@
+//! `swb-check bench`: the default exhaustive DFS check with 1 and then 2 threads, beside
+//! stateright's paxos example (3 servers, 3 clients, DFS) on the same machine.
+//!
+//! Each run is measured in a child process (`swb-check bench --single ...`, hidden) because the
+//! kernel's peak resident size (`VmHWM`) is process-wide and never decreases: in one process the
+//! second run would inherit the first run's peak. A child reports its resident size just before
+//! the search and its peak after it; bytes per unique state is their difference divided by the
+//! unique states. The targets are printed beside the figures, measured and never asserted.
+
+pub mod paxos;
+
+use crate::check::{run_check, CheckOptions, Completion, Strategy, Symmetry};
+use crate::cli::{BenchArgs, BenchTarget, ModelChoice};
+use crate::memory;
+use crate::models::{with_model, CheckableModel, ModelTask, SymmetryFn};
+use crate::progress::ProgressMode;
+use crate::report::ModelInfo;
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use std::num::NonZeroUsize;
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Duration;
+
+/// The thread counts compared, in the order they run.
+const THREAD_COUNTS: [usize; 2] = [1, 2];
+
+/// Target: the default exhaustive check finishes within this many seconds on 2 cores.
+const CHECK_SECONDS_MAX: f64 = 60.0;
+/// Target: 2 threads explore at least this many times as fast as 1.
+const SPEED_UP_MIN: f64 = 1.7;
+/// Target: resident growth per unique state, in bytes.
+const BYTES_PER_STATE_MAX: f64 = 32.0;
+/// Target: unique states per second relative to the paxos reference.
+const PAXOS_RATIO_MIN: f64 = 1.0;
+
+/// One measured run, as a child prints it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BenchRun {
+    /// `protocol/scenario` of the model measured.
+    pub subject: String,
+    pub threads: usize,
+    pub unique_states: usize,
+    pub total_states: usize,
+    pub seconds: f64,
+    pub symmetry: bool,
+    pub complete: bool,
+    /// Resident bytes just before the search started.
+    pub resident_baseline_bytes: u64,
+    /// Peak resident bytes of the child process.
+    pub resident_peak_bytes: u64,
+}
+
+impl BenchRun {
+    fn unique_states_per_second(&self) -> f64 {
+        if self.seconds > 0.0 {
+            self.unique_states as f64 / self.seconds
+        } else {
+            0.0
+        }
+    }
+
+    fn bytes_per_unique_state(&self) -> f64 {
+        let growth = self
+            .resident_peak_bytes
+            .saturating_sub(self.resident_baseline_bytes);
+        growth as f64 / self.unique_states.max(1) as f64
+    }
+}
+
+/// A figure beside its target.
+#[derive(Debug, Serialize)]
+pub struct TargetReport {
+    pub name: &'static str,
+    pub figure: f64,
+    /// `<=` or `>=`.
+    pub relation: &'static str,
+    pub target: f64,
+    pub met: bool,
+}
+
+/// A run in the report, with the derived figures.
+#[derive(Debug, Serialize)]
+pub struct RunReport {
+    /// `model` or `reference`.
+    pub role: &'static str,
+    #[serde(flatten)]
+    pub run: BenchRun,
+    pub unique_states_per_second: f64,
+    pub resident_peak_mib: f64,
+    pub bytes_per_unique_state: f64,
+}
+
+/// The whole benchmark: runs sorted by (role, threads), then the targets in a fixed order.
+#[derive(Debug, Serialize)]
+pub struct BenchReport {
+    pub runs: Vec<RunReport>,
+    pub targets: Vec<TargetReport>,
+}
+
+/// Runs `swb-check bench`.
+pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
+    match args.single {
+        Some(target) => run_single(args, target),
+        None => run_all(args),
+    }
+}
+
+/// The child side: one run in this process, printed as one JSON line.
+fn run_single(args: &BenchArgs, target: BenchTarget) -> anyhow::Result<ExitCode> {
+    let threads = args
+        .threads
+        .context("a --single bench run needs --threads")?;
+    let task = SingleRun {
+        threads,
+        timeout: args.timeout,
+    };
+    let run = match target {
+        BenchTarget::Model => with_model(args.model, args.config.as_deref(), task)?,
+        BenchTarget::Paxos => with_model(ModelChoice::Paxos, None, task)?,
+    };
+    println!("{}", serde_json::to_string(&run)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+struct SingleRun {
+    threads: NonZeroUsize,
+    timeout: Duration,
+}
+
+impl ModelTask for SingleRun {
+    type Output = BenchRun;
+
+    fn run<M: CheckableModel>(
+        self,
+        model: M,
+        symmetry: SymmetryFn<M>,
+        info: ModelInfo,
+    ) -> anyhow::Result<BenchRun> {
+        let options = CheckOptions {
+            strategy: Strategy::Dfs,
+            threads: self.threads,
+            max_states: None,
+            max_depth: None,
+            timeout: Some(self.timeout),
+            memory_limit_bytes: None,
+            interrupt: None,
+            progress: ProgressMode::Silent,
+        };
+        let unreadable = "bench needs /proc/self/status (Linux) to measure memory";
+        let resident_baseline_bytes = memory::resident_bytes().context(unreadable)?;
+        let outcome = run_check(model, symmetry, &options)?;
+        let resident_peak_bytes = memory::resident_peak_bytes().context(unreadable)?;
+        Ok(BenchRun {
+            subject: format!("{}/{}", info.protocol, info.scenario),
+            threads: self.threads.get(),
+            unique_states: outcome.unique_states,
+            total_states: outcome.total_states,
+            seconds: outcome.elapsed.as_secs_f64(),
+            symmetry: outcome.symmetry == Symmetry::On,
+            complete: outcome.completion == Completion::Complete,
+            resident_baseline_bytes,
+            resident_peak_bytes,
+        })
+    }
+}
+
+/// The parent side: every run in its own child, then the report.
+fn run_all(args: &BenchArgs) -> anyhow::Result<ExitCode> {
+    let exe = std::env::current_exe().context("finding the swb-check executable")?;
+    let mut runs = Vec::new();
+    for (role, target) in [
+        ("model", BenchTarget::Model),
+        ("reference", BenchTarget::Paxos),
+    ] {
+        for threads in THREAD_COUNTS {
+            eprintln!("swb-check: bench: {role} with {threads} thread(s)");
+            let mut command = Command::new(&exe);
+            command
+                .arg("bench")
+                .args(["--single", target_name(target)])
+                .args(["--threads", &threads.to_string()])
+                .args(["--timeout", &args.timeout.as_secs_f64().to_string()])
+                .args(["--model", model_name(args.model)]);
+            if let Some(config) = &args.config {
+                command.arg("--config").arg(config);
+            }
+            let output = command
+                .stdin(Stdio::null())
+                .stderr(Stdio::inherit())
+                .output()
+                .context("starting a bench run")?;
+            anyhow::ensure!(
+                output.status.success(),
+                "the {role} run with {threads} thread(s) failed ({})",
+                output.status
+            );
+            let run: BenchRun = serde_json::from_slice(&output.stdout)
+                .context("reading the result of a bench run")?;
+            runs.push(RunReport {
+                role,
+                unique_states_per_second: round(run.unique_states_per_second(), 0),
+                resident_peak_mib: round(run.resident_peak_bytes as f64 / (1024.0 * 1024.0), 1),
+                bytes_per_unique_state: round(run.bytes_per_unique_state(), 1),
+                run,
+            });
+        }
+    }
+    let report = BenchReport {
+        targets: targets(&runs),
+        runs,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", render_table(&report));
+    }
+    let all_complete = report.runs.iter().all(|run| run.run.complete);
+    Ok(if all_complete {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(3)
+    })
+}
+
+fn target_name(target: BenchTarget) -> &'static str {
+    match target {
+        BenchTarget::Model => "model",
+        BenchTarget::Paxos => "paxos",
+    }
+}
+
+fn model_name(choice: ModelChoice) -> &'static str {
+    match choice {
+        ModelChoice::SwBlock => "sw-block",
+        ModelChoice::Paxos => "paxos",
+        ModelChoice::Toy => "toy",
+        ModelChoice::ToyBroken => "toy-broken",
+        ModelChoice::ToyLarge => "toy-large",
+    }
+}
+
+fn find<'a>(runs: &'a [RunReport], role: &str, threads: usize) -> Option<&'a BenchRun> {
+    runs.iter()
+        .find(|run| run.role == role && run.run.threads == threads)
+        .map(|run| &run.run)
+}
+
+/// The four targets of issue 2, each computed from the runs conservatively: the worse of the
+/// two thread counts where a figure exists for both.
+fn targets(runs: &[RunReport]) -> Vec<TargetReport> {
+    let (Some(model_1), Some(model_2), Some(paxos_1), Some(paxos_2)) = (
+        find(runs, "model", 1),
+        find(runs, "model", 2),
+        find(runs, "reference", 1),
+        find(runs, "reference", 2),
+    ) else {
+        return Vec::new();
+    };
+    let check_seconds = if model_2.complete {
+        model_2.seconds
+    } else {
+        f64::INFINITY
+    };
+    let speed_up = model_2.unique_states_per_second() / model_1.unique_states_per_second();
+    let bytes = model_1
+        .bytes_per_unique_state()
+        .max(model_2.bytes_per_unique_state());
+    let ratio = (model_1.unique_states_per_second() / paxos_1.unique_states_per_second())
+        .min(model_2.unique_states_per_second() / paxos_2.unique_states_per_second());
+    vec![
+        at_most(
+            "default check seconds, 2 threads",
+            check_seconds,
+            CHECK_SECONDS_MAX,
+        ),
+        at_least("speed-up 1 -> 2 threads", speed_up, SPEED_UP_MIN),
+        at_most(
+            "bytes per unique state, worse run",
+            bytes,
+            BYTES_PER_STATE_MAX,
+        ),
+        at_least(
+            "unique states/s ratio to paxos, worse",
+            ratio,
+            PAXOS_RATIO_MIN,
+        ),
+    ]
+}
+
+fn at_most(name: &'static str, figure: f64, target: f64) -> TargetReport {
+    TargetReport {
+        name,
+        figure: round(figure, 2),
+        relation: "<=",
+        target,
+        met: figure <= target,
+    }
+}
+
+fn at_least(name: &'static str, figure: f64, target: f64) -> TargetReport {
+    TargetReport {
+        name,
+        figure: round(figure, 2),
+        relation: ">=",
+        target,
+        met: figure >= target,
+    }
+}
+
+fn round(value: f64, decimals: i32) -> f64 {
+    if !value.is_finite() {
+        return value;
+    }
+    let scale = 10f64.powi(decimals);
+    (value * scale).round() / scale
+}
+
+fn render_table(report: &BenchReport) -> String {
+    let mut rows = vec![[
+        "run",
+        "subject",
+        "threads",
+        "unique states",
+        "total states",
+        "seconds",
+        "unique/s",
+        "peak MiB",
+        "bytes/state",
+        "symmetry",
+        "result",
+    ]
+    .map(str::to_owned)];
+    for run in &report.runs {
+        rows.push([
+            run.role.to_owned(),
+            run.run.subject.clone(),
+            run.run.threads.to_string(),
+            run.run.unique_states.to_string(),
+            run.run.total_states.to_string(),
+            format!("{:.2}", run.run.seconds),
+            format!("{:.0}", run.unique_states_per_second),
+            format!("{:.1}", run.resident_peak_mib),
+            format!("{:.1}", run.bytes_per_unique_state),
+            if run.run.symmetry { "on" } else { "off" }.to_owned(),
+            if run.run.complete {
+                "complete"
+            } else {
+                "incomplete (timeout)"
+            }
+            .to_owned(),
+        ]);
+    }
+    let mut table = align(&rows);
+    table.push('\n');
+    let mut target_rows = vec![["target", "figure", "wanted", "verdict"].map(str::to_owned)];
+    for target in &report.targets {
+        target_rows.push([
+            target.name.to_owned(),
+            format!("{:.2}", target.figure),
+            format!("{} {}", target.relation, target.target),
+            if target.met { "met" } else { "not met" }.to_owned(),
+        ]);
+    }
+    table.push_str(&align(&target_rows));
+    table
+}
+
+/// Left-aligned columns separated by two spaces.
+fn align<const N: usize>(rows: &[[String; N]]) -> String {
+    let widths: Vec<usize> = (0..N)
+        .map(|column| rows.iter().map(|row| row[column].len()).max().unwrap_or(0))
+        .collect();
+    let mut text = String::new();
+    for row in rows {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        text.push_str(cells.join("  ").trim_end());
+        text.push('\n');
+    }
+    text
+}

@@ -1,0 +1,405 @@
+//! The command line, as plain values: parsing has no side effects, and `main` resolves these
+//! values into the options the search runs on.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::num::{NonZeroU64, NonZeroUsize};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// swb-check: explores the sw-block V2 WAL-replication recovery protocol model exhaustively
+/// and reports, per named property, whether it holds.
+#[derive(Debug, Parser)]
+#[command(name = "swb-check", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands. Planned next, each its own variant and module: `scenarios`, `compare`,
+/// `show`, `replay`, `conform`, `report`, `explore`, `properties`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Explore the state space and report every property.
+    Check(CheckArgs),
+    /// Measure the default check with 1 and 2 threads against stateright's paxos example.
+    Bench(BenchArgs),
+    /// Print a counterexample file as a numbered narrative (and draw it with --svg).
+    Show(ShowArgs),
+    /// Re-check a saved trace in the model and replay it against the real engine.
+    Replay(ReplayArgs),
+    /// Random walks (or every shallow path) through the model, each replayed on the engine.
+    Conform(ConformArgs),
+    /// List the named scenarios: description, source, faults, expected verdict per version.
+    Scenarios(ScenariosArgs),
+    /// Check every scenario under every protocol version and print the matrix.
+    Compare(CompareArgs),
+}
+
+const CHECK_AFTER_HELP: &str = "\
+Statuses: an `always` or `eventually` property holds or is violated (with the length of the \
+path found); a `sometimes` property is reached or unreached. A run cut by a limit keeps these \
+statuses, says `incomplete` and which limit, and exits 3 unless it found a violation.
+
+Exit codes:
+  0  complete, every always/eventually holds and every sometimes is reached
+  1  a violation (even in an incomplete run), or an unreached sometimes in a complete run
+  2  bad usage or bad configuration
+  3  cut by a limit (--max-states, --max-depth, --timeout, --memory-limit, Ctrl-C) with no violation
+
+Determinism: the same model, bounds and seed give the same unique and total counts and the same \
+verdicts for a complete DFS or BFS run, with any number of threads (max depth and the path found \
+may differ between thread counts). A simulation with --threads 1 and --max-states is \
+reproducible; with more threads, or with --timeout, the paths sampled depend on timing.
+
+Symmetry reduction (one state per class of states equal up to replica renaming) is applied by DFS \
+only; BFS and simulate explore unreduced states, and the summary says which. A simulation does \
+not track uniqueness: its unique states equal its total states, and it is never complete.";
+
+/// `swb-check check`.
+#[derive(Debug, Args)]
+#[command(after_help = CHECK_AFTER_HELP)]
+pub struct CheckArgs {
+    /// Model configuration (JSON or TOML); the embedded default when absent.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Worker threads [default: all cores].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<NonZeroUsize>,
+
+    /// How the state space is traversed. DFS keeps only fingerprints and applies symmetry
+    /// reduction; BFS queues whole states and ignores symmetry; simulate samples random paths.
+    #[arg(long, value_enum, default_value_t = StrategyArg::Dfs)]
+    pub strategy: StrategyArg,
+
+    /// Check every state within D actions of the start, nothing deeper (for simulate: the path
+    /// length cap).
+    #[arg(long, value_name = "D")]
+    pub max_depth: Option<usize>,
+
+    /// Stop after about N generated states (counting repeats; threads finish their block).
+    #[arg(long, value_name = "N")]
+    pub max_states: Option<NonZeroUsize>,
+
+    /// Stop after SECS seconds (decimals allowed).
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    pub timeout: Option<Duration>,
+
+    /// Stop when resident memory reaches 90% of MIB mebibytes (checked every 20 ms; a burst of
+    /// allocation between two checks can still overshoot).
+    #[arg(long, value_name = "MIB")]
+    pub memory_limit: Option<NonZeroU64>,
+
+    /// Seed of the random walks (simulate only) [default: 0].
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Explore every state rather than one per class of states equal up to replica renaming.
+    #[arg(long)]
+    pub no_symmetry: bool,
+
+    /// Check a named scenario of the catalog (see `swb-check scenarios`), restricting the
+    /// configuration (`--config` or the default) to its faults.
+    #[arg(long, value_name = "NAME")]
+    pub scenario: Option<String>,
+
+    /// The protocol version whose policy the model runs, overriding the configuration's.
+    #[arg(long, value_enum, value_name = "VERSION")]
+    pub protocol: Option<ProtocolArg>,
+
+    /// The model to check: the protocol, or a reference and self-test model for the tool's own
+    /// tests and benchmark.
+    #[arg(long, value_enum, default_value_t = ModelChoice::SwBlock, hide = true)]
+    pub model: ModelChoice,
+
+    /// Where violations are saved, minimised, as
+    /// DIR/<scenario>/<protocol>/<property>.json.
+    #[arg(long, value_name = "DIR", default_value = "counterexamples")]
+    pub out_dir: PathBuf,
+
+    /// Do not save counterexample files.
+    #[arg(long, conflicts_with = "out_dir")]
+    pub no_save: bool,
+}
+
+/// `swb-check show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The counterexample file (JSON, as saved by `check`).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Also draw the trace as a message-sequence chart into this SVG file.
+    #[arg(long, value_name = "OUT")]
+    pub svg: Option<PathBuf>,
+}
+
+/// `swb-check bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Model configuration (JSON or TOML); the embedded default when absent.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Give up on a run after SECS seconds (it is then reported incomplete).
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds, default_value = "600")]
+    pub timeout: Duration,
+
+    /// The model measured against the paxos reference (self-test).
+    #[arg(long, value_enum, default_value_t = ModelChoice::SwBlock, hide = true)]
+    pub model: ModelChoice,
+
+    /// Internal: measure one run in this process and print it as one JSON line.
+    #[arg(long, value_enum, hide = true)]
+    pub single: Option<BenchTarget>,
+
+    /// Internal: the thread count of a `--single` run.
+    #[arg(long, value_name = "N", hide = true, requires = "single")]
+    pub threads: Option<NonZeroUsize>,
+}
+
+const REPLAY_AFTER_HELP: &str = "\
+Verdicts: conforms (the engine followed the model step by step), engine-refused (an engine call \
+was refused: the rule and the error are named), diverged (the first replica field that differs: \
+step, field, model value, engine value). The model check says whether the trace is still a path \
+of the model that violates its property: still-violates, no-longer-violates or invalid-path \
+(valid-path for a conformance trace, which names no property).
+
+Exit codes:
+  0  conforms, or engine-refused on a V1 / V1.5 trace (the engine fences what the old protocol allowed)
+  1  diverged, engine-refused on a V2 trace, or a trace the model no longer takes
+  2  bad input (missing or malformed file, unknown format, property or configuration)";
+
+/// `swb-check replay`.
+#[derive(Debug, Args)]
+#[command(after_help = REPLAY_AFTER_HELP)]
+pub struct ReplayArgs {
+    /// The trace file (a counterexample or a conformance trace).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Print one JSON object instead of the text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+const CONFORM_AFTER_HELP: &str = "\
+Each walk is replayed on the engine and compared after every step (see `replay --help`). The same \
+seed gives the same walks and the same report on every machine, except steps_per_second. One \
+minimal trace per class of finding (refused rule or diverged field) is saved under --out.
+
+Exit codes: 0 every walk conforms, 1 at least one does not, 2 bad input.";
+
+/// `swb-check conform`.
+#[derive(Debug, Args)]
+#[command(after_help = CONFORM_AFTER_HELP)]
+pub struct ConformArgs {
+    /// Model configuration (JSON or TOML); the embedded default (V2) when absent.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Random walks to replay (ignored with --exhaustive).
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub traces: usize,
+
+    /// Steps per walk; with --exhaustive, the depth of the breadth-first tree.
+    #[arg(long, value_name = "D")]
+    pub depth: Option<usize>,
+
+    /// Seed of the walks.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub seed: u64,
+
+    /// Replay every path of the breadth-first tree up to --depth [default depth: 5].
+    #[arg(long)]
+    pub exhaustive: bool,
+
+    /// Where one minimal trace per class of finding is saved.
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "counterexamples/conformance"
+    )]
+    pub out: PathBuf,
+
+    /// Diagnostic: `head` tells the engine the primary's whole log is committed, so its recovery
+    /// target equals the model's, to find what lies behind that known difference. Not a verdict.
+    #[arg(long, value_enum, default_value_t = RecoveryTargetArg::Committed)]
+    pub recovery_target: RecoveryTargetArg,
+
+    /// Print one JSON object instead of the text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `conform --recovery-target`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RecoveryTargetArg {
+    /// The primary's confirmed committed LSN (the replay).
+    Committed,
+    /// The primary's head (diagnostic).
+    Head,
+}
+
+/// `swb-check scenarios`.
+#[derive(Debug, Args)]
+pub struct ScenariosArgs {
+    /// Print a Markdown table (`docs/scenarios.md`) instead of the text listing.
+    #[arg(long)]
+    pub markdown: bool,
+
+    /// Describe the faults at the quick bounds rather than the default ones.
+    #[arg(long)]
+    pub quick: bool,
+}
+
+const COMPARE_AFTER_HELP: &str = "\
+Each cell is one scenario under one version: an exhaustive DFS (one thread, symmetry on) of the \
+scenario's configuration. A cell reads `holds`, `✗ property (n)` for a violated property with its \
+trace length, or `unreached: witness`; `≠` marks a cell that differs from the catalog's \
+expectation. Violations are minimised and saved under --counterexamples.
+
+Exit codes: 0 every cell matches its expectation, 1 some cell differs (or was cut), 2 bad input.";
+
+/// `swb-check compare`.
+#[derive(Debug, Args)]
+#[command(after_help = COMPARE_AFTER_HELP)]
+pub struct CompareArgs {
+    /// Only these scenarios (comma-separated names) [default: all].
+    #[arg(long, value_name = "A,B,...", value_delimiter = ',')]
+    pub scenarios: Vec<String>,
+
+    /// Only these versions (comma-separated) [default: v1,v1.5,v2].
+    #[arg(long, value_enum, value_name = "V,...", value_delimiter = ',')]
+    pub protocols: Vec<ProtocolArg>,
+
+    /// Cells checked at once [default: all cores].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<NonZeroUsize>,
+
+    /// Use the quick bound set (the test suite's and `docs/comparison.md`'s) instead of the
+    /// default bounds.
+    #[arg(long)]
+    pub quick: bool,
+
+    /// Cut a cell after SECS seconds (it is then reported incomplete and does not match).
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    pub timeout: Option<Duration>,
+
+    /// Print one JSON object instead of the matrix.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Also write the comparison document (requires --quick and the whole catalog).
+    #[arg(long)]
+    pub write_doc: bool,
+
+    /// Where --write-doc writes.
+    #[arg(long, value_name = "FILE", default_value = "docs/comparison.md")]
+    pub doc: PathBuf,
+
+    /// Where counterexample files are saved.
+    #[arg(long, value_name = "DIR", default_value = "counterexamples")]
+    pub counterexamples: PathBuf,
+}
+
+/// `--protocol`, `--protocols`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ProtocolArg {
+    #[value(name = "v1")]
+    V1,
+    #[value(name = "v1.5")]
+    V1_5,
+    #[value(name = "v2")]
+    V2,
+}
+
+impl ProtocolArg {
+    /// The model's version.
+    pub fn version(self) -> swb_model::ProtocolVersion {
+        match self {
+            ProtocolArg::V1 => swb_model::ProtocolVersion::V1,
+            ProtocolArg::V1_5 => swb_model::ProtocolVersion::V1_5,
+            ProtocolArg::V2 => swb_model::ProtocolVersion::V2,
+        }
+    }
+}
+
+/// `--strategy`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StrategyArg {
+    Dfs,
+    Bfs,
+    Simulate,
+}
+
+/// `--model` (hidden).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ModelChoice {
+    /// The sw-block protocol model built from the configuration.
+    SwBlock,
+    /// stateright's paxos example: 3 servers, 3 clients.
+    Paxos,
+    /// Three counters; every property holds or is reached.
+    Toy,
+    /// Three counters with a failing `always` and an unreachable `sometimes`.
+    ToyBroken,
+    /// Six counters, far too many states to finish (limits and interrupts).
+    ToyLarge,
+}
+
+/// What a `bench --single` run measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BenchTarget {
+    /// The model chosen by `--model` (the protocol by default).
+    Model,
+    /// stateright's paxos example.
+    Paxos,
+}
+
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    if !(seconds.is_finite() && seconds > 0.0) {
+        return Err(format!("{text:?} is not a positive number of seconds"));
+    }
+    Duration::try_from_secs_f64(seconds).map_err(|error| format!("{text:?}: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Goal: the seconds parser takes positive decimals and refuses everything else with a reason.
+    #[test]
+    fn seconds_accept_positive_decimals_and_refuse_the_rest() {
+        let cases = [
+            ("1", Some(Duration::from_secs(1))),
+            ("0.25", Some(Duration::from_millis(250))),
+            ("0", None),
+            ("-1", None),
+            ("inf", None),
+            ("NaN", None),
+            ("soon", None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse_seconds(text).ok(), expected, "input {text:?}");
+        }
+    }
+
+    // Goal: the derive is consistent (clap's own debug assertions).
+    #[test]
+    fn command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,236 @@
+//! Counterexamples as files: minimised, saved atomically, loaded back as model paths, shown as
+//! a narrative or a message-sequence chart.
+//!
+//! The API other commands use:
+//! - [`Counterexample`] (configuration, scenario, property, trace) → [`save`] writes it to
+//!   `<dir>/<scenario>/<protocol>/<property>.json` and returns that path;
+//! - [`minimise`] turns any violating path into the smallest shortest one (or a shrunk one when
+//!   the search budget runs out); [`save_violations`] does both for a `check` outcome;
+//! - [`load`] reads a file back as a [`Loaded`]: the configuration, the property, the model and
+//!   the rebuilt `stateright::Path`, every step checked against the model, or a [`TraceError`];
+//! - [`show`] renders a loaded file as text, [`svg`] as a chart.
+//!
+//! The file format is described in `document.rs`; its step and state types in `view.rs`.
+
+mod atomic;
+mod document;
+mod error;
+mod minimise;
+pub mod show;
+pub mod svg;
+mod view;
+
+#[cfg(test)]
+mod tests;
+
+// The API `replay`, `conform`, `scenarios` and `compare` call: not every item is used by
+// every command, so unused ones are allowed here rather than removed.
+#[allow(unused_imports)]
+pub use atomic::write_atomically;
+#[allow(unused_imports)]
+pub use document::{load, parse, CounterexampleFile, Loaded, FORMAT};
+#[allow(unused_imports)]
+pub use error::TraceError;
+#[allow(unused_imports)]
+pub use minimise::{
+    minimise, replay, shortest_violations, shrink, Minimality, Minimised, SearchBudget,
+};
+#[allow(unused_imports)]
+pub use view::{StateView, StepView};
+
+use crate::check::{Kind, PropertyOutcome, Status};
+use stateright::Path as ModelPath;
+use std::any::Any;
+use std::path::{Path, PathBuf};
+use swb_model::{Action, Config, State, SwbModel};
+use swb_properties::PropertyInfo;
+
+/// A trace that violates an `always` property, ready to be saved.
+#[derive(Clone, Debug)]
+pub struct Counterexample {
+    /// The model configuration the trace runs under.
+    pub config: Config,
+    /// The scenario name (`default` unless given).
+    pub scenario: String,
+    /// The property violated.
+    pub property: PropertyInfo,
+    /// How minimal the trace is.
+    pub minimality: Minimality,
+    /// The trace. Invariant: its last state violates the property.
+    pub path: ModelPath<State, Action>,
+}
+
+impl Counterexample {
+    /// Minimises `found` (a path violating `property` under `model`) and wraps it. `None` when
+    /// `found` does not violate the property and no violation was found by the search either.
+    pub fn minimised(
+        model: &SwbModel,
+        scenario: &str,
+        property: PropertyInfo,
+        found: &ModelPath<State, Action>,
+        budget: SearchBudget,
+    ) -> Option<(Counterexample, Minimised)> {
+        let minimised = minimise(model, &property, found, budget)?;
+        let counterexample = Counterexample {
+            config: model.config.clone(),
+            scenario: scenario.to_owned(),
+            property,
+            minimality: minimised.minimality,
+            path: minimised.path.clone(),
+        };
+        Some((counterexample, minimised))
+    }
+
+    /// The file's contents.
+    pub fn document(&self) -> CounterexampleFile {
+        CounterexampleFile::new(
+            &self.config,
+            &self.scenario,
+            &self.property,
+            self.minimality,
+            &self.path,
+        )
+    }
+
+    /// Where it is saved under `dir`: `<dir>/<scenario>/<protocol>/<property>.json`.
+    pub fn file_in(&self, dir: &Path) -> Result<PathBuf, TraceError> {
+        let scenario = path_component(&self.scenario)?;
+        let property = path_component(self.property.name)?;
+        Ok(dir
+            .join(scenario)
+            .join(self.config.protocol.name())
+            .join(format!("{property}.json")))
+    }
+
+    /// The number of actions on the trace.
+    #[allow(dead_code)] // API for other commands.
+    pub fn action_count(&self) -> usize {
+        self.path.clone().into_actions().len()
+    }
+}
+
+/// Refuses names that would escape the directory or be awkward on disk.
+fn path_component(name: &str) -> Result<&str, TraceError> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    if name.is_empty() || name.starts_with('.') || !name.chars().all(allowed) {
+        return Err(TraceError::InvalidName {
+            name: name.to_owned(),
+        });
+    }
+    Ok(name)
+}
+
+/// Writes `counterexample` under `dir` atomically and returns the file's path.
+pub fn save(counterexample: &Counterexample, dir: &Path) -> Result<PathBuf, TraceError> {
+    let file = counterexample.file_in(dir)?;
+    write_atomically(&file, &counterexample.document().to_bytes()).map_err(|error| {
+        TraceError::Unwritable {
+            file: file.clone(),
+            reason: error.to_string(),
+        }
+    })?;
+    Ok(file)
+}
+
+/// One counterexample saved by [`save_violations`].
+#[derive(Clone, Debug)]
+pub struct Saved {
+    /// The property.
+    pub property: &'static str,
+    /// The file written.
+    pub file: PathBuf,
+    /// Actions on the trace stateright found.
+    pub found_len: usize,
+    /// Actions on the saved trace.
+    pub saved_len: usize,
+    /// How minimal the saved trace is.
+    pub minimality: Minimality,
+    /// Unique states the shortest-trace search visited.
+    pub states_searched: usize,
+}
+
+/// Minimises and saves every violated `always` property of a `check` run on the protocol
+/// model, sorted by property name. The outcome is generic because `check` is; its paths are
+/// used only when they are the protocol model's (`Any` tells), so a run on a reference model
+/// saves nothing.
+pub fn save_violations<S: 'static, A: 'static>(
+    model: &SwbModel,
+    scenario: &str,
+    properties: &[PropertyOutcome<S, A>],
+    dir: &Path,
+    budget: SearchBudget,
+) -> Result<Vec<Saved>, TraceError> {
+    let mut saved = Vec::new();
+    for outcome in properties {
+        if outcome.kind != Kind::Always || outcome.status != Status::Violated {
+            continue;
+        }
+        let Some(found) = outcome
+            .discovery
+            .as_ref()
+            .and_then(|path| (path as &dyn Any).downcast_ref::<ModelPath<State, Action>>())
+        else {
+            continue;
+        };
+        let Some(property) = swb_properties::find(outcome.name) else {
+            continue;
+        };
+        let Some((counterexample, minimised)) =
+            Counterexample::minimised(model, scenario, property, found, budget)
+        else {
+            eprintln!(
+                "swb-check: warning: the path found for {:?} does not replay as a violation; \
+                 no counterexample saved",
+                outcome.name
+            );
+            continue;
+        };
+        let file = save(&counterexample, dir)?;
+        saved.push(Saved {
+            property: property.name,
+            file,
+            found_len: found.clone().into_actions().len(),
+            saved_len: minimised.path.clone().into_actions().len(),
+            minimality: minimised.minimality,
+            states_searched: minimised.states_visited,
+        });
+    }
+    saved.sort_by_key(|saved| saved.property);
+    Ok(saved)
+}
+
+/// The `check --json` object: the report's own JSON (`CheckReport::to_json`, a pretty object
+/// ending in `}`) with one more last field, `counterexamples`: the saved paths, sorted by
+/// property.
+pub fn report_json(report_json: &str, saved: &[Saved]) -> String {
+    let files: Vec<String> = saved
+        .iter()
+        .map(|saved| saved.file.display().to_string())
+        .collect();
+    let files = serde_json::to_string_pretty(&files).expect("a list of strings serialises");
+    let files = files.replace('\n', "\n  ");
+    match report_json.trim_end().strip_suffix('}') {
+        Some(body) => format!("{},\n  \"counterexamples\": {files}\n}}\n", body.trim_end()),
+        // Not an object: leave the report as it is rather than emit broken JSON.
+        None => report_json.to_owned(),
+    }
+}
+
+/// The lines `check` prints under its table, one per saved counterexample.
+pub fn saved_lines(saved: &[Saved]) -> String {
+    let mut lines = String::new();
+    if !saved.is_empty() {
+        lines.push('\n');
+    }
+    for saved in saved {
+        lines.push_str(&format!(
+            "counterexample {} ({} steps, {}; found with {} steps; {} states searched)\n",
+            saved.file.display(),
+            saved.saved_len,
+            saved.minimality.name(),
+            saved.found_len,
+            saved.states_searched
+        ));
+    }
+    lines
+}

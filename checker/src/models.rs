@@ -1,0 +1,126 @@
+//! The models a command can run on: the sw-block protocol model (the product), stateright's
+//! paxos example (the benchmark reference) and the counters self-test model (the tool's tests).
+//!
+//! Commands are generic over the model type, so a command is a [`ModelTask`] and [`with_model`]
+//! hands it the chosen model; the search code never names a concrete model.
+
+use crate::bench::paxos;
+pub use crate::check::SymmetryFn;
+use crate::cli::ModelChoice;
+use crate::report::ModelInfo;
+use crate::toy::{Counters, CountersState, Variant};
+use anyhow::Context;
+use stateright::{Model, Representative};
+use std::fmt::Debug;
+use std::hash::Hash;
+use std::path::Path;
+use swb_model::{Config, SwbModel};
+
+/// A model the checker can run: what stateright's checkers and path reconstruction require.
+pub trait CheckableModel:
+    Model<
+        State: Clone + Debug + Hash + PartialEq + Send + Sync + 'static,
+        Action: Clone + Debug + PartialEq + Send + Sync + 'static,
+    > + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<M> CheckableModel for M
+where
+    M: Model + Send + Sync + 'static,
+    M::State: Clone + Debug + Hash + PartialEq + Send + Sync + 'static,
+    M::Action: Clone + Debug + PartialEq + Send + Sync + 'static,
+{
+}
+
+/// Work to do on whichever model was chosen.
+pub trait ModelTask {
+    type Output;
+
+    /// Runs on `model`, described by `info`.
+    fn run<M: CheckableModel>(
+        self,
+        model: M,
+        symmetry: SymmetryFn<M>,
+        info: ModelInfo,
+    ) -> anyhow::Result<Self::Output>;
+}
+
+/// Builds the chosen model (reading `config` for the protocol model) and runs `task` on it.
+pub fn with_model<T: ModelTask>(
+    choice: ModelChoice,
+    config: Option<&Path>,
+    task: T,
+) -> anyhow::Result<T::Output> {
+    if choice != ModelChoice::SwBlock {
+        anyhow::ensure!(
+            config.is_none(),
+            "--config applies only to the sw-block protocol model"
+        );
+    }
+    let counters_symmetry: SymmetryFn<Counters> = Some(CountersState::representative);
+    match choice {
+        ModelChoice::SwBlock => with_default_model(config, task),
+        ModelChoice::Paxos => task.run(
+            paxos::reference_model(),
+            None,
+            reference_info("paxos", "3-servers-3-clients"),
+        ),
+        ModelChoice::Toy => task.run(
+            Counters::small(Variant::Sound),
+            counters_symmetry,
+            reference_info("counters", "sound"),
+        ),
+        ModelChoice::ToyBroken => task.run(
+            Counters::small(Variant::Broken),
+            counters_symmetry,
+            reference_info("counters", "broken"),
+        ),
+        ModelChoice::ToyLarge => task.run(
+            Counters::large(),
+            counters_symmetry,
+            reference_info("counters", "large"),
+        ),
+    }
+}
+
+fn reference_info(protocol: &str, scenario: &str) -> ModelInfo {
+    ModelInfo {
+        protocol: protocol.to_owned(),
+        scenario: scenario.to_owned(),
+    }
+}
+
+/// Builds the protocol model, with every property of `swb_properties`, from `config` (a JSON or
+/// TOML file, or the embedded default). The scenario is the file's stem, or `default`.
+fn with_default_model<T: ModelTask>(config: Option<&Path>, task: T) -> anyhow::Result<T::Output> {
+    let (config, scenario) = match config {
+        Some(path) => {
+            let config = Config::from_path(path).context("reading the configuration")?;
+            config
+                .validate()
+                .with_context(|| format!("checking the configuration {}", path.display()))?;
+            let scenario = path.file_stem().map_or_else(
+                || "config".to_owned(),
+                |stem| stem.to_string_lossy().into_owned(),
+            );
+            (config, scenario)
+        }
+        None => {
+            let config = Config::default();
+            config
+                .validate()
+                .context("checking the embedded default configuration")?;
+            (config, "default".to_owned())
+        }
+    };
+    let info = ModelInfo {
+        protocol: config.protocol.name().to_owned(),
+        scenario,
+    };
+    let model = swb_properties::build_model(&config);
+    let symmetry: SymmetryFn<SwbModel> = Some(SwbModel::representative);
+    task.run(model, symmetry, info)
+}

@@ -1,0 +1,424 @@
+//! Replay of a model path against the real engine (`swb-check replay`), and the per-step
+//! comparison that makes the model the engine's test oracle (`swb-check conform` builds on it).
+//!
+//! A replay has two halves:
+//! 1. **Model check.** The trace is rebuilt in the current model with `Path::from_actions`
+//!    (which refuses a step the model no longer allows) and its property is evaluated on the
+//!    last state: `still-violates`, `no-longer-violates` or `invalid-path`.
+//! 2. **Engine replay.** [`harness`] drives one engine registry per primary incarnation through
+//!    the same history, step by step. After every step the model's and the engine's views of
+//!    every replica ([`view`]) are digested ([`digest`]) and, when the digests differ, compared
+//!    field by field. The verdict is the first thing that went differently:
+//!    - `conforms`: the engine followed the model to the end;
+//!    - `engine-refused`: an engine call was refused (the rule and the engine's error are named);
+//!    - `diverged`: a field of a replica differs (step, field, model value, engine value).
+//!
+//! Step 0 is the initial state; step `i` is the state after the `i`-th action.
+
+pub mod digest;
+pub mod file;
+pub mod harness;
+pub mod view;
+
+pub use crate::replay::harness::RecoveryTarget;
+use crate::replay::harness::{model_views, Harness, Refusal};
+use crate::replay::view::StepView;
+use serde::Serialize;
+use stateright::{Model, Path};
+use swb_model::{Action, State, SwbModel};
+use swb_properties::{PropertyInfo, PropertyKind};
+
+/// The first field that differed between the model and the engine.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Divergence {
+    /// The step after which the views differed.
+    pub step: usize,
+    /// `nP/nR.field`: the primary, the replica and the field.
+    pub field: String,
+    /// The model's value.
+    pub model: String,
+    /// The engine's value.
+    pub engine: String,
+}
+
+/// An engine call the engine refused during a replay.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EngineRefusal {
+    /// The step whose engine calls were refused.
+    pub step: usize,
+    /// The engine call.
+    pub call: String,
+    /// The rule (the engine error's variant, snake_case).
+    pub rule: String,
+    /// The engine's error message.
+    pub error: String,
+}
+
+/// How a replay ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The engine followed the model step by step.
+    Conforms,
+    /// The engine fenced a step.
+    EngineRefused(EngineRefusal),
+    /// A replica's state differs.
+    Diverged(Divergence),
+}
+
+impl Verdict {
+    /// The stable name used in output.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Verdict::Conforms => "conforms",
+            Verdict::EngineRefused(_) => "engine-refused",
+            Verdict::Diverged(_) => "diverged",
+        }
+    }
+
+    /// The step the verdict was decided at, when it is not `conforms`.
+    pub fn step(&self) -> Option<usize> {
+        match self {
+            Verdict::Conforms => None,
+            Verdict::EngineRefused(refusal) => Some(refusal.step),
+            Verdict::Diverged(divergence) => Some(divergence.step),
+        }
+    }
+
+    /// A short key naming the kind of non-conformance: the refused rule or the diverged field
+    /// (without the replica), e.g. `diverged:target`.
+    pub fn class(&self) -> Option<String> {
+        match self {
+            Verdict::Conforms => None,
+            Verdict::EngineRefused(refusal) => Some(format!("engine-refused:{}", refusal.rule)),
+            Verdict::Diverged(divergence) => {
+                let field = divergence
+                    .field
+                    .rsplit('.')
+                    .next()
+                    .unwrap_or(&divergence.field);
+                Some(format!("diverged:{field}"))
+            }
+        }
+    }
+}
+
+/// What a replay did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplayOutcome {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Model steps replayed on the engine (the deciding step included).
+    pub steps: usize,
+    /// Engine calls made.
+    pub engine_calls: u64,
+    /// Storage changes deferred under a pin (see `harness`).
+    pub storage_deferrals: u64,
+    /// The model-side digest after every replayed step (step 0 first).
+    pub digests: Vec<u64>,
+}
+
+/// Replays `states` (the initial state first) reached by `actions` on the engine.
+///
+/// Invariant: `states.len() == actions.len() + 1`.
+pub fn replay_path(states: &[State], actions: &[Action]) -> ReplayOutcome {
+    replay_path_with(states, actions, RecoveryTarget::Committed)
+}
+
+/// [`replay_path`] with the committed LSN the engine is told (see [`RecoveryTarget`]).
+pub fn replay_path_with(
+    states: &[State],
+    actions: &[Action],
+    target: RecoveryTarget,
+) -> ReplayOutcome {
+    assert_eq!(
+        states.len(),
+        actions.len() + 1,
+        "a path has one more state than actions"
+    );
+    let mut digests = Vec::with_capacity(states.len());
+    let refused = |step: usize, refusal: Refusal| {
+        Verdict::EngineRefused(EngineRefusal {
+            step,
+            call: refusal.call.to_string(),
+            rule: refusal.rule,
+            error: refusal.error,
+        })
+    };
+    let mut harness = match Harness::start(&states[0], target) {
+        Ok(harness) => harness,
+        Err(refusal) => {
+            return ReplayOutcome {
+                verdict: refused(0, refusal),
+                steps: 0,
+                engine_calls: 0,
+                storage_deferrals: 0,
+                digests,
+            };
+        }
+    };
+    let mut verdict = compare(0, &model_views(&states[0]), &harness.views(), &mut digests);
+    let mut steps = 0;
+    for (index, action) in actions.iter().enumerate() {
+        if verdict != Verdict::Conforms {
+            break;
+        }
+        let step = index + 1;
+        steps = step;
+        if let Err(refusal) = harness.step(&states[index], action, &states[step]) {
+            verdict = refused(step, refusal);
+            break;
+        }
+        verdict = compare(
+            step,
+            &model_views(&states[step]),
+            &harness.views(),
+            &mut digests,
+        );
+    }
+    ReplayOutcome {
+        verdict,
+        steps,
+        engine_calls: harness.engine_calls(),
+        storage_deferrals: harness.storage_deferrals(),
+        digests,
+    }
+}
+
+/// Compares one step: digests first; when they differ, the first differing field in key order.
+fn compare(step: usize, model: &StepView, engine: &StepView, digests: &mut Vec<u64>) -> Verdict {
+    let model_digest = digest::digest(model);
+    digests.push(model_digest);
+    if model_digest == digest::digest(engine) {
+        return Verdict::Conforms;
+    }
+    let keys: std::collections::BTreeSet<_> = model.keys().chain(engine.keys()).copied().collect();
+    for key in keys {
+        let name = |field: &str| format!("n{}/n{}.{field}", key.0, key.1);
+        match (model.get(&key), engine.get(&key)) {
+            (Some(model_view), Some(engine_view)) => {
+                for (model_field, engine_field) in
+                    model_view.fields().into_iter().zip(engine_view.fields())
+                {
+                    if model_field.value != engine_field.value {
+                        return Verdict::Diverged(Divergence {
+                            step,
+                            field: name(model_field.field),
+                            model: model_field.value,
+                            engine: engine_field.value,
+                        });
+                    }
+                }
+            }
+            (model_view, engine_view) => {
+                let presence =
+                    |present: bool| if present { "present" } else { "absent" }.to_string();
+                return Verdict::Diverged(Divergence {
+                    step,
+                    field: name("sender"),
+                    model: presence(model_view.is_some()),
+                    engine: presence(engine_view.is_some()),
+                });
+            }
+        }
+    }
+    unreachable!("different digests of equal views at step {step}: the encoding is not injective")
+}
+
+/// What the current model says about a stored trace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum ModelCheck {
+    /// The trace is a path of the model and its last state violates the property.
+    #[serde(rename = "still-violates")]
+    StillViolates,
+    /// The trace is a path of the model, but the property holds at its end.
+    #[serde(rename = "no-longer-violates")]
+    NoLongerViolates,
+    /// The model no longer takes one of the trace's steps.
+    #[serde(rename = "invalid-path")]
+    InvalidPath,
+    /// The trace names no property (a conformance walk) and is still a path of the model.
+    #[serde(rename = "valid-path")]
+    ValidPath,
+}
+
+impl ModelCheck {
+    /// The stable name used in output.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelCheck::StillViolates => "still-violates",
+            ModelCheck::NoLongerViolates => "no-longer-violates",
+            ModelCheck::InvalidPath => "invalid-path",
+            ModelCheck::ValidPath => "valid-path",
+        }
+    }
+}
+
+/// Rebuilds `actions` from the model's initial state and evaluates `property` on the last
+/// state: an `always` is violated when its condition fails there, a `sometimes` is "violated"
+/// (witnessed) when it holds. Returns the path's states when it is valid. A trace without a
+/// property (a conformance walk) is `valid-path` when the model still takes every step.
+pub fn recheck(
+    model: &SwbModel,
+    actions: &[Action],
+    property: Option<&PropertyInfo>,
+) -> (ModelCheck, Option<Vec<State>>) {
+    let Some(init) = model.init_states().into_iter().next() else {
+        return (ModelCheck::InvalidPath, None);
+    };
+    let Some(path) = Path::from_actions(model, init, actions.iter()) else {
+        return (ModelCheck::InvalidPath, None);
+    };
+    let states = path.into_states();
+    let last = states.last().expect("a path has a state");
+    let check = match property {
+        None => ModelCheck::ValidPath,
+        Some(property) => {
+            let violates = match property.kind {
+                PropertyKind::Always | PropertyKind::Eventually => {
+                    !(property.condition)(model, last)
+                }
+                PropertyKind::Sometimes => (property.condition)(model, last),
+            };
+            if violates {
+                ModelCheck::StillViolates
+            } else {
+                ModelCheck::NoLongerViolates
+            }
+        }
+    };
+    (check, Some(states))
+}
+
+/// A trace read for replay, whichever file format it came from.
+pub struct TraceToReplay {
+    /// The configuration it was recorded under.
+    pub config: swb_model::Config,
+    /// The property it violates, if any.
+    pub property: Option<PropertyInfo>,
+    /// Its actions, or the number of the first step the model no longer takes.
+    pub actions: Result<Vec<Action>, usize>,
+}
+
+/// Reads a trace file. The one boundary between `replay` and the file formats: a
+/// counterexample file (numeric `format`, read by `counterexample::load`, which checks every
+/// step and state against today's model), or a conformance trace (`"format": "swb-replay/1"`,
+/// read by [`file::load`]). A step or state the model no longer produces is not bad input here:
+/// it is the `invalid-path` model check.
+pub fn load_trace(path: &std::path::Path) -> anyhow::Result<TraceToReplay> {
+    use crate::counterexample::TraceError;
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| anyhow::anyhow!("{}: cannot read: {error}", path.display()))?;
+    let is_conformance_trace = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|value| value.get("format").map(serde_json::Value::is_string))
+        .unwrap_or(false);
+    if is_conformance_trace {
+        let loaded = file::load(path)?;
+        return Ok(TraceToReplay {
+            config: loaded.config,
+            property: loaded.property,
+            actions: loaded.actions,
+        });
+    }
+    match crate::counterexample::load(path) {
+        Ok(loaded) => Ok(TraceToReplay {
+            config: loaded.config().clone(),
+            property: Some(loaded.property),
+            actions: Ok(loaded.path.into_actions()),
+        }),
+        Err(TraceError::UnknownStep { step, .. } | TraceError::StateMismatch { step, .. }) => {
+            let document: crate::counterexample::CounterexampleFile = serde_json::from_str(&text)?;
+            let property = swb_properties::find(&document.property.name);
+            Ok(TraceToReplay {
+                config: document.config,
+                property,
+                actions: Err(step),
+            })
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// `swb-check replay FILE [--json]`.
+pub fn command(args: &crate::cli::ReplayArgs) -> anyhow::Result<std::process::ExitCode> {
+    let trace = load_trace(&args.file)?;
+    let model = swb_properties::build_model(&trace.config);
+    let (model_check, outcome) = match &trace.actions {
+        Ok(actions) => match recheck(&model, actions, trace.property.as_ref()) {
+            (check, Some(states)) => (check, Some(replay_path(&states, actions))),
+            (check, None) => (check, None),
+        },
+        Err(_) => (ModelCheck::InvalidPath, None),
+    };
+    let old_protocol = trace.config.protocol != swb_model::ProtocolVersion::V2;
+    let expected = match outcome.as_ref().map(|outcome| &outcome.verdict) {
+        Some(Verdict::Conforms) => true,
+        Some(Verdict::EngineRefused(_)) => old_protocol,
+        Some(Verdict::Diverged(_)) | None => false,
+    };
+    let shown = args.file.display().to_string();
+    if args.json {
+        let verdict = outcome
+            .as_ref()
+            .map_or("not-replayed", |outcome| outcome.verdict.name());
+        let (rule, error) = match outcome.as_ref().map(|outcome| &outcome.verdict) {
+            Some(Verdict::EngineRefused(refusal)) => {
+                (Some(refusal.rule.clone()), Some(refusal.error.clone()))
+            }
+            _ => (None, None),
+        };
+        let divergence = match outcome.as_ref().map(|outcome| &outcome.verdict) {
+            Some(Verdict::Diverged(divergence)) => Some(divergence.clone()),
+            _ => None,
+        };
+        let steps = outcome.as_ref().map_or(0, |outcome| outcome.steps);
+        let json = serde_json::json!({
+            "file": shown,
+            "model_check": model_check.name(),
+            "verdict": verdict,
+            "steps": steps,
+            "rule": rule,
+            "error": error,
+            "divergence": divergence,
+        });
+        println!("{}", serde_json::to_string_pretty(&json)?);
+    } else {
+        println!("{shown}: model check: {}", model_check.name());
+        match &outcome {
+            None => println!(
+                "{shown}: not replayed: the model no longer takes step {}",
+                trace.actions.as_ref().err().copied().unwrap_or(0)
+            ),
+            Some(outcome) => {
+                println!(
+                    "{shown}: {} after {} steps ({} engine calls)",
+                    outcome.verdict.name(),
+                    outcome.steps,
+                    outcome.engine_calls
+                );
+                match &outcome.verdict {
+                    Verdict::Conforms => {}
+                    Verdict::EngineRefused(refusal) => {
+                        println!(
+                            "  step {}: {} refused by rule {}: {}",
+                            refusal.step, refusal.call, refusal.rule, refusal.error
+                        )
+                    }
+                    Verdict::Diverged(divergence) => println!(
+                        "  step {}: {} differs: model {}, engine {}",
+                        divergence.step, divergence.field, divergence.model, divergence.engine
+                    ),
+                }
+            }
+        }
+    }
+    let model_as_recorded = matches!(
+        model_check,
+        ModelCheck::StillViolates | ModelCheck::ValidPath
+    );
+    let code = if expected && model_as_recorded { 0 } else { 1 };
+    Ok(std::process::ExitCode::from(code))
+}
+
+#[cfg(test)]
+mod tests;

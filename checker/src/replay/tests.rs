@@ -1,0 +1,273 @@
+//! Replay tests: whole paths built from the protocol's own words (each step names the first
+//! enabled action whose description starts with the given text), replayed on the engine.
+
+use super::view::{
+    model_view, ActivePhase, RebuildSummary, ReplicaView, SessionClass, SessionSummary,
+    SourceSummary,
+};
+use super::*;
+use stateright::Model;
+use swb_engine::rebuild::RebuildPhase;
+use swb_engine::types::{EndpointVersion, Epoch, Lsn, ReplicaState, SessionId};
+use swb_model::msg::RebuildSource as ModelRebuildSource;
+use swb_model::node::{CatchUp, EscalationReason, Sender as ModelSender, SenderPhase};
+use swb_model::trace::describe_action;
+use swb_model::Config;
+
+/// The path that takes, at each step, the first enabled action described by `step`'s prefix.
+fn path_of(config: &Config, steps: &[&str]) -> (Vec<State>, Vec<Action>) {
+    let model = swb_properties::build_model(config);
+    let mut states = model.init_states();
+    let mut actions = Vec::new();
+    for step in steps {
+        let last = states.last().expect("a path has a state");
+        let (action, next) = model
+            .next_steps(last)
+            .into_iter()
+            .find(|(action, _)| describe_action(action).starts_with(step))
+            .unwrap_or_else(|| {
+                let enabled: Vec<String> = model
+                    .next_steps(last)
+                    .iter()
+                    .map(|(action, _)| describe_action(action))
+                    .collect();
+                panic!("no enabled action starts with {step:?}; enabled: {enabled:#?}")
+            });
+        actions.push(action);
+        states.push(next);
+    }
+    (states, actions)
+}
+
+// Goal: a V2 catch-up after a barrier timeout, with the gap inside committed history, is
+// followed by the engine step by step (issue 5: "a V2 trace must conform").
+#[test]
+fn v2_catch_up_after_barrier_timeout_conforms() {
+    let steps = [
+        "n1: client write",
+        "n1 → n2: write(",
+        "n2 → n1: barrier_ack(",
+        "n1 → coordinator: commit_report(",
+        "coordinator → n1: commit_ack(",
+        "n1: barrier to n3 times out",
+        "n1 → n3: probe(",
+        "n3 → n1: probe_reply(",
+        "n1 → n3: catch_up(",
+        "n3 → n1: catch_up_ack(",
+    ];
+    let (states, actions) = path_of(&Config::default(), &steps);
+    let outcome = replay_path(&states, &actions);
+    assert_eq!(outcome.verdict, Verdict::Conforms);
+    assert_eq!(outcome.steps, steps.len());
+    assert_eq!(outcome.digests.len(), steps.len() + 1);
+}
+
+// Goal: a replay is deterministic: the same path gives the same digests and engine calls.
+#[test]
+fn replay_of_the_same_path_is_identical() {
+    let (states, actions) = path_of(
+        &Config::default(),
+        &[
+            "n1: client write",
+            "n1: barrier to n2 times out",
+            "n1 → n2: probe(",
+        ],
+    );
+    assert_eq!(
+        replay_path(&states, &actions),
+        replay_path(&states, &actions)
+    );
+}
+
+// ENGINE BUG (kept as the failing trace, see the conformance report): the engine classifies a
+// handshake by counters only (zero gap ⇔ flushed == committed, §6.4). Here the deposed primary n1
+// holds its own uncommitted write at LSN 1 (epoch 1); the new primary n2 wrote and committed a
+// different LSN 1 (epoch 2). n1 reports flushed 1 == committed 1: the engine declares it in
+// sync with a divergent entry at a committed LSN (T2, A7; the model's
+// `in_sync_replicas_match_primary` under mutant `HandshakeComparesLsnOnly`), while the model
+// truncates it and catches it up. Un-ignore when the engine compares lineage at handshake.
+#[test]
+#[ignore = "engine bug: counter-only zero gap accepts a divergent entry at a committed LSN"]
+fn zero_gap_by_counter_with_divergent_committed_entry_conforms() {
+    let (states, actions) = path_of(&Config::default(), &ZERO_GAP_BY_COUNTER);
+    assert_eq!(replay_path(&states, &actions).verdict, Verdict::Conforms);
+}
+
+const ZERO_GAP_BY_COUNTER: [&str; 16] = [
+    "n1: client write",
+    "coordinator: lease expires",
+    "coordinator → n2: new_epoch(",
+    "n2 → coordinator: epoch_ack(",
+    "coordinator → n2: assign(",
+    "coordinator → n3: new_epoch(",
+    "n2 → n3: probe(",
+    "n3 → n2: probe_reply(",
+    "n2: client write",
+    "n2 → n3: write(",
+    "n3 → n2: barrier_ack(",
+    "n2 → coordinator: commit_report(",
+    "coordinator → n2: commit_ack(",
+    "coordinator → n1: new_epoch(",
+    "n2 → n1: probe(",
+    "n1 → n2: probe_reply(",
+];
+
+// Goal: the counter-only zero gap above is reported as a divergence at the handshake, with the
+// field and both values (so a fix shows up as this test failing).
+#[test]
+fn zero_gap_by_counter_is_reported_as_state_divergence() {
+    let (states, actions) = path_of(&Config::default(), &ZERO_GAP_BY_COUNTER);
+    let expected = Divergence {
+        step: 16,
+        field: "n2/n1.state".to_string(),
+        model: "catching_up".to_string(),
+        engine: "in_sync".to_string(),
+    };
+    assert_eq!(
+        replay_path(&states, &actions).verdict,
+        Verdict::Diverged(expected)
+    );
+}
+
+// Goal: every model sender phase maps to the engine view of the module's mapping table.
+#[test]
+fn each_model_phase_maps_to_its_engine_view() {
+    let epoch = Epoch::new(2);
+    let endpoint = EndpointVersion::new(3);
+    let session = SessionId::new(7);
+    let quiet = ReplicaView {
+        state: ReplicaState::Disconnected,
+        session: None,
+        epoch,
+        endpoint,
+        recovered_to: None,
+        target: None,
+        truncation: None,
+        rebuild: None,
+    };
+    let catch_up = CatchUp {
+        session,
+        progress: Lsn::new(1),
+        target: Lsn::new(3),
+        rounds: 1,
+        truncate: true,
+    };
+    let rows = [
+        (
+            SenderPhase::InSync {
+                acked: Lsn::new(2),
+                barrier: Some(Lsn::new(3)),
+                admitted_by: Some(session),
+            },
+            ReplicaView {
+                state: ReplicaState::InSync,
+                ..quiet
+            },
+        ),
+        (SenderPhase::Lagging, quiet),
+        (SenderPhase::Degraded, quiet),
+        (
+            SenderPhase::Connecting { session },
+            ReplicaView {
+                state: ReplicaState::Connecting,
+                session: Some(SessionSummary {
+                    class: SessionClass::CatchUp,
+                    phase: ActivePhase::Connecting,
+                }),
+                ..quiet
+            },
+        ),
+        (
+            SenderPhase::CatchingUp(catch_up),
+            ReplicaView {
+                state: ReplicaState::CatchingUp,
+                session: Some(SessionSummary {
+                    class: SessionClass::CatchUp,
+                    phase: ActivePhase::CatchUp,
+                }),
+                recovered_to: Some(Lsn::new(1)),
+                target: Some(Lsn::new(3)),
+                truncation: Some(Lsn::new(1)),
+                ..quiet
+            },
+        ),
+        (
+            SenderPhase::CatchingUp(CatchUp {
+                truncate: false,
+                ..catch_up
+            }),
+            ReplicaView {
+                state: ReplicaState::CatchingUp,
+                session: Some(SessionSummary {
+                    class: SessionClass::CatchUp,
+                    phase: ActivePhase::CatchUp,
+                }),
+                recovered_to: Some(Lsn::new(1)),
+                target: Some(Lsn::new(3)),
+                ..quiet
+            },
+        ),
+        (
+            SenderPhase::NeedsRebuild {
+                reason: EscalationReason::CatchUpTimeout,
+            },
+            ReplicaView {
+                state: ReplicaState::NeedsRebuild,
+                ..quiet
+            },
+        ),
+        (
+            SenderPhase::Rebuilding {
+                session,
+                source: ModelRebuildSource::SnapshotTail {
+                    checkpoint: Lsn::new(2),
+                },
+                target: Lsn::new(4),
+            },
+            ReplicaView {
+                state: ReplicaState::Rebuilding,
+                session: Some(SessionSummary {
+                    class: SessionClass::Rebuild,
+                    phase: ActivePhase::Handshake,
+                }),
+                target: Some(Lsn::new(4)),
+                rebuild: Some(RebuildSummary {
+                    source: SourceSummary::SnapshotTail {
+                        snapshot: Lsn::new(2),
+                    },
+                    phase: RebuildPhase::Transfer,
+                }),
+                ..quiet
+            },
+        ),
+        (
+            SenderPhase::Rebuilding {
+                session,
+                source: ModelRebuildSource::FullBase {
+                    committed: Lsn::new(1),
+                },
+                target: Lsn::new(4),
+            },
+            ReplicaView {
+                state: ReplicaState::Rebuilding,
+                session: Some(SessionSummary {
+                    class: SessionClass::Rebuild,
+                    phase: ActivePhase::Handshake,
+                }),
+                target: Some(Lsn::new(4)),
+                rebuild: Some(RebuildSummary {
+                    source: SourceSummary::FullBase,
+                    phase: RebuildPhase::Transfer,
+                }),
+                ..quiet
+            },
+        ),
+    ];
+    for (phase, expected) in rows {
+        assert_eq!(
+            model_view(&ModelSender { endpoint, phase }, epoch),
+            expected,
+            "phase {phase:?}"
+        );
+    }
+}

@@ -1,0 +1,171 @@
+//! A model wrapper that lets the checker stop a stateright search from outside.
+//!
+//! stateright 0.31 offers no way to stop a running search: `.timeout()` closes the job market but
+//! a single DFS thread keeps draining its own stack (so the timeout is ignored with one thread),
+//! and the state-count target is fixed when the search starts. What every strategy (DFS, BFS,
+//! simulation) does honour is `finish_when`: after each block of states a worker thread returns
+//! once the named properties have discoveries. So [`Supervised`] adds one extra `sometimes`
+//! property, [`STOP_PROPERTY`], whose condition reads a shared flag, and the checker is built with
+//! `finish_when(AnyOf({STOP_PROPERTY}))`. Setting the flag ends the run within one block per
+//! thread; a discovery of [`STOP_PROPERTY`] afterwards proves that the flag, not exhaustion, ended
+//! it. Threads return without treating unexplored states as terminal, so a stop never fabricates
+//! an `eventually` counterexample.
+//!
+//! The same `finish_when` choice also means a run no longer ends early when every property has a
+//! discovery (stateright's default): a run without a limit always exhausts the state space, so its
+//! counts do not depend on which thread found what first.
+//!
+//! Property conditions are plain `fn` pointers, so the wrapper cannot forward to the inner
+//! model's conditions with closures; it forwards through a table of monomorphised functions, one
+//! per property index ([`PROPERTY_COUNT_MAX`] of them).
+
+use stateright::{Expectation, HasDiscoveries, Model, Path, Property};
+use std::collections::BTreeSet;
+use std::fmt::Debug;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// The name of the extra property that reports a requested stop. Chosen so that it cannot clash
+/// with a property name of the protocol model (those are snake_case identifiers).
+pub const STOP_PROPERTY: &str = "swb-check: stop requested";
+
+/// The most properties a supervised model may have (the size of the forwarding table).
+pub const PROPERTY_COUNT_MAX: usize = 128;
+
+/// A model whose search can be stopped by setting a shared flag. States, actions and paths are
+/// the inner model's own, so a discovered [`Path`] can be used with the inner model directly.
+pub struct Supervised<M: Model> {
+    inner: M,
+    /// Invariant: `inner_properties.len() <= PROPERTY_COUNT_MAX`, and no name equals `STOP_PROPERTY`.
+    inner_properties: Vec<Property<M>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl<M: Model> Supervised<M> {
+    /// Wraps `inner`; the search stops soon after `stop` becomes true.
+    pub fn new(inner: M, stop: Arc<AtomicBool>) -> anyhow::Result<Self> {
+        let inner_properties = inner.properties();
+        anyhow::ensure!(
+            inner_properties.len() <= PROPERTY_COUNT_MAX,
+            "the model has {} properties; the checker supports at most {PROPERTY_COUNT_MAX}",
+            inner_properties.len()
+        );
+        anyhow::ensure!(
+            inner_properties.iter().all(|p| p.name != STOP_PROPERTY),
+            "the model has a property named {STOP_PROPERTY:?}, which the checker reserves"
+        );
+        let mut names = BTreeSet::new();
+        for property in &inner_properties {
+            anyhow::ensure!(
+                names.insert(property.name),
+                "the model registers the property {:?} twice",
+                property.name
+            );
+        }
+        Ok(Self {
+            inner,
+            inner_properties,
+            stop,
+        })
+    }
+
+    /// The wrapped model.
+    pub fn inner(&self) -> &M {
+        &self.inner
+    }
+
+    /// The inner model's properties, in the model's own order.
+    pub fn inner_properties(&self) -> &[Property<M>] {
+        &self.inner_properties
+    }
+
+    /// The `finish_when` setting the checker must be built with for the stop flag to work.
+    pub fn finish_when() -> HasDiscoveries {
+        HasDiscoveries::AnyOf(BTreeSet::from([STOP_PROPERTY]))
+    }
+}
+
+fn stop_requested<M: Model>(model: &Supervised<M>, _: &M::State) -> bool {
+    model.stop.load(Ordering::Relaxed)
+}
+
+fn forward<M: Model, const INDEX: usize>(model: &Supervised<M>, state: &M::State) -> bool {
+    (model.inner_properties[INDEX].condition)(&model.inner, state)
+}
+
+type Condition<M> = fn(&Supervised<M>, &<M as Model>::State) -> bool;
+
+macro_rules! forwarding_table {
+    ($($index:literal)*) => {
+        fn forwarding_table<M: Model>() -> [Condition<M>; PROPERTY_COUNT_MAX] {
+            [$(forward::<M, $index>),*]
+        }
+    };
+}
+
+forwarding_table!(
+    0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31
+    32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63
+    64 65 66 67 68 69 70 71 72 73 74 75 76 77 78 79 80 81 82 83 84 85 86 87 88 89 90 91 92 93 94 95
+    96 97 98 99 100 101 102 103 104 105 106 107 108 109 110 111 112 113 114 115 116 117 118 119
+    120 121 122 123 124 125 126 127
+);
+
+impl<M: Model> Model for Supervised<M> {
+    type State = M::State;
+    type Action = M::Action;
+
+    fn init_states(&self) -> Vec<Self::State> {
+        self.inner.init_states()
+    }
+
+    fn actions(&self, state: &Self::State, actions: &mut Vec<Self::Action>) {
+        self.inner.actions(state, actions)
+    }
+
+    fn next_state(&self, last_state: &Self::State, action: Self::Action) -> Option<Self::State> {
+        self.inner.next_state(last_state, action)
+    }
+
+    fn format_action(&self, action: &Self::Action) -> String
+    where
+        Self::Action: Debug,
+    {
+        self.inner.format_action(action)
+    }
+
+    fn format_step(&self, last_state: &Self::State, action: Self::Action) -> Option<String>
+    where
+        Self::State: Debug,
+    {
+        self.inner.format_step(last_state, action)
+    }
+
+    fn as_svg(&self, path: Path<Self::State, Self::Action>) -> Option<String> {
+        self.inner.as_svg(path)
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        let table = forwarding_table::<M>();
+        let mut properties: Vec<Property<Self>> = self
+            .inner_properties
+            .iter()
+            .zip(table)
+            .map(|(inner, condition)| Property {
+                expectation: inner.expectation.clone(),
+                name: inner.name,
+                condition,
+            })
+            .collect();
+        properties.push(Property {
+            expectation: Expectation::Sometimes,
+            name: STOP_PROPERTY,
+            condition: stop_requested::<M>,
+        });
+        properties
+    }
+
+    fn within_boundary(&self, state: &Self::State) -> bool {
+        self.inner.within_boundary(state)
+    }
+}

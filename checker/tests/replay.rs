@@ -1,0 +1,126 @@
+//! End-to-end tests of `swb-check replay` and `swb-check conform`: bad input, reproducible
+//! conformance runs, and saved findings that replay to the same verdict.
+
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+const EXE: &str = env!("CARGO_BIN_EXE_swb-check");
+
+fn swb_check(args: &[&str]) -> Output {
+    Command::new(EXE)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("swb-check starts")
+}
+
+fn exit_code(output: &Output) -> i32 {
+    output.status.code().expect("swb-check exits, not killed")
+}
+
+fn json(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+        panic!(
+            "stdout is not JSON ({error}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
+}
+
+/// A fresh, empty folder for one test's files.
+fn scratch(name: &str) -> PathBuf {
+    let folder =
+        std::env::temp_dir().join(format!("swb-replay-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&folder);
+    std::fs::create_dir_all(&folder).expect("scratch folder");
+    folder
+}
+
+// Goal: a missing trace file is bad input: exit 2, one stderr line naming the file, no stdout
+// (issue 5, "Bad input").
+#[test]
+fn replay_of_missing_file_exits_two_with_one_line() {
+    let output = swb_check(&["replay", "/nonexistent/trace.json", "--json"]);
+    assert_eq!(exit_code(&output), 2);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "stderr: {stderr}");
+    assert!(
+        stderr.contains("/nonexistent/trace.json"),
+        "stderr: {stderr}"
+    );
+    assert!(output.stdout.is_empty());
+}
+
+// Goal: malformed JSON and an unknown format are bad input too (exit 2, one line).
+#[test]
+fn replay_of_malformed_or_unknown_format_exits_two() {
+    let folder = scratch("malformed");
+    let rows = [
+        ("malformed.json", "{not json"),
+        ("unknown.json", r#"{"format": "swb-replay/99"}"#),
+    ];
+    for (name, text) in rows {
+        let path = folder.join(name);
+        std::fs::write(&path, text).expect("write input");
+        let output = swb_check(&["replay", path.to_str().expect("utf-8 path")]);
+        assert_eq!(exit_code(&output), 2, "{name}");
+        assert_eq!(
+            String::from_utf8_lossy(&output.stderr).lines().count(),
+            1,
+            "{name}"
+        );
+    }
+}
+
+// Goal: the same seed gives the same conformance report, field for field, except the
+// machine-dependent throughput (issue 5: "the same seed gives the same walks on every machine").
+#[test]
+fn conform_with_fixed_seed_is_reproducible() {
+    let folder = scratch("reproducible");
+    let out = folder.to_str().expect("utf-8 path");
+    let run = || {
+        let output = swb_check(&[
+            "conform", "--traces", "30", "--depth", "25", "--seed", "7", "--json", "--out", out,
+        ]);
+        assert!(
+            matches!(exit_code(&output), 0 | 1),
+            "stderr: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let mut report = json(&output);
+        report
+            .as_object_mut()
+            .expect("an object")
+            .remove("steps_per_second");
+        report
+    };
+    let first = run();
+    assert_eq!(first, run());
+    assert_eq!(first["seed"], 7);
+    assert_eq!(first["traces"], 30);
+}
+
+// Goal: every finding `conform` saves replays, through `replay`, to the verdict it was saved
+// for (so the saved corpus is a regression suite).
+#[test]
+fn saved_conformance_findings_replay_to_their_verdict() {
+    let folder = scratch("findings");
+    let out = folder.to_str().expect("utf-8 path");
+    let output = swb_check(&[
+        "conform", "--traces", "40", "--depth", "25", "--seed", "2", "--json", "--out", out,
+    ]);
+    let report = json(&output);
+    for class in report["classes"].as_array().expect("classes") {
+        let file = class["file"].as_str().expect("saved file");
+        let replayed = json(&swb_check(&["replay", file, "--json"]));
+        assert_eq!(replayed["model_check"], "valid-path", "{file}");
+        let expected = class["class"]
+            .as_str()
+            .expect("class")
+            .split(':')
+            .next()
+            .expect("verdict");
+        assert_eq!(replayed["verdict"], expected, "{file}");
+    }
+}
