@@ -33,6 +33,8 @@ pub enum Command {
     Scenarios(ScenariosArgs),
     /// Check every scenario under every protocol version and print the matrix.
     Compare(CompareArgs),
+    /// List the named properties: kind, source criterion, meaning, and the mutant each catches.
+    Properties(PropertiesArgs),
 }
 
 const CHECK_AFTER_HELP: &str = "\
@@ -402,4 +404,12 @@ mod tests {
         use clap::CommandFactory;
         Cli::command().debug_assert();
     }
+}
+
+/// `swb-check properties`.
+#[derive(Debug, Args)]
+pub struct PropertiesArgs {
+    /// Print the catalogue as the Markdown table `docs/properties.md` holds.
+    #[arg(long)]
+    pub markdown: bool,
 }

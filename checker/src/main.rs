@@ -66,6 +66,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Show(args) => counterexample::show::command(&args),
         Command::Scenarios(args) => scenario::command(&args),
         Command::Compare(args) => compare::command(&args),
+        Command::Properties(args) => properties_command(&args),
     }
 }
 
@@ -200,4 +201,25 @@ impl ModelTask for CheckTask {
             Verdict::Incomplete => ExitCode::from(3),
         })
     }
+}
+
+/// `swb-check properties`: the catalogue, as a table or as `docs/properties.md`.
+fn properties_command(args: &cli::PropertiesArgs) -> anyhow::Result<ExitCode> {
+    if args.markdown {
+        print!("{}", swb_properties::markdown());
+        return Ok(ExitCode::SUCCESS);
+    }
+    for property in swb_properties::catalog() {
+        let mutant = property
+            .mutant
+            .map_or(String::from("-"), swb_properties::mutant_name);
+        println!(
+            "{:<38} {:<9} {:<26} {}",
+            property.name,
+            property.kind.name(),
+            property.source,
+            mutant
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

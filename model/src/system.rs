@@ -307,11 +307,14 @@ impl SwbModel {
         match action {
             ActorModelAction::Crash(_)
             | ActorModelAction::Timeout(_, SwbTimer::Coordinator(CoordinatorTimer::LeaseExpiry))
-            | ActorModelAction::Timeout(_, SwbTimer::Node(NodeTimer::AddressChange | NodeTimer::BarrierTimeout(_) | NodeTimer::CatchUpTimeout(_)))
-                if !fault_left =>
-            {
-                false
-            }
+            | ActorModelAction::Timeout(
+                _,
+                SwbTimer::Node(
+                    NodeTimer::AddressChange
+                    | NodeTimer::BarrierTimeout(_)
+                    | NodeTimer::CatchUpTimeout(_),
+                ),
+            ) if !fault_left => false,
             ActorModelAction::Deliver { src, dst, .. } => {
                 !ghost.is_isolated(*src) && !ghost.is_isolated(*dst)
             }
@@ -352,7 +355,9 @@ impl Model for SwbModel {
         for node in self.params.nodes() {
             if ghost.is_isolated(node) {
                 actions.push(Action::Heal(node));
-            } else if ghost.faults.partitions < self.config.partitions_max && ghost.faults.total() < self.config.faults_max {
+            } else if ghost.faults.partitions < self.config.partitions_max
+                && ghost.faults.total() < self.config.faults_max
+            {
                 actions.push(Action::Isolate(node));
             }
         }
@@ -428,9 +433,12 @@ fn rewrite_in_order(state: &State, order: &[usize]) -> State {
     for (new, old) in order.iter().enumerate() {
         renaming[*old] = Id::from(new);
     }
-    let plan = RewritePlan::new(stateright::util::DenseNatMap::from(renaming), |id: &Id, map: &stateright::util::DenseNatMap<Id, Id>| {
-        *map.get(*id).expect("every actor id is renamed")
-    });
+    let plan = RewritePlan::new(
+        stateright::util::DenseNatMap::from(renaming),
+        |id: &Id, map: &stateright::util::DenseNatMap<Id, Id>| {
+            *map.get(*id).expect("every actor id is renamed")
+        },
+    );
     let timers_set = crate::symmetry::permute(&plan, &state.timers_set)
         .into_iter()
         .map(|timers| {
@@ -578,9 +586,13 @@ fn observe(
                         }
                     }
                 }
-                SwbTimer::Node(NodeTimer::CatchUpTimeout(_)) if changed => ghost.faults.timeouts += 1,
+                SwbTimer::Node(NodeTimer::CatchUpTimeout(_)) if changed => {
+                    ghost.faults.timeouts += 1
+                }
                 SwbTimer::Node(NodeTimer::AddressChange) if changed => ghost.faults.moves += 1,
-                SwbTimer::Coordinator(CoordinatorTimer::LeaseExpiry) if changed => ghost.faults.lease_expiries += 1,
+                SwbTimer::Coordinator(CoordinatorTimer::LeaseExpiry) if changed => {
+                    ghost.faults.lease_expiries += 1
+                }
                 _ => {}
             }
         }

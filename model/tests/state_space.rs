@@ -7,7 +7,10 @@ use swb_model::{Config, SwbModel};
 
 /// A model with one property that always holds, so no search stops early.
 fn model(config: &Config) -> SwbModel {
-    SwbModel::new(config).with_properties(vec![Property::always("never_stops_the_search", |_, _| true)])
+    SwbModel::new(config)
+        .with_properties(vec![Property::always("never_stops_the_search", |_, _| {
+            true
+        })])
 }
 
 fn small(writes: u8, lease_expiries: u8, timeouts: u8) -> Config {
@@ -25,30 +28,54 @@ fn small(writes: u8, lease_expiries: u8, timeouts: u8) -> Config {
 
 fn dfs(config: &Config, threads: usize, symmetry: bool) -> usize {
     let builder = model(config).checker().threads(threads);
-    let builder = if symmetry { builder.symmetry_fn(SwbModel::representative) } else { builder };
+    let builder = if symmetry {
+        builder.symmetry_fn(SwbModel::representative)
+    } else {
+        builder
+    };
     builder.spawn_dfs().join().unique_state_count()
 }
 
 fn bfs(config: &Config, threads: usize) -> usize {
-    model(config).checker().threads(threads).spawn_bfs().join().unique_state_count()
+    model(config)
+        .checker()
+        .threads(threads)
+        .spawn_bfs()
+        .join()
+        .unique_state_count()
 }
 
 #[test]
 fn state_counts_are_pinned_and_agree_across_strategies_and_threads() {
     // (config, unique states without symmetry, with symmetry)
-    let table = [(small(1, 0, 0), 20, 13), (small(2, 0, 1), 6797, 3414), (small(1, 1, 0), 7467, 4108)];
+    let table = [
+        (small(1, 0, 0), 20, 13),
+        (small(2, 0, 1), 6797, 3414),
+        (small(1, 1, 0), 7467, 4108),
+    ];
     let mut measured = Vec::new();
     for (config, _, _) in &table {
         let plain = bfs(config, 1);
         assert_eq!(bfs(config, 2), plain, "BFS 1 vs 2 threads at {config:?}");
         assert_eq!(dfs(config, 1, false), plain, "BFS vs DFS at {config:?}");
-        assert_eq!(dfs(config, 2, false), plain, "DFS 1 vs 2 threads at {config:?}");
+        assert_eq!(
+            dfs(config, 2, false),
+            plain,
+            "DFS 1 vs 2 threads at {config:?}"
+        );
         let reduced = dfs(config, 1, true);
-        assert_eq!(dfs(config, 2, true), reduced, "DFS with symmetry, 1 vs 2 threads at {config:?}");
+        assert_eq!(
+            dfs(config, 2, true),
+            reduced,
+            "DFS with symmetry, 1 vs 2 threads at {config:?}"
+        );
         assert!(reduced < plain, "symmetry must reduce at {config:?}");
         measured.push((plain, reduced));
     }
-    let pinned: Vec<(usize, usize)> = table.iter().map(|(_, plain, reduced)| (*plain, *reduced)).collect();
+    let pinned: Vec<(usize, usize)> = table
+        .iter()
+        .map(|(_, plain, reduced)| (*plain, *reduced))
+        .collect();
     assert_eq!(measured, pinned);
 }
 
@@ -57,8 +84,15 @@ fn init_state_is_one_primary_in_sync_with_every_replica() {
     let states = model(&Config::default()).init_states();
     assert_eq!(states.len(), 1);
     let state = &states[0];
-    let (primary, node) = swb_model::system::current_primary(state).expect("a primary at time zero");
+    let (primary, node) =
+        swb_model::system::current_primary(state).expect("a primary at time zero");
     assert_eq!(usize::from(primary), 1);
-    let senders = node.primary().expect("serving").senders.iter().flatten().count();
+    let senders = node
+        .primary()
+        .expect("serving")
+        .senders
+        .iter()
+        .flatten()
+        .count();
     assert_eq!(senders, 2);
 }

@@ -138,7 +138,9 @@ pub fn markdown() -> String {
          | property | kind | source | meaning | mutant it catches |\n|---|---|---|---|---|\n",
     );
     for property in catalog() {
-        let mutant = property.mutant.map_or(String::from("—"), |mutant| format!("`{}`", mutant_name(mutant)));
+        let mutant = property.mutant.map_or(String::from("—"), |mutant| {
+            format!("`{}`", mutant_name(mutant))
+        });
         out.push_str(&format!(
             "| `{}` | {} | {} | {} | {} |\n",
             property.name,
