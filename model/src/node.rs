@@ -27,9 +27,13 @@ pub struct Disk {
     /// The next recovery session id this node hands out as a primary. Durable, so a restarted
     /// primary never reuses an id whose replies may still be in flight.
     pub next_session: SessionId,
-    /// The newest recovery session `(epoch, id)` whose first message this node applied as a
-    /// replica. Durable, so a duplicated or delayed first message can never re-apply.
+    /// The newest recovery session `(epoch, id)` this node took part in as a replica (it is
+    /// recorded when the session's probe arrives). Durable, so a message of an older session,
+    /// delayed or duplicated, can never apply after a newer one began.
     pub last_session: Option<(Epoch, SessionId)>,
+    /// The session whose truncating first chunk this node applied. Durable, so a duplicated first
+    /// chunk merges like any other instead of truncating a second time.
+    pub last_truncation: Option<(Epoch, SessionId)>,
 }
 
 /// Why a sender gave up on catch-up (PROTOCOL.md §2.9, A5, A6).
@@ -253,6 +257,7 @@ pub fn initial_node(params: &Params, id: Id) -> NodeState {
         endpoint: FIRST_ENDPOINT,
         next_session: SessionId::FIRST,
         last_session: None,
+        last_truncation: None,
     };
     let role = if id == params.initial_primary() {
         Role::Primary(PrimaryState {

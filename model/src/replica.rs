@@ -137,11 +137,16 @@ fn apply(
             );
             Effect::Update(next)
         }
-        Msg::Probe { session, .. } => {
+        Msg::Probe { epoch, session, .. } => {
+            let key = Some((epoch, session));
+            if key < node.disk.last_session {
+                return Effect::Wait;
+            }
             // The handshake is against the durable log: the unacknowledged volatile tail is
             // discarded, so nothing the primary was not told about can later be flushed.
             let mut next = *node;
             next.disk.wal.crash();
+            next.disk.last_session = key;
             o.send(
                 src,
                 Msg::ProbeReply {
@@ -165,20 +170,21 @@ fn apply(
             ..
         } => {
             let key = Some((epoch, session));
+            // Only the session this replica was last probed in may change its log.
+            if key != node.disk.last_session {
+                return Effect::Wait;
+            }
             let mut next = *node;
-            if truncate {
-                // The first chunk of a session: applied once, however often it is delivered.
-                if key <= node.disk.last_session
-                    || after > wal.received()
-                    || next.disk.wal.truncate_after(after).is_err()
-                {
+            if truncate && node.disk.last_truncation != key {
+                // The first chunk truncates once, however often it is delivered.
+                if after > wal.received() || next.disk.wal.truncate_after(after).is_err() {
                     return Effect::Wait;
                 }
-            } else if key < node.disk.last_session || !wal.can_merge(after, through, entries) {
+                next.disk.last_truncation = key;
+            } else if !wal.can_merge(after, through, entries) {
                 return Effect::Wait;
             }
             next.disk.wal.merge_chunk(after, through, entries);
-            next.disk.last_session = next.disk.last_session.max(key);
             o.send(
                 src,
                 Msg::CatchUpAck {
