@@ -7,7 +7,6 @@ fn main() {
     let mut depth = None;
     let mut show: Option<String> = None;
     let mut only: Option<String> = None;
-    let mut bfs = false;
     for arg in std::env::args().skip(1) {
         let (key, value) = arg.split_once('=').expect("key=value");
         if key == "mutant" {
@@ -17,10 +16,6 @@ fn main() {
         }
         if key == "only" {
             only = Some(value.to_string());
-            continue;
-        }
-        if key == "bfs" {
-            bfs = true;
             continue;
         }
         if key == "show" {
@@ -65,7 +60,6 @@ fn main() {
         None => checker,
     };
     let checker = checker.spawn_dfs().join();
-    let _ = bfs;
     let discoveries = checker.discoveries();
     for property in swb_properties::catalog() {
         let found = discoveries
