@@ -97,6 +97,14 @@ impl Office {
         );
     }
 
+    /// Opens a new session with `replica` where the version allows catch-up; V1 degrades it.
+    fn reconnect(&mut self, params: &Params, replica: Id, o: &mut NodeOut) {
+        match params.policy.catch_up_attempt() {
+            CatchUpAttempt::Allowed => self.start_session(replica, o),
+            CatchUpAttempt::Degrade => self.set_phase(replica, SenderPhase::Degraded),
+        }
+    }
+
     /// Escalates `replica` to NeedsRebuild and asks the coordinator for a rebuild intent.
     fn escalate(&mut self, replica: Id, reason: EscalationReason, o: &mut NodeOut) {
         self.set_phase(replica, SenderPhase::NeedsRebuild { reason });
@@ -388,10 +396,7 @@ pub fn on_barrier_timeout(
     ) {
         return Effect::Drop;
     }
-    match params.policy.catch_up_attempt() {
-        CatchUpAttempt::Allowed => office.start_session(replica, o),
-        CatchUpAttempt::Degrade => office.set_phase(replica, SenderPhase::Degraded),
-    }
+    office.reconnect(params, replica, o);
     office.close()
 }
 
@@ -575,10 +580,7 @@ pub fn on_msg(
                 slot.endpoint = endpoint;
             }
             match kind {
-                SessionKind::CatchUp => match params.policy.catch_up_attempt() {
-                    CatchUpAttempt::Allowed => office.start_session(replica, o),
-                    CatchUpAttempt::Degrade => office.set_phase(replica, SenderPhase::Degraded),
-                },
+                SessionKind::CatchUp => office.reconnect(params, replica, o),
                 SessionKind::Rebuild => {
                     if !matches!(sender.phase, SenderPhase::NeedsRebuild { .. }) {
                         return Effect::Wait;
