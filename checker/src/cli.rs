@@ -175,9 +175,16 @@ step, field, model value, engine value). The model check says whether the trace 
 of the model that violates its property: still-violates, no-longer-violates or invalid-path \
 (valid-path for a conformance trace, which names no property).
 
+--corpus DIR replays every *.json under DIR (sorted by path) and compares each file's model check, \
+verdict and rule with DIR/verdicts.json; --write-manifest rewrites that manifest instead \
+(atomically). Both also check the rule below for every file.
+
 Exit codes:
-  0  conforms, or engine-refused on a V1 / V1.5 trace (the engine fences what the old protocol allowed)
-  1  diverged, engine-refused on a V2 trace, or a trace the model no longer takes
+  0  the trace has the verdict its protocol requires: a V2 trace conforms; a V1 / V1.5 trace is
+     engine-refused (the engine fences what the old protocol allowed) or diverges from the
+     violating path; and the model still takes it as recorded. With --corpus: every file does
+     and every verdict matches the manifest
+  1  otherwise
   2  bad input (missing or malformed file, unknown format, property or configuration)";
 
 /// `swb-check replay`.
@@ -185,8 +192,20 @@ Exit codes:
 #[command(after_help = REPLAY_AFTER_HELP)]
 pub struct ReplayArgs {
     /// The trace file (a counterexample or a conformance trace).
-    #[arg(value_name = "FILE")]
-    pub file: PathBuf,
+    #[arg(
+        value_name = "FILE",
+        required_unless_present = "corpus",
+        conflicts_with = "corpus"
+    )]
+    pub file: Option<PathBuf>,
+
+    /// Replay every trace under DIR and compare the verdicts with DIR/verdicts.json.
+    #[arg(long, value_name = "DIR")]
+    pub corpus: Option<PathBuf>,
+
+    /// With --corpus: write DIR/verdicts.json from the verdicts found instead of comparing.
+    #[arg(long, requires = "corpus")]
+    pub write_manifest: bool,
 
     /// Print one JSON object instead of the text.
     #[arg(long)]
@@ -232,23 +251,9 @@ pub struct ConformArgs {
     )]
     pub out: PathBuf,
 
-    /// Diagnostic: `head` tells the engine the primary's whole log is committed, so its recovery
-    /// target equals the model's, to find what lies behind that known difference. Not a verdict.
-    #[arg(long, value_enum, default_value_t = RecoveryTargetArg::Committed)]
-    pub recovery_target: RecoveryTargetArg,
-
     /// Print one JSON object instead of the text.
     #[arg(long)]
     pub json: bool,
-}
-
-/// `conform --recovery-target`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum RecoveryTargetArg {
-    /// The primary's confirmed committed LSN (the replay).
-    Committed,
-    /// The primary's head (diagnostic).
-    Head,
 }
 
 /// `swb-check scenarios`.

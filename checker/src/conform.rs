@@ -13,7 +13,7 @@
 
 use crate::replay::digest::Fnv1a64;
 use crate::replay::file::TraceFile;
-use crate::replay::{replay_path_with, RecoveryTarget, Verdict};
+use crate::replay::{replay_path, Verdict};
 use serde::Serialize;
 use stateright::Model;
 use std::collections::{BTreeMap, BTreeSet};
@@ -68,8 +68,6 @@ pub struct ConformOptions {
     pub exhaustive: bool,
     /// Where to save one minimal trace per class of finding (`None`: nothing is written).
     pub out: Option<PathBuf>,
-    /// The committed LSN the engine is told (the diagnostic `Head` looks past the target rule).
-    pub target: RecoveryTarget,
 }
 
 /// One class of non-conformance.
@@ -137,7 +135,7 @@ pub fn run(options: &ConformOptions) -> anyhow::Result<ConformReport> {
     let mut examples: BTreeMap<String, Example> = BTreeMap::new();
     for (states, actions) in &walks {
         distinct.extend(states.iter().map(fingerprint));
-        let outcome = replay_path_with(states, actions, options.target);
+        let outcome = replay_path(states, actions);
         steps += outcome.steps;
         engine_calls += outcome.engine_calls;
         let Some(class) = outcome.verdict.class() else {
@@ -160,14 +158,7 @@ pub fn run(options: &ConformOptions) -> anyhow::Result<ConformReport> {
     let elapsed = started.elapsed().as_secs_f64();
     let mut classes = Vec::new();
     for (class, example) in examples {
-        let (actions, verdict) = shrink(
-            &model,
-            &init,
-            options.target,
-            &class,
-            example.actions,
-            example.verdict,
-        );
+        let (actions, verdict) = shrink(&model, &init, &class, example.actions, example.verdict);
         let file = match &options.out {
             None => None,
             Some(folder) => {
@@ -327,7 +318,6 @@ fn states_of(model: &SwbModel, init: &State, actions: &[Action]) -> Option<Vec<S
 fn shrink(
     model: &SwbModel,
     init: &State,
-    target: RecoveryTarget,
     class: &str,
     mut actions: Vec<Action>,
     mut verdict: Verdict,
@@ -341,7 +331,7 @@ fn shrink(
             let Some(states) = states_of(model, init, &candidate) else {
                 continue;
             };
-            let outcome = replay_path_with(&states, &candidate, target);
+            let outcome = replay_path(&states, &candidate);
             if outcome.verdict.class().as_deref() == Some(class) {
                 let decided = outcome.verdict.step().unwrap_or(candidate.len());
                 candidate.truncate(decided);
@@ -396,10 +386,6 @@ pub fn command(args: &crate::cli::ConformArgs) -> anyhow::Result<std::process::E
         seed: args.seed,
         exhaustive: args.exhaustive,
         out: Some(args.out.clone()),
-        target: match args.recovery_target {
-            crate::cli::RecoveryTargetArg::Committed => RecoveryTarget::Committed,
-            crate::cli::RecoveryTargetArg::Head => RecoveryTarget::Head,
-        },
     };
     let report = run(&options)?;
     if args.json {

@@ -15,12 +15,12 @@
 //!
 //! Step 0 is the initial state; step `i` is the state after the `i`-th action.
 
+pub mod corpus;
 pub mod digest;
 pub mod file;
 pub mod harness;
 pub mod view;
 
-pub use crate::replay::harness::RecoveryTarget;
 use crate::replay::harness::{model_views, Harness, Refusal};
 use crate::replay::view::StepView;
 use serde::Serialize;
@@ -121,15 +121,6 @@ pub struct ReplayOutcome {
 ///
 /// Invariant: `states.len() == actions.len() + 1`.
 pub fn replay_path(states: &[State], actions: &[Action]) -> ReplayOutcome {
-    replay_path_with(states, actions, RecoveryTarget::Committed)
-}
-
-/// [`replay_path`] with the committed LSN the engine is told (see [`RecoveryTarget`]).
-pub fn replay_path_with(
-    states: &[State],
-    actions: &[Action],
-    target: RecoveryTarget,
-) -> ReplayOutcome {
     assert_eq!(
         states.len(),
         actions.len() + 1,
@@ -144,7 +135,7 @@ pub fn replay_path_with(
             error: refusal.error,
         })
     };
-    let mut harness = match Harness::start(&states[0], target) {
+    let mut harness = match Harness::start(&states[0]) {
         Ok(harness) => harness,
         Err(refusal) => {
             return ReplayOutcome {
@@ -308,11 +299,7 @@ pub fn load_trace(path: &std::path::Path) -> anyhow::Result<TraceToReplay> {
     use crate::counterexample::TraceError;
     let text = std::fs::read_to_string(path)
         .map_err(|error| anyhow::anyhow!("{}: cannot read: {error}", path.display()))?;
-    let is_conformance_trace = serde_json::from_str::<serde_json::Value>(&text)
-        .ok()
-        .and_then(|value| value.get("format").map(serde_json::Value::is_string))
-        .unwrap_or(false);
-    if is_conformance_trace {
+    if file::is_conformance_trace(path) {
         let loaded = file::load(path)?;
         return Ok(TraceToReplay {
             config: loaded.config,
@@ -339,9 +326,22 @@ pub fn load_trace(path: &std::path::Path) -> anyhow::Result<TraceToReplay> {
     }
 }
 
-/// `swb-check replay FILE [--json]`.
-pub fn command(args: &crate::cli::ReplayArgs) -> anyhow::Result<std::process::ExitCode> {
-    let trace = load_trace(&args.file)?;
+/// What replaying one trace file gave: the model check and, when the model still takes the
+/// path, the engine replay. The one code path behind `replay FILE` and `replay --corpus`.
+pub struct FileReplay {
+    /// The protocol version the trace was recorded under.
+    pub protocol: swb_model::ProtocolVersion,
+    /// What the current model says about the trace.
+    pub model_check: ModelCheck,
+    /// The engine replay, when the model still takes every step.
+    pub outcome: Option<ReplayOutcome>,
+    /// The first step the model no longer takes, when it does not.
+    pub not_taken: Option<usize>,
+}
+
+/// Loads `path` (either format), re-checks it in the model and replays it on the engine.
+pub fn replay_file(path: &std::path::Path) -> anyhow::Result<FileReplay> {
+    let trace = load_trace(path)?;
     let model = swb_properties::build_model(&trace.config);
     let (model_check, outcome) = match &trace.actions {
         Ok(actions) => match recheck(&model, actions, trace.property.as_ref()) {
@@ -350,22 +350,91 @@ pub fn command(args: &crate::cli::ReplayArgs) -> anyhow::Result<std::process::Ex
         },
         Err(_) => (ModelCheck::InvalidPath, None),
     };
-    let old_protocol = trace.config.protocol != swb_model::ProtocolVersion::V2;
-    let expected = match outcome.as_ref().map(|outcome| &outcome.verdict) {
-        Some(Verdict::Conforms) => true,
-        Some(Verdict::EngineRefused(_)) => old_protocol,
-        Some(Verdict::Diverged(_)) | None => false,
-    };
-    let shown = args.file.display().to_string();
-    if args.json {
-        let verdict = outcome
+    Ok(FileReplay {
+        protocol: trace.config.protocol,
+        model_check,
+        outcome,
+        not_taken: trace.actions.as_ref().err().copied(),
+    })
+}
+
+impl FileReplay {
+    /// The verdict's stable name (`not-replayed` when the model no longer takes the path).
+    pub fn verdict_name(&self) -> &'static str {
+        self.outcome
             .as_ref()
-            .map_or("not-replayed", |outcome| outcome.verdict.name());
-        let (rule, error) = match outcome.as_ref().map(|outcome| &outcome.verdict) {
-            Some(Verdict::EngineRefused(refusal)) => {
-                (Some(refusal.rule.clone()), Some(refusal.error.clone()))
-            }
-            _ => (None, None),
+            .map_or("not-replayed", |outcome| outcome.verdict.name())
+    }
+
+    /// What the verdict names: the refused rule, or the diverged `nP/nR.field`.
+    pub fn rule(&self) -> Option<String> {
+        match self.outcome.as_ref().map(|outcome| &outcome.verdict) {
+            Some(Verdict::EngineRefused(refusal)) => Some(refusal.rule.clone()),
+            Some(Verdict::Diverged(divergence)) => Some(divergence.field.clone()),
+            _ => None,
+        }
+    }
+
+    /// The verdict a trace must have (issue 5), or why it does not:
+    /// - the model must still take the path as recorded (`still-violates`, or `valid-path` for
+    ///   a conformance trace): otherwise the file no longer shows what it was saved for;
+    /// - a V2 trace must `conform`: the engine follows the protocol it implements;
+    /// - a V1 / V1.5 counterexample must end `engine-refused` (the engine fences a step the old
+    ///   protocol took) or `diverged` (the engine left the path before the violating state: its
+    ///   state differs from the model's there, so it is not the state that violates the
+    ///   property). `conforms` fails: the engine followed the old protocol's history into the
+    ///   violation in every field compared.
+    pub fn meets_rule(&self) -> Result<(), String> {
+        if !matches!(
+            self.model_check,
+            ModelCheck::StillViolates | ModelCheck::ValidPath
+        ) {
+            return Err(format!(
+                "model check {}: the trace no longer shows what it was saved for",
+                self.model_check.name()
+            ));
+        }
+        let verdict = self.outcome.as_ref().map(|outcome| &outcome.verdict);
+        let v2 = self.protocol == swb_model::ProtocolVersion::V2;
+        match verdict {
+            Some(Verdict::Conforms) if v2 => Ok(()),
+            Some(Verdict::EngineRefused(_) | Verdict::Diverged(_)) if !v2 => Ok(()),
+            _ if v2 => Err(format!(
+                "a V2 trace must conform; it is {}{}",
+                self.verdict_name(),
+                self.rule()
+                    .map_or(String::new(), |rule| format!(" ({rule})"))
+            )),
+            _ => Err(format!(
+                "a {} counterexample must be engine-refused or diverge from the violating path; \
+                 the engine followed it to the end ({})",
+                self.protocol.name(),
+                self.verdict_name()
+            )),
+        }
+    }
+}
+
+/// `swb-check replay FILE [--json]`, or `replay --corpus DIR [--write-manifest]`.
+pub fn command(args: &crate::cli::ReplayArgs) -> anyhow::Result<std::process::ExitCode> {
+    if let Some(dir) = &args.corpus {
+        return corpus::command(dir, args.write_manifest, args.json);
+    }
+    let Some(file) = &args.file else {
+        anyhow::bail!("replay needs a FILE or --corpus DIR");
+    };
+    let replayed = replay_file(file)?;
+    let model_check = replayed.model_check;
+    let outcome = &replayed.outcome;
+    let shown = file.display().to_string();
+    if args.json {
+        let error = match outcome.as_ref().map(|outcome| &outcome.verdict) {
+            Some(Verdict::EngineRefused(refusal)) => Some(refusal.error.clone()),
+            _ => None,
+        };
+        let rule = match outcome.as_ref().map(|outcome| &outcome.verdict) {
+            Some(Verdict::EngineRefused(refusal)) => Some(refusal.rule.clone()),
+            _ => None,
         };
         let divergence = match outcome.as_ref().map(|outcome| &outcome.verdict) {
             Some(Verdict::Diverged(divergence)) => Some(divergence.clone()),
@@ -375,7 +444,7 @@ pub fn command(args: &crate::cli::ReplayArgs) -> anyhow::Result<std::process::Ex
         let json = serde_json::json!({
             "file": shown,
             "model_check": model_check.name(),
-            "verdict": verdict,
+            "verdict": replayed.verdict_name(),
             "steps": steps,
             "rule": rule,
             "error": error,
@@ -384,10 +453,10 @@ pub fn command(args: &crate::cli::ReplayArgs) -> anyhow::Result<std::process::Ex
         println!("{}", serde_json::to_string_pretty(&json)?);
     } else {
         println!("{shown}: model check: {}", model_check.name());
-        match &outcome {
+        match outcome {
             None => println!(
                 "{shown}: not replayed: the model no longer takes step {}",
-                trace.actions.as_ref().err().copied().unwrap_or(0)
+                replayed.not_taken.unwrap_or(0)
             ),
             Some(outcome) => {
                 println!(
@@ -412,11 +481,7 @@ pub fn command(args: &crate::cli::ReplayArgs) -> anyhow::Result<std::process::Ex
             }
         }
     }
-    let model_as_recorded = matches!(
-        model_check,
-        ModelCheck::StillViolates | ModelCheck::ValidPath
-    );
-    let code = if expected && model_as_recorded { 0 } else { 1 };
+    let code = if replayed.meets_rule().is_ok() { 0 } else { 1 };
     Ok(std::process::ExitCode::from(code))
 }
 

@@ -41,6 +41,19 @@ pub enum HistoryError {
     CheckpointAtZero,
 }
 
+/// A lineage that would describe a log with a hole.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Error)]
+pub enum LineageError {
+    /// An entry not at head + 1.
+    #[error("lineage entry at {presented}, expected {expected}")]
+    OutOfOrder {
+        /// The LSN after the head.
+        expected: Lsn,
+        /// The LSN presented.
+        presented: Lsn,
+    },
+}
+
 /// Why an execution call was refused by the authority check (T7). Checked first, in this
 /// order: stopped, no session, stale session id, inactive session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Error)]
@@ -266,6 +279,15 @@ pub enum SenderError {
     /// No truncation is required for this session.
     #[error("no truncation is required")]
     TruncationNotRequired,
+    /// Only a session that reached its frozen target while the head moved past it may be
+    /// abandoned as outrun.
+    #[error("session not outrun: target reached {reached:?}, head {head}")]
+    NotOutrun {
+        /// The frozen target, when the session has reached it.
+        reached: Option<Lsn>,
+        /// The head presented.
+        head: Lsn,
+    },
     /// The truncation point differs from the required one.
     #[error("truncation to {presented} but {required} is required")]
     TruncationMismatch {

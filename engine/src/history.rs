@@ -119,21 +119,40 @@ impl RetainedHistory {
         gap.after >= self.recycled_through && gap.through <= self.head
     }
 
-    /// The numbers a handshake with a replica durable at `flushed` compares.
+    /// The numbers a handshake with a replica durable at `flushed` compares, for a caller that
+    /// has established the replica's history is a prefix of the primary's (counters suffice).
     pub fn handshake_result(&self, flushed: Lsn) -> HandshakeResult {
+        self.handshake_result_matched(flushed, flushed)
+    }
+
+    /// The numbers a handshake compares, for a replica durable at `flushed` whose history equals
+    /// the primary's through `matched` (D5). `matched` is clamped to `flushed`.
+    pub fn handshake_result_matched(&self, flushed: Lsn, matched: Lsn) -> HandshakeResult {
         HandshakeResult {
             replica_flushed: flushed,
+            matched_through: matched.min(flushed),
             committed: self.committed,
             retention_start: self.retention_start(),
         }
     }
 
-    /// Proves (or refutes) that a replica durable at `flushed` can reach `committed` by replay.
+    /// Proves (or refutes) that a replica durable at `flushed`, whose history is a prefix of
+    /// the primary's, can reach `committed` by replay.
     pub fn prove_recoverability(&self, flushed: Lsn) -> RecoverabilityProof {
-        let gap = LsnRange::new(flushed, self.committed);
-        let reason = if flushed == self.committed {
+        self.prove_recoverability_matched(flushed, flushed)
+    }
+
+    /// Proves (or refutes) that a replica durable at `flushed`, equal to the primary through
+    /// `matched`, can reach `committed`: it keeps `min(matched, committed)`, truncates what is
+    /// above, and replays the gap after what it keeps (the same rule as
+    /// [`HandshakeResult::classify`]).
+    pub fn prove_recoverability_matched(&self, flushed: Lsn, matched: Lsn) -> RecoverabilityProof {
+        let matched = matched.min(flushed);
+        let kept = matched.min(self.committed);
+        let gap = LsnRange::new(kept, self.committed);
+        let reason = if kept == self.committed && flushed == self.committed {
             ProofReason::ZeroGap
-        } else if flushed > self.committed {
+        } else if kept == self.committed {
             ProofReason::ReplicaAheadNeedsTruncation {
                 truncate_to: self.committed,
             }
@@ -144,6 +163,7 @@ impl RetainedHistory {
         };
         RecoverabilityProof {
             flushed,
+            matched_through: matched,
             committed: self.committed,
             recycled_through: self.recycled_through,
             head: self.head,
@@ -185,12 +205,13 @@ impl RetainedHistory {
 pub enum ProofReason {
     /// The replica holds exactly the committed prefix.
     ZeroGap,
-    /// The replica holds a divergent tail beyond committed; it recovers by truncating to it.
+    /// The replica holds the committed prefix and a tail beyond it; it recovers by truncating.
     ReplicaAheadNeedsTruncation {
         /// The LSN to truncate to (the committed LSN).
         truncate_to: Lsn,
     },
-    /// The gap lies inside retained WAL.
+    /// The gap after the prefix the replica keeps lies inside retained WAL (a divergent tail
+    /// above that prefix is truncated first).
     GapWithinRetention {
         /// The gap to replay.
         gap: LsnRange,
@@ -220,6 +241,8 @@ impl fmt::Display for ProofReason {
 pub struct RecoverabilityProof {
     /// The replica's durable LSN.
     pub flushed: Lsn,
+    /// How far the replica's history equals the primary's. Invariant: `<= flushed`.
+    pub matched_through: Lsn,
     /// The primary's committed LSN.
     pub committed: Lsn,
     /// The primary's last recycled LSN.
@@ -422,6 +445,7 @@ mod tests {
                 proof,
                 RecoverabilityProof {
                     flushed: lsn(flushed),
+                    matched_through: lsn(flushed),
                     committed: lsn(90),
                     recycled_through: lsn(50),
                     head: lsn(100),
@@ -445,6 +469,19 @@ mod tests {
                     history.handshake_result(flushed).classify(),
                     "tail {tail} flushed {flushed}"
                 );
+                // D5: the same agreement for every matched prefix of the replica's history.
+                for matched in [0, 1, 29, 30, 31, 49, 50, 51, 89, 90, 91, 100] {
+                    let matched = lsn(matched);
+                    assert_eq!(
+                        history
+                            .prove_recoverability_matched(flushed, matched)
+                            .outcome(),
+                        history
+                            .handshake_result_matched(flushed, matched)
+                            .classify(),
+                        "tail {tail} flushed {flushed} matched {matched}"
+                    );
+                }
             }
         }
     }

@@ -100,6 +100,7 @@ pub mod execute;
 #[cfg(test)]
 mod fixtures;
 pub mod history;
+pub mod lineage;
 pub mod observe;
 pub mod orchestrate;
 pub mod outcome;

@@ -14,6 +14,7 @@ use crate::budget::BudgetViolation;
 use crate::budget::CatchUpBudget;
 use crate::error::{AuthorityError, CompletionRefusal, SenderError};
 use crate::history::{RebuildSource, RecoverabilityProof, RetainedHistory};
+use crate::lineage::Lineage;
 use crate::observe::{EventKind, RecoveryEvent, SenderView, SessionView};
 use crate::outcome::{HandshakeResult, RecoveryOutcome};
 use crate::rebuild::{RebuildPhase, RebuildState};
@@ -410,6 +411,34 @@ impl Sender {
         Ok(())
     }
 
+    /// Gives up on a session the primary's head outran: it reached its frozen target (a
+    /// catch-up converged, or a rebuild ready to complete), but `head` has moved past that
+    /// target and the caller's tail-chasing policy says no further round (W2: tail chasing is
+    /// bounded, "abort to rebuild", never perpetual CatchingUp). Ends the session
+    /// (`head_outran`) and marks the replica needs-rebuild. Refused, changing nothing, when the
+    /// session has not reached its target or the head has not moved past it: a caller cannot
+    /// use this to end a session that is still working or could simply complete.
+    pub fn abandon_outrun(&mut self, id: SessionId, head: Lsn) -> Result<(), SenderError> {
+        let session = self.authorized(id)?;
+        let reached = match (session.catch_up(), session.rebuild()) {
+            (Some(progress), _) => progress
+                .frozen_target
+                .filter(|target| progress.recovered_to >= *target),
+            (None, Some(rebuild)) => rebuild
+                .ready_to_complete()
+                .and(session.range().map(|range| range.through)),
+            (None, None) => None,
+        };
+        match reached {
+            Some(target) if head > target => {
+                self.end_active_session(InvalidateReason::HeadOutran { target, head });
+                self.set_state(ReplicaState::NeedsRebuild);
+                Ok(())
+            }
+            reached => Err(SenderError::NotOutrun { reached, head }),
+        }
+    }
+
     // ----- catch-up execution ----------------------------------------------------------------
 
     /// init → connecting; the replica is connecting.
@@ -431,8 +460,10 @@ impl Sender {
 
     /// Classifies a handshake and records it (§6.3): needs-rebuild ends the session
     /// (`gap_exceeds_retention`) and marks the replica; zero gap fixes `(f, f]`; a replica
-    /// ahead fixes `(C, C]` and requires truncation to C; otherwise `(f, C]`. Catch-up
-    /// sessions only (a rebuild session handshakes with [`Sender::record_handshake`]).
+    /// holding the committed prefix and more fixes `(C, C]` and requires truncation to C;
+    /// otherwise `(k, C]` from the prefix `k` the replica keeps, with truncation to `k` when
+    /// its durable history goes beyond `k` (a divergent tail, D5). Catch-up sessions only (a
+    /// rebuild session handshakes with [`Sender::record_handshake`]).
     pub fn record_handshake_with_outcome(
         &mut self,
         id: SessionId,
@@ -444,6 +475,7 @@ impl Sender {
         session.check_advance(SessionPhase::Handshake)?;
         let flushed = handshake.replica_flushed;
         let committed = handshake.committed;
+        let kept = handshake.kept();
         let (range, truncation) = match outcome {
             RecoveryOutcome::NeedsRebuild => {
                 self.end_active_session(InvalidateReason::GapExceedsRetention);
@@ -451,13 +483,11 @@ impl Sender {
                 return Ok(outcome);
             }
             RecoveryOutcome::ZeroGap => (LsnRange::new(flushed, flushed), Truncation::NotRequired),
-            RecoveryOutcome::CatchUp if flushed > committed => (
-                LsnRange::new(committed, committed),
-                Truncation::Required { to: committed },
+            RecoveryOutcome::CatchUp if flushed > kept => (
+                LsnRange::new(kept, committed),
+                Truncation::Required { to: kept },
             ),
-            RecoveryOutcome::CatchUp => {
-                (LsnRange::new(flushed, committed), Truncation::NotRequired)
-            }
+            RecoveryOutcome::CatchUp => (LsnRange::new(kept, committed), Truncation::NotRequired),
         };
         session.handshake(range, truncation)?;
         self.emit(Some(id), EventKind::HandshakeRecorded { range });
@@ -465,15 +495,47 @@ impl Sender {
     }
 
     /// Handshakes against the primary's retained history: proves recoverability, classifies,
-    /// records, and returns both.
+    /// records, and returns both. Counters only: for a caller that has established the
+    /// replica's durable history is a prefix of the primary's. A caller holding the replica's
+    /// reported lineage uses [`Sender::record_handshake_by_identity`] (D5).
     pub fn record_handshake_from_history(
         &mut self,
         id: SessionId,
         flushed: Lsn,
         history: &RetainedHistory,
     ) -> Result<HandshakeReport, SenderError> {
-        let proof = history.prove_recoverability(flushed);
-        let outcome = self.record_handshake_with_outcome(id, history.handshake_result(flushed))?;
+        self.record_handshake_matched(id, flushed, flushed, history)
+    }
+
+    /// Handshakes by entry identity (D5): the replica reports the lineage of its durable log
+    /// (through its flushed LSN); the primary compares it with its own and recovers from the
+    /// last LSN both hold with the same writer epoch. A replica whose entry at the committed LSN
+    /// was written by a deposed primary is therefore never a zero gap, however equal the
+    /// counters: it truncates to the shared prefix and catches up.
+    pub fn record_handshake_by_identity(
+        &mut self,
+        id: SessionId,
+        replica: &Lineage,
+        primary: &Lineage,
+        history: &RetainedHistory,
+    ) -> Result<HandshakeReport, SenderError> {
+        let flushed = replica.head();
+        let matched = primary.matched_through(replica);
+        self.record_handshake_matched(id, flushed, matched, history)
+    }
+
+    fn record_handshake_matched(
+        &mut self,
+        id: SessionId,
+        flushed: Lsn,
+        matched: Lsn,
+        history: &RetainedHistory,
+    ) -> Result<HandshakeReport, SenderError> {
+        let proof = history.prove_recoverability_matched(flushed, matched);
+        let outcome = self.record_handshake_with_outcome(
+            id,
+            history.handshake_result_matched(flushed, matched),
+        )?;
         assert_eq!(
             outcome,
             proof.outcome(),

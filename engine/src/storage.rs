@@ -10,6 +10,7 @@
 use crate::error::{IoError, StorageError};
 use crate::execute::{CatchUpIo, RebuildIo};
 use crate::history::{Checkpoint, CheckpointTrust, RetainedHistory};
+use crate::lineage::Lineage;
 use crate::plan::{FullBasePin, PinId, PinKind, RetentionPin, SnapshotPin, StorageAdapter};
 use crate::types::{Epoch, Lsn, LsnRange};
 use serde::{Deserialize, Serialize};
@@ -59,6 +60,10 @@ pub struct InMemoryStorage {
     accounting: PinAccounting,
     /// One-shot pin failures injected by a harness.
     injected_failures: BTreeSet<PinKind>,
+    /// The writer epoch of every entry ever written `1..=head`, kept across recycling (D5).
+    lineage: Lineage,
+    /// True once a base image without entry identity was installed: the lineage is unknown.
+    lineage_unknown: bool,
 }
 
 impl InMemoryStorage {
@@ -110,11 +115,25 @@ impl InMemoryStorage {
         self.injected_failures.insert(kind);
     }
 
+    /// The lineage of the log (the writer epoch of every entry through head, recycled ones
+    /// included), or `None` when a base image without entry identity was installed.
+    pub fn lineage(&self) -> Option<&Lineage> {
+        (!self.lineage_unknown).then_some(&self.lineage)
+    }
+
+    /// Records the identity of the entry just written at head.
+    fn record_identity(&mut self, lsn: Lsn, epoch: Epoch) {
+        if !self.lineage_unknown && self.lineage.push(lsn, epoch).is_err() {
+            self.lineage_unknown = true;
+        }
+    }
+
     /// Appends a write at head + 1 and returns its LSN.
     pub fn append(&mut self, epoch: Epoch, block: u64) -> Lsn {
         let lsn = self.head.next();
         self.entries.insert(lsn, WalEntry { lsn, epoch, block });
         self.head = lsn;
+        self.record_identity(lsn, epoch);
         lsn
     }
 
@@ -129,6 +148,7 @@ impl InMemoryStorage {
         }
         self.entries.insert(entry.lsn, entry);
         self.head = entry.lsn;
+        self.record_identity(entry.lsn, entry.epoch);
         Ok(())
     }
 
@@ -228,6 +248,7 @@ impl InMemoryStorage {
         self.entries.split_off(&to.next());
         self.head = to;
         self.flushed = self.flushed.min(to);
+        self.lineage.truncate_after(to);
         Ok(())
     }
 
@@ -235,6 +256,10 @@ impl InMemoryStorage {
     /// retained below it and everything up to it is durable, committed and checkpointed.
     pub fn install_base(&mut self, at: Lsn) {
         self.entries.clear();
+        // The image carries no entry identity: nothing below it can be matched (a handshake by
+        // identity then sees no shared prefix and recovers conservatively).
+        self.lineage = Lineage::new();
+        self.lineage_unknown = at > Lsn::ZERO;
         self.head = at;
         self.flushed = at;
         self.committed = at;

@@ -100,6 +100,38 @@ impl CounterexampleFile {
         minimality: Minimality,
         path: &ModelPath<State, Action>,
     ) -> CounterexampleFile {
+        let property = PropertyView {
+            name: property.name.to_owned(),
+            kind: property.kind.name().to_owned(),
+            source: property.source.to_owned(),
+            meaning: property.meaning.to_owned(),
+        };
+        CounterexampleFile::of_path(config, scenario, property, minimality, path)
+    }
+
+    /// The document `show` renders for a conformance trace (`swb-replay/1`): the same steps
+    /// and states, with the finding in place of a property. Never written to disk.
+    pub fn conformance(
+        config: &Config,
+        note: &str,
+        path: &ModelPath<State, Action>,
+    ) -> CounterexampleFile {
+        let property = PropertyView {
+            name: "conformance".to_owned(),
+            kind: "conformance".to_owned(),
+            source: "swb-check conform (issue 5)".to_owned(),
+            meaning: note.to_owned(),
+        };
+        CounterexampleFile::of_path(config, "conformance", property, Minimality::Shrunk, path)
+    }
+
+    fn of_path(
+        config: &Config,
+        scenario: &str,
+        property: PropertyView,
+        minimality: Minimality,
+        path: &ModelPath<State, Action>,
+    ) -> CounterexampleFile {
         let pairs = path.clone().into_vec();
         let initial = StateView::of(&pairs[0].0);
         let steps = pairs
@@ -128,12 +160,7 @@ impl CounterexampleFile {
             },
             protocol: config.protocol.name().to_owned(),
             scenario: scenario.to_owned(),
-            property: PropertyView {
-                name: property.name.to_owned(),
-                kind: property.kind.name().to_owned(),
-                source: property.source.to_owned(),
-                meaning: property.meaning.to_owned(),
-            },
+            property,
             minimality,
             config: config.clone(),
             initial,

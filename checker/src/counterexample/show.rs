@@ -4,7 +4,7 @@
 //! `field: old → new` lines computed from the stored states before and after it (messages sent
 //! and consumed are listed as such), and the text ends with why the property fails.
 
-use super::document::Loaded;
+use super::document::{CounterexampleFile, Loaded};
 use super::view::{StateView, StepView};
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -12,6 +12,38 @@ use std::fmt::Write as _;
 /// The narrative of a loaded counterexample.
 pub fn narrative(loaded: &Loaded) -> String {
     let document = &loaded.document;
+    let mut out = String::new();
+    let _ = writeln!(out, "counterexample {}", loaded.file.display());
+    out.push_str(&steps_text(document, "why it fails"));
+    let ending = if loaded.still_violates() {
+        match document.steps.len() {
+            0 => "The initial state already violates it.".to_owned(),
+            last => format!("The state after step {last} violates it."),
+        }
+    } else {
+        "Warning: under this swb-check's model the last state no longer violates it.".to_owned()
+    };
+    let _ = writeln!(out, "    {ending}");
+    out
+}
+
+/// The narrative of a conformance trace (`swb-replay/1`): the same numbered steps, ending with
+/// the finding the trace was saved for.
+pub fn conformance_narrative(file: &std::path::Path, document: &CounterexampleFile) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "conformance trace {}", file.display());
+    out.push_str(&steps_text(document, "why it was saved"));
+    let _ = writeln!(
+        out,
+        "    Replay it against the engine with `swb-check replay {}`.",
+        file.display()
+    );
+    out
+}
+
+/// The header, the initial state, every step with its changes, and `heading` with the
+/// property's line (the caller adds the ending).
+fn steps_text(document: &CounterexampleFile, heading: &str) -> String {
     let mut out = String::new();
     let mutant = match &document.config.mutant {
         Some(mutant) => serde_json::to_value(mutant)
@@ -21,7 +53,6 @@ pub fn narrative(loaded: &Loaded) -> String {
         None => String::new(),
     };
     let steps = document.steps.len();
-    let _ = writeln!(out, "counterexample {}", loaded.file.display());
     let _ = writeln!(
         out,
         "property {} ({}; {})",
@@ -60,21 +91,12 @@ pub fn narrative(loaded: &Loaded) -> String {
         before = &record.state;
     }
     out.push('\n');
-    out.push_str("why it fails\n");
+    let _ = writeln!(out, "{heading}");
     let _ = writeln!(
         out,
         "    {} ({}): {}",
         document.property.name, document.property.source, document.property.meaning
     );
-    let ending = if loaded.still_violates() {
-        match steps {
-            0 => "The initial state already violates it.".to_owned(),
-            last => format!("The state after step {last} violates it."),
-        }
-    } else {
-        "Warning: under this swb-check's model the last state no longer violates it.".to_owned()
-    };
-    let _ = writeln!(out, "    {ending}");
     out
 }
 
@@ -283,10 +305,21 @@ pub fn render(value: &Value) -> String {
 pub fn command(args: &crate::cli::ShowArgs) -> anyhow::Result<std::process::ExitCode> {
     use anyhow::Context;
     use std::io::Write as _;
-    let loaded = super::load(&args.file)?;
-    let mut text = narrative(&loaded);
+    let (document, mut text) = match crate::replay::file::is_conformance_trace(&args.file) {
+        true => {
+            let (config, note, path) = crate::replay::file::load_path(&args.file)?;
+            let document = CounterexampleFile::conformance(&config, &note, &path);
+            let text = conformance_narrative(&args.file, &document);
+            (document, text)
+        }
+        false => {
+            let loaded = super::load(&args.file)?;
+            let text = narrative(&loaded);
+            (loaded.document, text)
+        }
+    };
     if let Some(out) = &args.svg {
-        let chart = super::svg::chart(&loaded.document);
+        let chart = super::svg::chart(&document);
         super::write_atomically(out, chart.as_bytes())
             .with_context(|| format!("{}: cannot write the chart", out.display()))?;
         let _ = writeln!(text, "\nchart {}", out.display());

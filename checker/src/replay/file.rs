@@ -95,6 +95,48 @@ impl TraceFile {
     }
 }
 
+/// True when `path` holds JSON whose `format` is a string (this file's family); a counterexample
+/// file has a numeric `format`. Unreadable or malformed files are not conformance traces: the
+/// counterexample loader then reports them.
+pub fn is_conformance_trace(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .and_then(|value| value.get("format").map(serde_json::Value::is_string))
+        .unwrap_or(false)
+}
+
+/// Reads a conformance trace as a model path for `show`: its configuration, its note and the
+/// rebuilt path. A step the model no longer takes is an error here (there is nothing to show).
+pub fn load_path(
+    path: &Path,
+) -> anyhow::Result<(Config, String, stateright::Path<swb_model::State, Action>)> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path).with_context(|| format!("{shown}: cannot read"))?;
+    let note = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|value| {
+            value
+                .get("note")
+                .and_then(|note| note.as_str().map(str::to_owned))
+        })
+        .unwrap_or_else(|| "no note".to_owned());
+    let loaded = load(path)?;
+    let actions = match loaded.actions {
+        Ok(actions) => actions,
+        Err(step) => bail!("{shown}: the model no longer takes step {step}"),
+    };
+    let model = build_model(&loaded.config);
+    let init = model
+        .init_states()
+        .into_iter()
+        .next()
+        .context("the model has no initial state")?;
+    let rebuilt = stateright::Path::from_actions(&model, init, actions.iter())
+        .with_context(|| format!("{shown}: the model refuses the stored path"))?;
+    Ok((loaded.config, note, rebuilt))
+}
+
 /// Reads a trace file: bad input (unreadable, malformed, unknown format or property, invalid
 /// configuration) is an error naming the file; a step the model no longer takes is not.
 pub fn load(path: &Path) -> anyhow::Result<LoadedTrace> {

@@ -50,6 +50,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use swb_engine::budget::CatchUpBudget;
 use swb_engine::history::{CheckpointTrust, ProofReason, RebuildSource, RetainedHistory};
+use swb_engine::lineage::Lineage;
 use swb_engine::outcome::RecoveryOutcome;
 use swb_engine::plan::{FullBasePin, RetentionPin, SnapshotPin, StorageAdapter};
 use swb_engine::registry::{AssignmentFailure, AssignmentIntent, Registry, ReplicaAssignment};
@@ -60,8 +61,9 @@ use swb_engine::types::{
     Endpoint, EndpointVersion, Epoch, Lsn, LsnRange, ReplicaId, SessionId, SessionKind, Tick,
 };
 use swb_model::msg::Msg;
-use swb_model::node::{NodeState, NodeTimer, Sender as ModelSender, SenderPhase};
+use swb_model::node::{EscalationReason, NodeState, NodeTimer, Sender as ModelSender, SenderPhase};
 use swb_model::system::{node_of, nodes_of, SwbTimer};
+use swb_model::wal::Slots;
 use swb_model::{Action, State};
 
 use super::view::{engine_view, model_view, StepView};
@@ -165,37 +167,24 @@ struct Link {
     held: Held,
 }
 
-/// Which LSN the harness tells the engine's storage is committed.
+/// The recovery boundary the harness gives the engine's storage as its committed LSN (the
+/// `CommittedLSN` input of PROTOCOL.md §6.5/§6.10): the primary's head, which the engine freezes
+/// at the handshake as the target of every session it opens (decision D23 of `docs/design.md`).
 ///
-/// `Committed` is the replay: the primary's confirmed committed LSN. `Head` is a diagnostic
-/// that tells the engine the primary's whole log is committed, so that its recovery target (the
-/// committed LSN, §6.4) equals the model's (the primary's head). It exists to look past the one
-/// known, systematic difference between the two (see `docs` in the conformance report) and find
-/// what lies behind it; a replay under `Head` is never a verdict on the engine.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum RecoveryTarget {
-    /// The primary's confirmed committed LSN (the replay).
-    #[default]
-    Committed,
-    /// The primary's head (diagnostic).
-    Head,
-}
-
-impl RecoveryTarget {
-    fn committed_of(self, node: &NodeState) -> Lsn {
-        match self {
-            RecoveryTarget::Committed => node
-                .primary()
-                .map_or(Lsn::ZERO, |primary| primary.committed),
-            RecoveryTarget::Head => node.disk.wal.received(),
-        }
-    }
+/// Why the head and not the primary's confirmed committed LSN C: the model has one replication
+/// line. Entries above C reach a recovering replica only through its recovery session (the
+/// SRP's second live line is not modelled), so the boundary a recovery must reach before the
+/// replica rejoins is the head frozen at the handshake (the model's W2 "freeze target H0"). In
+/// a one-line system that is exactly what the engine's committed input means: what recovery
+/// must reach. With C instead, the engine would declare a replica in sync that lacks entries
+/// nobody will ever send it.
+fn recovery_boundary(node: &NodeState) -> Lsn {
+    node.disk.wal.received()
 }
 
 /// The clock and the counters shared by every incarnation of one replay.
 #[derive(Clone, Copy, Debug, Default)]
 struct Context {
-    target: RecoveryTarget,
     tick: Tick,
     engine_calls: u64,
     storage_deferrals: u64,
@@ -301,9 +290,8 @@ fn is_catch_up_timeout(action: &Action) -> bool {
 
 impl Harness {
     /// The engine side at time zero: an incarnation for every serving node of `init`.
-    pub fn start(init: &State, target: RecoveryTarget) -> Result<Harness, Refusal> {
+    pub fn start(init: &State) -> Result<Harness, Refusal> {
         let mut harness = Harness::default();
-        harness.context.target = target;
         for (id, node) in serving(init) {
             let incarnation = Incarnation::start(id, node, init, &mut harness.context)?;
             harness.incarnations.insert(node_index(id), incarnation);
@@ -401,8 +389,9 @@ impl Incarnation {
         for (replica, sender) in senders_of(node) {
             match sender.phase {
                 SenderPhase::InSync { .. } => {
-                    let flushed = node_of(state, replica).disk.wal.flushed();
-                    incarnation.bootstrap(replica_id(replica), flushed, context)?;
+                    let wal = node_of(state, replica).disk.wal;
+                    let durable = wal.slots().range(Lsn::ZERO, wal.flushed());
+                    incarnation.bootstrap(replica_id(replica), &durable, context)?;
                 }
                 SenderPhase::Connecting { .. } => {
                     incarnation.open_catch_up(replica_id(replica), SessionKind::CatchUp, context)?
@@ -456,12 +445,14 @@ impl Incarnation {
             } else {
                 senders_of(before_node).into_iter().collect()
             };
+        let head = node.disk.wal.received();
         for (replica, sender) in senders_of(node) {
             self.transition(
                 replica,
                 before_senders.get(&replica).copied(),
                 sender,
                 action,
+                head,
                 context,
             )?;
         }
@@ -469,13 +460,15 @@ impl Incarnation {
         Ok(())
     }
 
-    /// One replica's engine calls for the model's `before → after` sender change.
+    /// One replica's engine calls for the model's `before → after` sender change; `head` is
+    /// the primary's head after the step.
     fn transition(
         &mut self,
         replica: Id,
         before: Option<ModelSender>,
         after: ModelSender,
         action: &Action,
+        head: Lsn,
         context: &mut Context,
     ) -> Result<(), Refusal> {
         let id = replica_id(replica);
@@ -499,7 +492,7 @@ impl Incarnation {
                 | SenderPhase::CatchingUp(_)
                 | SenderPhase::NeedsRebuild { .. },
             ) => match from_replica {
-                Some(Msg::ProbeReply { flushed, .. }) => self.handshake(id, *flushed, context),
+                Some(Msg::ProbeReply { entries, .. }) => self.handshake(id, entries, context),
                 _ => Ok(()),
             },
             (Some(SenderPhase::CatchingUp(first)), SenderPhase::CatchingUp(next))
@@ -515,13 +508,18 @@ impl Incarnation {
                 self.progress(id, truncated, progress, context)?;
                 self.complete(id, context)
             }
-            (Some(SenderPhase::CatchingUp(first)), SenderPhase::NeedsRebuild { .. }) => {
+            (Some(SenderPhase::CatchingUp(first)), SenderPhase::NeedsRebuild { reason }) => {
                 if let Some(Msg::CatchUpAck { through, .. }) = from_replica {
                     let truncated = first.truncate.then_some(first.progress);
                     let progress = (*through > first.progress).then_some(*through);
                     self.progress(id, truncated, progress, context)?;
                 }
-                self.escalate(id, context)
+                match reason {
+                    // The round reached its frozen target and the head had moved: the model's
+                    // round budget is the caller's tail-chasing policy (D23).
+                    EscalationReason::BudgetExceeded => self.abandon_outrun(id, head, context),
+                    _ => self.escalate(id, context),
+                }
             }
             (
                 Some(SenderPhase::Rebuilding { .. }),
@@ -530,7 +528,13 @@ impl Incarnation {
                 | SenderPhase::NeedsRebuild { .. },
             ) => match from_replica {
                 Some(Msg::RebuildAck { through, .. }) => {
-                    self.complete_rebuild(id, *through, context)
+                    let outrun = matches!(
+                        after.phase,
+                        SenderPhase::NeedsRebuild {
+                            reason: EscalationReason::BudgetExceeded
+                        }
+                    );
+                    self.complete_rebuild(id, *through, outrun.then_some(head), context)
                 }
                 _ => Ok(()),
             },
@@ -616,7 +620,7 @@ impl Incarnation {
     fn bootstrap(
         &mut self,
         replica: ReplicaId,
-        flushed: Lsn,
+        durable: &Slots,
         context: &mut Context,
     ) -> Result<(), Refusal> {
         let session = context.call(
@@ -625,7 +629,7 @@ impl Incarnation {
                 .attach_session(replica, SessionKind::Bootstrap, None),
         )?;
         self.link(replica, session, Held::Nothing);
-        self.handshake_connected(replica, session, flushed, true, context)
+        self.handshake_connected(replica, session, durable, true, context)
     }
 
     /// A new model session: attach (or supersede) a catch-up session and connect it.
@@ -665,36 +669,46 @@ impl Incarnation {
         context.call("sender.begin_connect", connected)
     }
 
-    /// The probe reply: handshake the connected session against retained history.
+    /// The probe reply: handshake the connected session by entry identity (D5) against retained
+    /// history. `durable` is the replica's reported log through its flushed LSN.
     fn handshake(
         &mut self,
         replica: ReplicaId,
-        flushed: Lsn,
+        durable: &Slots,
         context: &mut Context,
     ) -> Result<(), Refusal> {
         let Some(session) = self.session(replica) else {
             return Ok(());
         };
-        self.handshake_connected(replica, session, flushed, false, context)
+        self.handshake_connected(replica, session, durable, false, context)
     }
 
     fn handshake_connected(
         &mut self,
         replica: ReplicaId,
         session: SessionId,
-        flushed: Lsn,
+        durable: &Slots,
         connect: bool,
         context: &mut Context,
     ) -> Result<(), Refusal> {
         let history = self.history(context)?;
+        let replica_lineage = Lineage::from_entries(durable.entries())
+            .map_err(|error| Refusal::of("replica.lineage", error))?;
+        // A storage that installed a base without identity matches nothing (conservative).
+        let primary_lineage = self.storage.lineage().cloned().unwrap_or_default();
         let tick = context.tick;
         let sender = self.sender(replica)?;
         if connect {
             context.call("sender.begin_connect", sender.begin_connect(session))?;
         }
         let report = context.call(
-            "sender.record_handshake_from_history",
-            sender.record_handshake_from_history(session, flushed, &history),
+            "sender.record_handshake_by_identity",
+            sender.record_handshake_by_identity(
+                session,
+                &replica_lineage,
+                &primary_lineage,
+                &history,
+            ),
         )?;
         match report.outcome {
             RecoveryOutcome::ZeroGap => {
@@ -702,12 +716,14 @@ impl Incarnation {
             }
             RecoveryOutcome::NeedsRebuild => {}
             RecoveryOutcome::CatchUp => {
+                // As the planner: a truncation only pins nothing; a gap pins the WAL after the
+                // prefix the replica keeps.
                 let held = match report.proof.reason {
-                    ProofReason::ReplicaAheadNeedsTruncation { .. } => Held::Nothing,
-                    _ => Held::Wal(context.call(
+                    ProofReason::GapWithinRetention { gap } => Held::Wal(context.call(
                         "storage.pin_wal_retention",
-                        self.storage.pin_wal_retention(flushed),
+                        self.storage.pin_wal_retention(gap.after),
                     )?),
+                    _ => Held::Nothing,
                 };
                 self.link(replica, session, held);
                 let begun = self.sender(replica)?.begin_catch_up(session, tick);
@@ -779,6 +795,23 @@ impl Incarnation {
             Ok(()) | Err(swb_engine::error::SenderError::BudgetExceeded(_)) => Ok(()),
             Err(error) => Err(Refusal::of("sender.check_budget", error)),
         }
+    }
+
+    /// The model's round budget ran out: the session reached its frozen target while the head
+    /// moved on (D23). The engine ends it only if that is really so (`abandon_outrun`).
+    fn abandon_outrun(
+        &mut self,
+        replica: ReplicaId,
+        head: Lsn,
+        context: &mut Context,
+    ) -> Result<(), Refusal> {
+        let Some(session) = self.session(replica) else {
+            return Ok(());
+        };
+        let abandoned = self.sender(replica)?.abandon_outrun(session, head);
+        context.call("sender.abandon_outrun", abandoned)?;
+        self.release(replica);
+        Ok(())
     }
 
     /// The coordinator's rebuild intent: a rebuild session from an assignment, connected,
@@ -861,11 +894,14 @@ impl Incarnation {
         context.call("sender.begin_rebuild_transfer", begun)
     }
 
-    /// The rebuild acknowledgement: the base (and its tail) reached `through`.
+    /// The rebuild acknowledgement: the base (and its tail) reached `through`. With
+    /// `outrun_by`, the primary's head had moved past the rebuild's target and the model gives
+    /// up on the round instead of completing (D23).
     fn complete_rebuild(
         &mut self,
         replica: ReplicaId,
         through: Lsn,
+        outrun_by: Option<Lsn>,
         context: &mut Context,
     ) -> Result<(), Refusal> {
         let Some(session) = self.session(replica) else {
@@ -904,7 +940,17 @@ impl Incarnation {
             None => return Ok(()),
         }
         let sender = self.sender(replica)?;
-        context.call("sender.complete_rebuild", sender.complete_rebuild(session))?;
+        match outrun_by {
+            Some(head) => {
+                context.call(
+                    "sender.abandon_outrun",
+                    sender.abandon_outrun(session, head),
+                )?;
+            }
+            None => {
+                context.call("sender.complete_rebuild", sender.complete_rebuild(session))?;
+            }
+        }
         self.release(replica);
         Ok(())
     }
@@ -920,7 +966,7 @@ impl Incarnation {
         if wal.flushed() > storage.flushed() {
             context.call("storage.flush", storage.flush(wal.flushed()))?;
         }
-        let committed = context.target.committed_of(node);
+        let committed = recovery_boundary(node);
         if committed > storage.committed() {
             context.call("storage.commit", storage.commit(committed))?;
         }
@@ -990,18 +1036,27 @@ fn append_through(
     Ok(())
 }
 
-/// The storage of a new incarnation: the primary's retained WAL over a base at its recycle point,
-/// flushed, committed and checkpointed as the model has it.
+/// The storage of a new incarnation, flushed, committed and checkpointed as the model has it.
+/// When the model still knows the writer epoch of every recycled entry (it keeps them as
+/// slots), the whole log is appended and then recycled, so the storage's lineage covers it
+/// (D5); otherwise the retained WAL goes over a base at the recycle point, whose identity is
+/// unknown.
 fn storage_of(node: &NodeState, context: &mut Context) -> Result<InMemoryStorage, Refusal> {
     let wal = node.disk.wal;
     let mut storage = InMemoryStorage::new();
-    context.engine_calls += 1;
-    storage.install_base(wal.recycled_through());
+    let recycled = wal.recycled_through();
+    let identity_known = swb_model::wal::lsns(Lsn::ZERO, recycled)
+        .all(|lsn| wal.epoch_at(lsn).is_some())
+        && recycled.get() <= swb_model::wal::lsns(Lsn::ZERO, recycled).count() as u64;
+    if !identity_known {
+        context.engine_calls += 1;
+        storage.install_base(recycled);
+    }
     append_through(&mut storage, node, context)?;
     if wal.flushed() > storage.flushed() {
         context.call("storage.flush", storage.flush(wal.flushed()))?;
     }
-    let committed = context.target.committed_of(node);
+    let committed = recovery_boundary(node);
     if committed > storage.committed() {
         context.call("storage.commit", storage.commit(committed))?;
     }
@@ -1013,6 +1068,9 @@ fn storage_of(node: &NodeState, context: &mut Context) -> Result<InMemoryStorage
             "storage.checkpoint_at",
             storage.checkpoint_at(wal.checkpoint(), CheckpointTrust::Trusted),
         )?;
+    }
+    if recycled > storage.recycled_through() {
+        context.call("storage.advance_tail", storage.advance_tail(recycled))?;
     }
     Ok(storage)
 }

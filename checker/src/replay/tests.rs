@@ -79,18 +79,20 @@ fn replay_of_the_same_path_is_identical() {
     );
 }
 
-// ENGINE BUG (kept as the failing trace, see the conformance report): the engine classifies a
-// handshake by counters only (zero gap ⇔ flushed == committed, §6.4). Here the deposed primary n1
-// holds its own uncommitted write at LSN 1 (epoch 1); the new primary n2 wrote and committed a
-// different LSN 1 (epoch 2). n1 reports flushed 1 == committed 1: the engine declares it in
-// sync with a divergent entry at a committed LSN (T2, A7; the model's
-// `in_sync_replicas_match_primary` under mutant `HandshakeComparesLsnOnly`), while the model
-// truncates it and catches it up. Un-ignore when the engine compares lineage at handshake.
+// Regression (engine bug, fixed per D5): the engine classified a handshake by counters only
+// (zero gap ⇔ flushed == committed, §6.4). Here the deposed primary n1 holds its own
+// uncommitted write at LSN 1 (epoch 1); the new primary n2 wrote and committed a different LSN
+// 1 (epoch 2). n1 reports flushed 1 == committed 1: the counter rule declared it in sync with a
+// divergent entry at a committed LSN (T2, A7). The engine now compares lineages, truncates n1
+// to 0 and catches it up, as the model does.
 #[test]
-#[ignore = "engine bug: counter-only zero gap accepts a divergent entry at a committed LSN"]
 fn zero_gap_by_counter_with_divergent_committed_entry_conforms() {
     let (states, actions) = path_of(&Config::default(), &ZERO_GAP_BY_COUNTER);
     assert_eq!(replay_path(&states, &actions).verdict, Verdict::Conforms);
+    let last = model_views(states.last().expect("a path has a state"));
+    let view = last.get(&(2, 1)).expect("n2 counts n1");
+    assert_eq!(view.state, ReplicaState::CatchingUp);
+    assert_eq!(view.truncation, Some(Lsn::ZERO));
 }
 
 const ZERO_GAP_BY_COUNTER: [&str; 16] = [
@@ -112,20 +114,92 @@ const ZERO_GAP_BY_COUNTER: [&str; 16] = [
     "n1 → n2: probe_reply(",
 ];
 
-// Goal: the counter-only zero gap above is reported as a divergence at the handshake, with the
-// field and both values (so a fix shows up as this test failing).
+/// Replays `steps` under the default configuration and asserts the engine conforms at every
+/// step; returns the last state for the caller's own checks.
+fn assert_conforms(steps: &[&str]) -> State {
+    let (states, actions) = path_of(&Config::default(), steps);
+    let outcome = replay_path(&states, &actions);
+    assert_eq!(outcome.verdict, Verdict::Conforms, "{steps:#?}");
+    assert_eq!(outcome.steps, steps.len());
+    states.last().expect("a path has a state").clone()
+}
+
+// Regression (harness mapping, D23; `conform --seed 1`, class diverged:state ×66 before): a
+// restarted primary writes after probing; the model's catch-up targets its head (1), which the
+// engine, told the committed LSN (0), called a zero gap. With the head as the recovery
+// boundary the engine catches n3 up to 1 as the model does.
 #[test]
-fn zero_gap_by_counter_is_reported_as_state_divergence() {
-    let (states, actions) = path_of(&Config::default(), &ZERO_GAP_BY_COUNTER);
-    let expected = Divergence {
-        step: 16,
-        field: "n2/n1.state".to_string(),
-        model: "catching_up".to_string(),
-        engine: "in_sync".to_string(),
-    };
+fn head_boundary_catch_up_after_same_epoch_restart_conforms() {
+    assert_conforms(&[
+        "n1 crashes",
+        "n1 restarts",
+        "n1 → coordinator: heartbeat(e1, v1)",
+        "coordinator → n1: assign(e1, primary=n1, C=0)",
+        "n1: client write",
+        "n1 → n3: probe(e1, s2, to v1)",
+        "n3 → n1: probe_reply(e1, s2, flushed 0)",
+    ]);
+}
+
+// Regression (harness mapping, D23; class diverged:target ×18 before): a reassigned replica's
+// catch-up target is the head at the handshake (2), not the committed LSN (1).
+#[test]
+fn head_boundary_target_after_reassign_conforms() {
+    assert_conforms(&[
+        "n2: restarts at a new address",
+        "n2 → coordinator: heartbeat(e1, v2)",
+        "n1: client write",
+        "n1 → n3: write(e1, lsn 1, to v1)",
+        "n3 → n1: barrier_ack(e1, 1)",
+        "coordinator → n1: reassign(e1, n2 at v2, CatchUp)",
+        "n1 → coordinator: commit_report(e1, 1)",
+        "coordinator → n2: assign(e1, primary=n1, C=0)",
+        "coordinator → n1: commit_ack(e1, C=1)",
+        "n1 → n2: probe(e1, s1, to v2)",
+        "n1: client write",
+        "n2 → n1: probe_reply(e1, s1, flushed 0)",
+    ]);
+}
+
+// Regression (harness mapping, D23; class diverged:recovered_to ×10 before): a replica already
+// durable at 1 after the restart is caught up from 1 toward the head 2.
+#[test]
+fn head_boundary_recovered_to_after_restart_conforms() {
+    assert_conforms(&[
+        "n1: client write",
+        "n1 crashes",
+        "n1 restarts",
+        "n1 → coordinator: heartbeat(e1, v1)",
+        "n1 → n3: write(e1, lsn 1, to v1)",
+        "coordinator → n1: assign(e1, primary=n1, C=0)",
+        "n1 → n3: probe(e1, s2, to v1)",
+        "n1: client write",
+        "n3 → n1: probe_reply(e1, s2, flushed 1)",
+    ]);
+}
+
+// Regression (round budget, D23; class diverged:state ×19 under the old `--recovery-target
+// head`): the catch-up reaches its frozen target 1 while the head moved to 2; the model's round
+// budget (one round) escalates to NeedsRebuild, and the engine ends the converged session with
+// `abandon_outrun` instead of staying in catch-up.
+#[test]
+fn outrun_catch_up_escalates_on_both_sides() {
+    let last = assert_conforms(&[
+        "n1 crashes",
+        "n1 restarts",
+        "n1 → coordinator: heartbeat(e1, v1)",
+        "coordinator → n1: assign(e1, primary=n1, C=0)",
+        "n1: client write",
+        "n1 → n2: probe(e1, s1, to v1)",
+        "n2 → n1: probe_reply(e1, s1, flushed 0)",
+        "n1 → n2: catch_up(e1, s1, (0, 1])",
+        "n1: client write",
+        "n2 → n1: catch_up_ack(e1, s1, 1)",
+    ]);
+    let view = model_views(&last);
     assert_eq!(
-        replay_path(&states, &actions).verdict,
-        Verdict::Diverged(expected)
+        view.get(&(1, 2)).map(|view| view.state),
+        Some(ReplicaState::NeedsRebuild)
     );
 }
 

@@ -3,7 +3,7 @@
 use super::*;
 use crate::budget::BudgetTracker;
 use crate::error::PhaseError;
-use crate::history::{Checkpoint, CheckpointTrust, FullBaseReason};
+use crate::history::{Checkpoint, CheckpointTrust, FullBaseReason, ProofReason};
 use crate::types::EndpointVersion;
 
 fn lsn(value: u64) -> Lsn {
@@ -415,6 +415,7 @@ fn handshake_outcome_fixes_range_and_truncation_table() {
         assert_eq!(sender.begin_connect(id), Ok(()));
         let handshake = HandshakeResult {
             replica_flushed: lsn(flushed),
+            matched_through: lsn(flushed),
             committed: lsn(committed),
             retention_start: None,
         };
@@ -460,6 +461,7 @@ fn handshake_needs_phase_connecting_and_catch_up_session() {
     let (mut sender, _, id) = attached(SessionKind::CatchUp, None);
     let handshake = HandshakeResult {
         replica_flushed: lsn(1),
+        matched_through: lsn(1),
         committed: lsn(5),
         retention_start: None,
     };
@@ -784,4 +786,88 @@ fn every_state_change_is_recorded_in_the_outbox() {
         ]
     );
     assert_eq!(sender.drain_events(), Vec::new());
+}
+
+fn lineage_of(epochs: &[u64]) -> Lineage {
+    Lineage::from_entries(
+        epochs
+            .iter()
+            .enumerate()
+            .map(|(index, epoch)| (lsn(index as u64 + 1), Epoch::new(*epoch))),
+    )
+    .expect("contiguous")
+}
+
+#[test]
+fn handshake_by_identity_never_calls_a_divergent_committed_entry_a_zero_gap() {
+    // Goal: D5 — flushed == committed == 1, but the replica's entry at 1 was written in epoch 1
+    // and the primary's in epoch 2: truncate to 0 and catch up (0, 1], never zero gap.
+    let (mut sender, _, id) = attached(SessionKind::CatchUp, None);
+    assert_eq!(sender.begin_connect(id), Ok(()));
+    let report = sender.record_handshake_by_identity(
+        id,
+        &lineage_of(&[1]),
+        &lineage_of(&[2]),
+        &history(1, 0, 1),
+    );
+    let report = report.expect("handshake");
+    assert_eq!(report.outcome, RecoveryOutcome::CatchUp);
+    assert_eq!(
+        report.proof.reason,
+        ProofReason::GapWithinRetention {
+            gap: LsnRange::new(lsn(0), lsn(1))
+        }
+    );
+    let session = sender.active_session().expect("session");
+    assert_eq!(session.range(), Some(LsnRange::new(lsn(0), lsn(1))));
+    assert_eq!(
+        session.catch_up().map(|progress| progress.truncation),
+        Some(Truncation::Required { to: lsn(0) })
+    );
+    // The same counters with matching identity are a zero gap.
+    let (mut same, _, id) = attached(SessionKind::CatchUp, None);
+    assert_eq!(same.begin_connect(id), Ok(()));
+    let report = same.record_handshake_by_identity(
+        id,
+        &lineage_of(&[2]),
+        &lineage_of(&[2]),
+        &history(1, 0, 1),
+    );
+    assert_eq!(
+        report.map(|report| report.outcome),
+        Ok(RecoveryOutcome::ZeroGap)
+    );
+}
+
+#[test]
+fn abandon_outrun_only_ends_a_converged_session_the_head_passed() {
+    // Goal: D23 — a catch-up that reached its frozen target 3 may be abandoned to rebuild when
+    // the head is 4, never before it converged and never when the head did not move.
+    let (mut sender, _, id) = attached(SessionKind::CatchUp, None);
+    assert_eq!(sender.begin_connect(id), Ok(()));
+    let handshake = sender.record_handshake_from_history(id, lsn(1), &history(3, 0, 3));
+    assert!(handshake.is_ok(), "{handshake:?}");
+    assert_eq!(sender.begin_catch_up(id, Tick::new(1)), Ok(()));
+    assert_eq!(
+        sender.abandon_outrun(id, lsn(4)),
+        Err(SenderError::NotOutrun {
+            reached: None,
+            head: lsn(4)
+        })
+    );
+    assert_eq!(
+        sender.record_catch_up_progress(id, lsn(3), Tick::new(2)),
+        Ok(())
+    );
+    assert_eq!(
+        sender.abandon_outrun(id, lsn(3)),
+        Err(SenderError::NotOutrun {
+            reached: Some(lsn(3)),
+            head: lsn(3)
+        })
+    );
+    assert_eq!(sender.state(), ReplicaState::CatchingUp);
+    assert_eq!(sender.abandon_outrun(id, lsn(4)), Ok(()));
+    assert_eq!(sender.state(), ReplicaState::NeedsRebuild);
+    assert_eq!(sender.active_session_id(), None);
 }

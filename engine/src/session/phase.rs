@@ -10,7 +10,7 @@
 //! [`SessionPhase::can_advance_to`], including invalidation.
 
 use crate::budget::BudgetViolation;
-use crate::types::Epoch;
+use crate::types::{Epoch, Lsn};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -144,6 +144,14 @@ pub enum InvalidateReason {
     ExecutionFailed,
     /// The caller cancelled the plan.
     PlanCancelled(CancelReason),
+    /// The session reached its frozen target, but the primary's head had moved past it and the
+    /// caller's tail-chasing policy gave up (`Sender::abandon_outrun`).
+    HeadOutran {
+        /// The frozen target reached.
+        target: Lsn,
+        /// The primary's head when the caller gave up.
+        head: Lsn,
+    },
 }
 
 impl fmt::Display for InvalidateReason {
@@ -169,6 +177,9 @@ impl fmt::Display for InvalidateReason {
             }
             InvalidateReason::ExecutionFailed => f.write_str("execution_failed"),
             InvalidateReason::PlanCancelled(reason) => write!(f, "plan_cancelled_{reason}"),
+            InvalidateReason::HeadOutran { target, head } => {
+                write!(f, "head_outran_{}_to_{}", target.get(), head.get())
+            }
         }
     }
 }

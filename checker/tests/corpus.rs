@@ -1,0 +1,150 @@
+//! The regression corpus (issue 5): every trace under `counterexamples/` is replayed with the
+//! code of `swb-check replay` and its verdict compared with `counterexamples/verdicts.json`.
+//!
+//! Whatever files are present take part (other branches add V1 / V1.5 traces under
+//! `counterexamples/<scenario>/<protocol>/<property>.json`; the manifest is regenerated with
+//! `swb-check replay --corpus counterexamples --write-manifest` after a merge). The test fails
+//! with one line per problem: a changed verdict, a file missing from the manifest, an entry
+//! without a file, or a verdict that breaks its protocol's rule (a V2 trace must conform; a V1 /
+//! V1.5 counterexample must be engine-refused or diverge from the violating path).
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const EXE: &str = env!("CARGO_BIN_EXE_swb-check");
+
+fn swb_check(args: &[&str]) -> Output {
+    Command::new(EXE)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("swb-check starts")
+}
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../counterexamples")
+}
+
+/// A fresh, empty folder for one test's files.
+fn scratch(name: &str) -> PathBuf {
+    let folder =
+        std::env::temp_dir().join(format!("swb-corpus-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&folder);
+    std::fs::create_dir_all(&folder).expect("scratch folder");
+    folder
+}
+
+// Goal: the checked-in corpus replays to the checked-in verdicts, and every verdict meets its
+// protocol's rule.
+#[test]
+fn corpus_verdicts_match_the_manifest() {
+    let root = corpus();
+    let output = swb_check(&[
+        "replay",
+        "--corpus",
+        root.to_str().expect("utf-8"),
+        "--json",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if output.status.code() != Some(0) {
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+        let lines = report["problems"]
+            .as_array()
+            .map(|lines| {
+                lines
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+            .unwrap_or_else(|| String::from_utf8_lossy(&output.stdout).into_owned());
+        panic!("the corpus does not match counterexamples/verdicts.json:\n{lines}\n{stderr}");
+    }
+    let report: Value = serde_json::from_slice(&output.stdout).expect("JSON report");
+    assert!(report["problems"].as_array().is_some_and(Vec::is_empty));
+}
+
+// Goal: a changed verdict, a file missing from the manifest and an entry without a file are each
+// reported by name (exit 1); the manifest is written whole and byte-for-byte reproducibly.
+#[test]
+fn corpus_check_names_each_kind_of_problem() {
+    let folder = scratch("problems");
+    let source = corpus().join("conformance");
+    let traces: Vec<PathBuf> = std::fs::read_dir(&source)
+        .expect("the corpus holds conformance regressions")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| {
+            path.extension()
+                .is_some_and(|extension| extension == "json")
+        })
+        .collect();
+    let mut traces = traces;
+    traces.sort();
+    assert!(traces.len() >= 2, "need two traces, found {traces:?}");
+    std::fs::create_dir_all(folder.join("v2")).expect("folder");
+    std::fs::copy(&traces[0], folder.join("v2/a.json")).expect("copy");
+    std::fs::copy(&traces[1], folder.join("v2/b.json")).expect("copy");
+    let dir = folder.to_str().expect("utf-8");
+    let written = swb_check(&["replay", "--corpus", dir, "--write-manifest"]);
+    assert_eq!(written.status.code(), Some(0), "{written:?}");
+    let manifest = std::fs::read(folder.join("verdicts.json")).expect("manifest written");
+    let again = swb_check(&["replay", "--corpus", dir, "--write-manifest"]);
+    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(
+        std::fs::read(folder.join("verdicts.json")).expect("manifest"),
+        manifest
+    );
+    assert_eq!(
+        swb_check(&["replay", "--corpus", dir]).status.code(),
+        Some(0)
+    );
+
+    // A changed verdict: the manifest says b diverged; a new file c; a's file is gone.
+    let text = String::from_utf8(manifest).expect("utf-8");
+    let mut value: Value = serde_json::from_str(&text).expect("JSON");
+    value["files"][1]["verdict"] = Value::from("diverged");
+    std::fs::write(folder.join("verdicts.json"), value.to_string()).expect("edit");
+    std::fs::copy(&traces[0], folder.join("v2/c.json")).expect("copy");
+    std::fs::remove_file(folder.join("v2/a.json")).expect("remove");
+    let checked = swb_check(&["replay", "--corpus", dir]);
+    assert_eq!(checked.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&checked.stdout);
+    assert!(stdout.contains("v2/b.json: verdict changed"), "{stdout}");
+    assert!(
+        stdout.contains("v2/c.json: not in verdicts.json"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("v2/a.json: listed in verdicts.json but the file is gone"),
+        "{stdout}"
+    );
+}
+
+// Goal: `show` reads the conformance traces the corpus holds (format "swb-replay/1").
+#[test]
+fn show_reads_a_conformance_trace() {
+    let source = corpus().join("conformance");
+    let mut traces: Vec<PathBuf> = std::fs::read_dir(&source)
+        .expect("conformance regressions")
+        .map(|entry| entry.expect("entry").path())
+        .collect();
+    traces.sort();
+    let file = traces.first().expect("a trace");
+    let folder = scratch("show");
+    let chart = folder.join("chart.svg");
+    let output = swb_check(&[
+        "show",
+        file.to_str().expect("utf-8"),
+        "--svg",
+        chart.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.starts_with("conformance trace "), "{stdout}");
+    assert!(stdout.contains(" 1. ["), "{stdout}");
+    assert!(stdout.contains("why it was saved"), "{stdout}");
+    assert!(std::fs::read_to_string(&chart)
+        .expect("chart")
+        .contains("<svg"));
+}
