@@ -124,3 +124,25 @@ fn saved_conformance_findings_replay_to_their_verdict() {
         assert_eq!(replayed["verdict"], expected, "{file}");
     }
 }
+
+// Goal: the engine conforms to the V2 model (issue 5: "zero divergences is the goal"): seeded
+// walks and the breadth-first tree at small bounds, every walk replayed, none diverging.
+#[test]
+fn conform_finds_no_divergence_at_small_bounds() {
+    let folder = scratch("zero");
+    let out = folder.to_str().expect("utf-8 path");
+    let runs: [&[&str]; 2] = [
+        &["--traces", "200", "--depth", "40", "--seed", "0"],
+        &["--exhaustive", "--depth", "4"],
+    ];
+    for run in runs {
+        let mut args = vec!["conform", "--json", "--out", out];
+        args.extend_from_slice(run);
+        let output = swb_check(&args);
+        let report = json(&output);
+        assert_eq!(report["divergences"], 0, "{run:?}: {report}");
+        assert_eq!(exit_code(&output), 0, "{run:?}");
+        assert!(report["steps"].as_u64().is_some_and(|steps| steps > 0));
+    }
+    assert_eq!(std::fs::read_dir(&folder).expect("folder").count(), 0);
+}

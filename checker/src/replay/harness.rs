@@ -13,26 +13,31 @@
 //!    an assignment at the new epoch (reconcile: `update_endpoint`, `update_epoch`) followed by
 //!    `invalidate_epoch`. A changed endpoint (`Reassign`) is an assignment with the new endpoint.
 //! 3. **Storage.** The primary's WAL is mirrored: appends, flush, commit (the primary's confirmed
-//!    committed LSN), checkpoint (trusted) and recycling. The storage adapter refuses to move the
+//!    recovery boundary: the primary's head, decision D23, see [`recovery_boundary`]),
+//!    checkpoint (trusted) and recycling. The storage adapter refuses to move the
 //!    checkpoint under a snapshot pin or to recycle past a WAL pin; the harness then retries on
 //!    the next step and counts the deferral (the engine keeps more history than the model, which
 //!    is safe; if it changes a later decision, the comparison reports it there).
 //! 4. **Senders**, per replica, by (phase before, phase after):
 //!    - a new model session (`Connecting`) → attach (or supersede) a catch-up session with the
 //!      harness's budget, then `begin_connect`;
-//!    - `Connecting` → anything (the probe reply) → `record_handshake_from_history` with the
-//!      replica's reported flushed LSN; zero gap → `complete`; catch-up → pin the WAL after the
-//!      flushed LSN (none for a truncation only, as the planner does) and `begin_catch_up`;
+//!    - `Connecting` → anything (the probe reply) → `record_handshake_by_identity` with the
+//!      lineage of the replica's reported durable log against the storage's (D5); zero gap →
+//!      `complete`; catch-up → pin the WAL after the prefix the replica keeps (none for a
+//!      truncation only, as the planner does) and `begin_catch_up`;
 //!    - a catch-up acknowledgement → `record_truncation` (first chunk) and
 //!      `record_catch_up_progress`; the WAL pin moves up to the acknowledged LSN, as the model's
 //!      reservation does; reaching the live stream → `complete`;
 //!    - an escalation by timeout → the clock jumps past the stall budget and `check_budget`
-//!      escalates; any other escalation → `check_budget` at the current tick (the engine has no
-//!      round budget: if it does not escalate, the comparison says so);
+//!      escalates; the round budget (the head moved past the round's frozen target) →
+//!      `abandon_outrun` with the primary's head, which the engine refuses unless that is so;
+//!      any other escalation → `check_budget` at the current tick (if it does not escalate, the
+//!      comparison says so);
 //!    - a rebuild intent → an assignment with a rebuild target, `begin_connect`,
 //!      `record_handshake((0, committed])`, `select_rebuild_from_history`, pins for the source
 //!      chosen (snapshot + WAL after it, or a full base), `begin_rebuild_transfer`;
-//!    - a rebuild acknowledgement → transfer progress, tail replay, `complete_rebuild`.
+//!    - a rebuild acknowledgement → transfer progress, tail replay, `complete_rebuild` (or
+//!      `abandon_outrun` when the model's round budget escalates because the head moved).
 //!
 //! Decisions a reviewer will question:
 //! - The harness uses the registry and the senders directly rather than `RecoveryDriver`:
@@ -1045,9 +1050,9 @@ fn storage_of(node: &NodeState, context: &mut Context) -> Result<InMemoryStorage
     let wal = node.disk.wal;
     let mut storage = InMemoryStorage::new();
     let recycled = wal.recycled_through();
-    let identity_known = swb_model::wal::lsns(Lsn::ZERO, recycled)
-        .all(|lsn| wal.epoch_at(lsn).is_some())
-        && recycled.get() <= swb_model::wal::lsns(Lsn::ZERO, recycled).count() as u64;
+    // `lsns` stops at the WAL's capacity: every recycled LSN must be one of its slots.
+    let identity_known = swb_model::wal::lsns(Lsn::ZERO, recycled).count() as u64 == recycled.get()
+        && swb_model::wal::lsns(Lsn::ZERO, recycled).all(|lsn| wal.epoch_at(lsn).is_some());
     if !identity_known {
         context.engine_calls += 1;
         storage.install_base(recycled);
