@@ -27,7 +27,9 @@
 //!      truncation only, as the planner does) and `begin_catch_up`;
 //!    - a catch-up acknowledgement → `record_truncation` (first chunk) and
 //!      `record_catch_up_progress`; the WAL pin moves up to the acknowledged LSN, as the model's
-//!      reservation does; reaching the live stream → `complete`;
+//!      reservation does; reaching the live stream → `complete`; a new round (the head moved
+//!      during the last one) → a new session (`supersede_session`), connected and handshaken by
+//!      identity toward the head of that moment (D23: the engine never moves a frozen target);
 //!    - an escalation by timeout → the clock jumps past the stall budget and `check_budget`
 //!      escalates; the round budget (the head moved past the round's frozen target) →
 //!      `abandon_outrun` with the primary's head, which the engine refuses unless that is so;
@@ -185,6 +187,12 @@ struct Link {
 /// nobody will ever send it.
 fn recovery_boundary(node: &NodeState) -> Lsn {
     node.disk.wal.received()
+}
+
+/// What a step leaves for one replica: the primary's head and the replica's durable log.
+struct Reached {
+    head: Lsn,
+    durable: Slots,
 }
 
 /// The clock and the counters shared by every incarnation of one replay.
@@ -452,12 +460,14 @@ impl Incarnation {
             };
         let head = node.disk.wal.received();
         for (replica, sender) in senders_of(node) {
+            let wal = node_of(after, replica).disk.wal;
+            let durable = wal.slots().range(Lsn::ZERO, wal.flushed());
             self.transition(
                 replica,
                 before_senders.get(&replica).copied(),
                 sender,
                 action,
-                head,
+                Reached { head, durable },
                 context,
             )?;
         }
@@ -465,17 +475,17 @@ impl Incarnation {
         Ok(())
     }
 
-    /// One replica's engine calls for the model's `before → after` sender change; `head` is
-    /// the primary's head after the step.
+    /// One replica's engine calls for the model's `before → after` sender change.
     fn transition(
         &mut self,
         replica: Id,
         before: Option<ModelSender>,
         after: ModelSender,
         action: &Action,
-        head: Lsn,
+        reached: Reached,
         context: &mut Context,
     ) -> Result<(), Refusal> {
+        let head = reached.head;
         let id = replica_id(replica);
         let from_replica = delivered(action, replica, self.node);
         let before_phase = before.map(|sender| sender.phase);
@@ -505,7 +515,14 @@ impl Incarnation {
             {
                 let truncated = (first.truncate && !next.truncate).then_some(first.progress);
                 let progress = (next.progress > first.progress).then_some(next.progress);
-                self.progress(id, truncated, progress, context)
+                self.progress(id, truncated, progress, context)?;
+                if next.rounds > first.rounds {
+                    // The round reached its frozen target and the head had moved: the engine
+                    // never chases the head inside a session; its next round is a new session
+                    // toward the head now (D23).
+                    self.next_round(id, &reached.durable, context)?;
+                }
+                Ok(())
             }
             (Some(SenderPhase::CatchingUp(first)), SenderPhase::InSync { acked, .. }) => {
                 let truncated = first.truncate.then_some(first.progress);
@@ -539,7 +556,12 @@ impl Incarnation {
                             reason: EscalationReason::BudgetExceeded
                         }
                     );
-                    self.complete_rebuild(id, *through, outrun.then_some(head), context)
+                    self.complete_rebuild(id, *through, outrun.then_some(head), context)?;
+                    if matches!(after.phase, SenderPhase::CatchingUp(_)) {
+                        // The rebuilt replica chases the head that moved during the rebuild.
+                        self.next_round(id, &reached.durable, context)?;
+                    }
+                    Ok(())
                 }
                 _ => Ok(()),
             },
@@ -800,6 +822,21 @@ impl Incarnation {
             Ok(()) | Err(swb_engine::error::SenderError::BudgetExceeded(_)) => Ok(()),
             Err(error) => Err(Refusal::of("sender.check_budget", error)),
         }
+    }
+
+    /// A further round toward the head (D23): a new catch-up session, connected and handshaken
+    /// by identity with the replica's durable log as it stands.
+    fn next_round(
+        &mut self,
+        replica: ReplicaId,
+        durable: &Slots,
+        context: &mut Context,
+    ) -> Result<(), Refusal> {
+        self.open_catch_up(replica, SessionKind::CatchUp, context)?;
+        let Some(session) = self.session(replica) else {
+            return Ok(());
+        };
+        self.handshake_connected(replica, session, durable, false, context)
     }
 
     /// The model's round budget ran out: the session reached its frozen target while the head

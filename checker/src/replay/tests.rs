@@ -203,6 +203,40 @@ fn outrun_catch_up_escalates_on_both_sides() {
     );
 }
 
+// Regression (D23; `conform --config` with `catch_up_rounds_max` 2, class diverged:target ×39
+// before): the round reaches its frozen target 1 while the head moved to 2; the model starts a
+// second round toward 2 in the same session, the engine a new session toward 2.
+#[test]
+fn second_round_is_a_new_engine_session_toward_the_head() {
+    let config = Config {
+        catch_up_rounds_max: 2,
+        ..Config::default()
+    };
+    let (states, actions) = path_of(
+        &config,
+        &[
+            "n1 crashes",
+            "n1 restarts",
+            "n1 → coordinator: heartbeat(e1, v1)",
+            "coordinator → n1: assign(e1, primary=n1, C=0)",
+            "n1: client write",
+            "n1 → n2: probe(e1, s1, to v1)",
+            "n2 → n1: probe_reply(e1, s1, flushed 0)",
+            "n1 → n2: catch_up(e1, s1, (0, 1])",
+            "n1: client write",
+            "n2 → n1: catch_up_ack(e1, s1, 1)",
+        ],
+    );
+    assert_eq!(replay_path(&states, &actions).verdict, Verdict::Conforms);
+    let view = model_views(states.last().expect("a path has a state"));
+    let n2 = view.get(&(1, 2)).expect("n1 counts n2");
+    assert_eq!(n2.state, ReplicaState::CatchingUp);
+    assert_eq!(
+        (n2.recovered_to, n2.target),
+        (Some(Lsn::new(1)), Some(Lsn::new(2)))
+    );
+}
+
 // Goal: every model sender phase maps to the engine view of the module's mapping table.
 #[test]
 fn each_model_phase_maps_to_its_engine_view() {
