@@ -118,7 +118,7 @@ fn run_single(args: &BenchArgs, target: BenchTarget) -> anyhow::Result<ExitCode>
         BenchTarget::Model => with_model(args.model, args.config.as_deref(), task)?,
         BenchTarget::Paxos => with_model(ModelChoice::Paxos, None, task)?,
     };
-    println!("{}", serde_json::to_string(&run)?);
+    crate::output::write_stdout(&format!("{}\n", serde_json::to_string(&run)?))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -210,9 +210,9 @@ fn run_all(args: &BenchArgs) -> anyhow::Result<ExitCode> {
         runs,
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        crate::output::write_stdout(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
     } else {
-        print!("{}", render_table(&report));
+        crate::output::write_stdout(&render_table(&report))?;
     }
     let all_complete = report.runs.iter().all(|run| run.run.complete);
     Ok(if all_complete {

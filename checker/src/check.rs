@@ -15,6 +15,7 @@
 //!    the bound therefore left states unexplored and is reported cut.
 //! 4. A simulation samples paths and is never complete.
 
+use crate::memory::MemoryLimit;
 use crate::progress::{Progress, ProgressMode, Snapshot};
 use crate::supervise::{Supervised, STOP_PROPERTY};
 use stateright::{Checker, Expectation, Model, Path, UniformChooser};
@@ -28,10 +29,6 @@ use std::time::{Duration, Instant};
 
 /// How often the polling loop looks at the threads, the clock, memory and Ctrl-C.
 const POLL_INTERVAL: Duration = Duration::from_millis(20);
-
-/// The memory limit triggers a stop at this fraction of the limit, leaving headroom for the
-/// states generated between two polls. A hash-set resize inside stateright can still overshoot.
-const MEMORY_STOP_FRACTION: f64 = 0.9;
 
 /// How the state space is traversed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,6 +131,13 @@ pub struct CheckOptions {
     /// A flag set from outside (Ctrl-C) to stop the run.
     pub interrupt: Option<&'static AtomicBool>,
     pub progress: ProgressMode,
+}
+
+impl CheckOptions {
+    /// `memory_limit_bytes` as a limit.
+    pub fn memory_limit(&self) -> Option<MemoryLimit> {
+        self.memory_limit_bytes.map(MemoryLimit::from_bytes)
+    }
 }
 
 /// How a property's expectation reads in reports.
@@ -283,13 +287,13 @@ where
             "a simulation never runs out of paths: give --max-states or --timeout"
         );
     }
-    if let Some(limit) = options.memory_limit_bytes {
+    if let Some(limit) = options.memory_limit() {
         let resident = crate::memory::resident_bytes()
             .ok_or_else(|| anyhow::anyhow!("--memory-limit needs /proc/self/status (Linux)"))?;
         anyhow::ensure!(
-            (resident as f64) < limit as f64 * MEMORY_STOP_FRACTION,
+            !limit.is_reached_at(resident),
             "--memory-limit {} MiB leaves no room: {} MiB are resident before the search starts",
-            limit / MIB,
+            limit.bytes() / MIB,
             resident / MIB
         );
     }
@@ -316,7 +320,13 @@ where
     };
 
     let stop = Arc::new(AtomicBool::new(false));
-    let supervised = Supervised::new(model, Arc::clone(&stop))?;
+    let supervised = match options.strategy {
+        // A simulation records its paths by action index, which a refused action corrupts.
+        Strategy::Simulate { .. } => {
+            Supervised::new(model, Arc::clone(&stop))?.hiding_refused_actions()
+        }
+        Strategy::Dfs | Strategy::Bfs => Supervised::new(model, Arc::clone(&stop))?,
+    };
     let mut builder = supervised
         .checker()
         .threads(options.threads.get())
@@ -452,11 +462,8 @@ fn requested_stop(options: &CheckOptions, elapsed: Duration) -> Option<Limit> {
     if options.timeout.is_some_and(|timeout| elapsed >= timeout) {
         return Some(Limit::Timeout);
     }
-    if let Some(limit) = options.memory_limit_bytes {
-        let resident = crate::memory::resident_bytes().unwrap_or(0);
-        if resident as f64 >= limit as f64 * MEMORY_STOP_FRACTION {
-            return Some(Limit::Memory);
-        }
+    if options.memory_limit().is_some_and(MemoryLimit::is_reached) {
+        return Some(Limit::Memory);
     }
     None
 }

@@ -88,7 +88,8 @@ pub struct CheckArgs {
     pub timeout: Option<Duration>,
 
     /// Stop when resident memory reaches 90% of MIB mebibytes (checked every 20 ms; a burst of
-    /// allocation between two checks can still overshoot).
+    /// allocation between two checks can still overshoot). Minimising the counterexamples
+    /// obeys it too: a trace it stops is saved as found or partly shrunk, marked `partial`.
     #[arg(long, value_name = "MIB")]
     pub memory_limit: Option<NonZeroU64>,
 

@@ -10,7 +10,8 @@
 //! completeness), `supervise` (the stop flag stateright lacks), `progress`, `report` (table and
 //! JSON), `bench` (performance against stateright's paxos example), `models` (the model a
 //! command runs on: the protocol model from `swb_properties::build_model`, or a reference
-//! model), `memory`, `interrupt`, `toy` (the self-test model).
+//! model), `memory`, `interrupt`, `output` (stdout that a closed pipe does not break), `toy`
+//! (the self-test model).
 
 mod bench;
 mod check;
@@ -21,6 +22,9 @@ mod counterexample;
 mod interrupt;
 mod memory;
 mod models;
+#[cfg(test)]
+mod mutant_search;
+mod output;
 mod progress;
 mod replay;
 mod report;
@@ -84,13 +88,24 @@ fn usage_error(error: clap::Error) -> ExitCode {
             ExitCode::from(EXIT_BAD_INPUT)
         }
         _ => {
-            let rendered = error.render().to_string();
-            let first = rendered.lines().next().unwrap_or("invalid usage");
-            let message = first.strip_prefix("error: ").unwrap_or(first);
-            eprintln!("swb-check: error: {message}; see --help");
+            eprintln!("swb-check: error: {}; see --help", usage_message(&error));
             ExitCode::from(EXIT_BAD_INPUT)
         }
     }
+}
+
+/// clap's report in one line: its first line, plus the accepted values clap lists on a line of
+/// their own for a value outside a fixed set (`--protocol v3`), which the first line omits.
+fn usage_message(error: &clap::Error) -> String {
+    let rendered = error.render().to_string();
+    let mut lines = rendered.lines().map(str::trim);
+    let first = lines.next().unwrap_or("invalid usage");
+    let mut message = first.strip_prefix("error: ").unwrap_or(first).to_owned();
+    if let Some(accepted) = lines.find(|line| line.starts_with("[possible values: ")) {
+        message.push(' ');
+        message.push_str(accepted);
+    }
+    message
 }
 
 /// Joins a possibly multi-line message (a parser's report, say) into one line.
@@ -168,7 +183,7 @@ impl ModelTask for CheckTask {
         let outcome = run_check(model, symmetry, &self.options)?;
         // `None` for a reference model, which has no counterexample files at all.
         let saved = match (&self.out_dir, &protocol_model) {
-            (Some(dir), Some(protocol_model)) => Some(counterexample::save_violations(
+            (Some(dir), Some(protocol_model)) => Some(counterexample::save_violations_within(
                 protocol_model,
                 &info.scenario,
                 &outcome.properties,
@@ -177,24 +192,22 @@ impl ModelTask for CheckTask {
                     states_max: counterexample::SearchBudget::DEFAULT_STATES_MAX,
                     interrupt: self.options.interrupt,
                 },
+                self.options.memory_limit(),
             )?),
             (None, Some(_)) => Some(Vec::new()),
             (_, None) => None,
         };
         let report = CheckReport::new(&info, &outcome);
-        match (self.json, &saved) {
-            (true, Some(saved)) => {
-                print!("{}", counterexample::report_json(&report.to_json(), saved));
-            }
-            (true, None) => print!("{}", report.to_json()),
-            (false, saved) => {
-                print!("{}", report.to_table());
-                print!(
-                    "{}",
-                    counterexample::saved_lines(saved.as_deref().unwrap_or_default())
-                );
-            }
-        }
+        let text = match (self.json, &saved) {
+            (true, Some(saved)) => counterexample::report_json(&report.to_json(), saved),
+            (true, None) => report.to_json(),
+            (false, saved) => format!(
+                "{}{}",
+                report.to_table(),
+                counterexample::saved_lines(saved.as_deref().unwrap_or_default())
+            ),
+        };
+        output::write_stdout(&text)?;
         Ok(match outcome.verdict() {
             Verdict::AllHold => ExitCode::SUCCESS,
             Verdict::Failed => ExitCode::from(1),
@@ -206,20 +219,22 @@ impl ModelTask for CheckTask {
 /// `swb-check properties`: the catalogue, as a table or as `docs/properties.md`.
 fn properties_command(args: &cli::PropertiesArgs) -> anyhow::Result<ExitCode> {
     if args.markdown {
-        print!("{}", swb_properties::markdown());
+        output::write_stdout(&swb_properties::markdown())?;
         return Ok(ExitCode::SUCCESS);
     }
+    let mut table = String::new();
     for property in swb_properties::catalog() {
         let mutant = property
             .mutant
             .map_or(String::from("-"), swb_properties::mutant_name);
-        println!(
-            "{:<38} {:<9} {:<26} {}",
+        table.push_str(&format!(
+            "{:<38} {:<9} {:<26} {}\n",
             property.name,
             property.kind.name(),
             property.source,
             mutant
-        );
+        ));
     }
+    output::write_stdout(&table)?;
     Ok(ExitCode::SUCCESS)
 }

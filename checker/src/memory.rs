@@ -3,6 +3,44 @@
 //! `VmRSS` is the resident set now, `VmHWM` its peak since the process started. The peak is
 //! process-wide and never decreases, which is why `bench` measures each run in its own child
 //! process.
+//!
+//! [`MemoryLimit`] is `--memory-limit`: the search (`check`) and the minimisation of its
+//! counterexamples (`counterexample::minimise`) both poll it and stop cleanly when it is reached.
+
+/// A limit on this process's resident memory.
+///
+/// It counts as reached at [`MemoryLimit::STOP_FRACTION`] of the limit, leaving headroom for what
+/// is allocated between two polls; a hash-set resize inside stateright can still overshoot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemoryLimit {
+    bytes: u64,
+}
+
+impl MemoryLimit {
+    /// The fraction of the limit at which a search stops.
+    pub const STOP_FRACTION: f64 = 0.9;
+
+    /// A limit of `bytes` bytes.
+    pub fn from_bytes(bytes: u64) -> Self {
+        Self { bytes }
+    }
+
+    /// The limit in bytes.
+    pub fn bytes(self) -> u64 {
+        self.bytes
+    }
+
+    /// Whether `resident` bytes reach the stop point.
+    pub fn is_reached_at(self, resident: u64) -> bool {
+        resident as f64 >= self.bytes as f64 * Self::STOP_FRACTION
+    }
+
+    /// Whether resident memory now reaches the stop point. Where it cannot be read (not Linux)
+    /// the limit is never reached; `check` refuses `--memory-limit` there up front.
+    pub fn is_reached(self) -> bool {
+        resident_bytes().is_some_and(|resident| self.is_reached_at(resident))
+    }
+}
 
 /// The resident set size now, in bytes; `None` where `/proc/self/status` is unavailable.
 pub fn resident_bytes() -> Option<u64> {
@@ -51,6 +89,24 @@ mod tests {
                 "field {field}"
             );
         }
+    }
+
+    // Goal: the stop point is 90% of the limit, both sides of the edge.
+    #[test]
+    fn limit_is_reached_at_ninety_percent() {
+        let limit = MemoryLimit::from_bytes(1000);
+        let cases = [(0, false), (899, false), (900, true), (2000, true)];
+        for (resident, reached) in cases {
+            assert_eq!(
+                limit.is_reached_at(resident),
+                reached,
+                "resident {resident}"
+            );
+        }
+        assert!(
+            MemoryLimit::from_bytes(1).is_reached(),
+            "any process holds a byte"
+        );
     }
 
     // Goal: on Linux the live reading works and the peak is at least the current size.

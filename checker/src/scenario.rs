@@ -353,7 +353,7 @@ pub fn command(args: &crate::cli::ScenariosArgs) -> anyhow::Result<std::process:
     } else {
         Bounds::Default
     };
-    print!("{}", render_list(bounds, args.markdown));
+    crate::output::write_stdout(&render_list(bounds, args.markdown))?;
     Ok(std::process::ExitCode::SUCCESS)
 }
 

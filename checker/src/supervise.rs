@@ -15,6 +15,17 @@
 //! discovery (stateright's default): a run without a limit always exhausts the state space, so its
 //! counts do not depend on which thread found what first.
 //!
+//! stateright 0.31's simulation cannot record a path through a refused action (`next_state`
+//! returning `None`, which the protocol model does for a delivery that changes nothing): it
+//! removes the refused action from its list with `swap_remove` and records later choices as
+//! indices into the shortened list, which path reconstruction then reads against the full list,
+//! so a discovery after a refusal is rebuilt as another path or panics ("Unable to reconstruct
+//! a `Path` based on action indices"). With [`Supervised::hiding_refused_actions`] the wrapper
+//! offers only actions the inner model takes, so no choice is ever refused and every recorded
+//! index means what reconstruction reads. It costs one `next_state` per offered action, which is
+//! why only simulations use it (DFS and BFS compute every successor anyway and record paths by
+//! fingerprint).
+//!
 //! Property conditions are plain `fn` pointers, so the wrapper cannot forward to the inner
 //! model's conditions with closures; it forwards through a table of monomorphised functions, one
 //! per property index ([`PROPERTY_COUNT_MAX`] of them).
@@ -39,6 +50,16 @@ pub struct Supervised<M: Model> {
     /// Invariant: `inner_properties.len() <= PROPERTY_COUNT_MAX`, and no name equals `STOP_PROPERTY`.
     inner_properties: Vec<Property<M>>,
     stop: Arc<AtomicBool>,
+    refused_actions: RefusedActions,
+}
+
+/// Whether the wrapper offers the actions the inner model refuses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefusedActions {
+    /// Offered as the inner model lists them (stateright then skips them).
+    Offered,
+    /// Left out of `actions`, so a choice among the offered ones is never refused.
+    Hidden,
 }
 
 impl<M: Model> Supervised<M> {
@@ -66,7 +87,17 @@ impl<M: Model> Supervised<M> {
             inner,
             inner_properties,
             stop,
+            refused_actions: RefusedActions::Offered,
         })
+    }
+
+    /// The same wrapper offering only the actions the inner model takes (see the module
+    /// documentation: simulations need it for their paths to be right).
+    pub fn hiding_refused_actions(self) -> Self {
+        Self {
+            refused_actions: RefusedActions::Hidden,
+            ..self
+        }
     }
 
     /// The wrapped model.
@@ -111,7 +142,10 @@ forwarding_table!(
     120 121 122 123 124 125 126 127
 );
 
-impl<M: Model> Model for Supervised<M> {
+impl<M: Model> Model for Supervised<M>
+where
+    M::Action: Clone,
+{
     type State = M::State;
     type Action = M::Action;
 
@@ -120,7 +154,18 @@ impl<M: Model> Model for Supervised<M> {
     }
 
     fn actions(&self, state: &Self::State, actions: &mut Vec<Self::Action>) {
-        self.inner.actions(state, actions)
+        match self.refused_actions {
+            RefusedActions::Offered => self.inner.actions(state, actions),
+            RefusedActions::Hidden => {
+                let mut listed = Vec::new();
+                self.inner.actions(state, &mut listed);
+                actions.extend(
+                    listed
+                        .into_iter()
+                        .filter(|action| self.inner.next_state(state, action.clone()).is_some()),
+                );
+            }
+        }
     }
 
     fn next_state(&self, last_state: &Self::State, action: Self::Action) -> Option<Self::State> {

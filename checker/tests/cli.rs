@@ -2,32 +2,11 @@
 //! bad input, run on the hidden self-test models (`--model toy`, `toy-broken`, `toy-large`) so
 //! they do not depend on the protocol model and finish in well under a second each.
 
+mod common;
+
+use common::{exit_code, json, stderr_lines, swb_check, EXE};
 use serde_json::Value;
-use std::process::{Command, Output, Stdio};
-
-const EXE: &str = env!("CARGO_BIN_EXE_swb-check");
-
-/// Runs `swb-check` with the whitespace-separated words of `command_line`.
-fn swb_check(command_line: &str) -> Output {
-    Command::new(EXE)
-        .args(command_line.split_whitespace())
-        .stdin(Stdio::null())
-        .output()
-        .expect("swb-check starts")
-}
-
-fn exit_code(output: &Output) -> i32 {
-    output.status.code().expect("swb-check exits, not killed")
-}
-
-fn json(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
-        panic!(
-            "stdout is not one JSON object ({error}): {}",
-            String::from_utf8_lossy(&output.stdout)
-        )
-    })
-}
+use std::process::{Command, Stdio};
 
 fn property_status(summary: &Value, name: &str) -> (String, Value) {
     let property = summary["properties"]
@@ -40,13 +19,6 @@ fn property_status(summary: &Value, name: &str) -> (String, Value) {
         property["status"].as_str().expect("status").to_owned(),
         property["trace_len"].clone(),
     )
-}
-
-fn stderr_lines(output: &Output) -> Vec<String> {
-    String::from_utf8_lossy(&output.stderr)
-        .lines()
-        .map(str::to_owned)
-        .collect()
 }
 
 /// Verdicts and exit codes on complete runs.
@@ -259,53 +231,112 @@ mod limits {
         }
     }
 
-    // Goal: `--max-depth` short of the longest path cuts the run.
+    // Goal: `--max-depth` short of the longest path cuts the run, with one and two threads.
     #[test]
-    fn max_depth_cut_exits_three() {
-        assert_cut(
-            "check --model toy --max-depth 5 --threads 1 --json",
-            "max_depth",
-        );
+    fn max_depth_cut_exits_three_with_one_and_two_threads() {
+        for threads in [1, 2] {
+            assert_cut(
+                &format!("check --model toy --max-depth 5 --threads {threads} --json"),
+                "max_depth",
+            );
+        }
     }
 
-    // Goal: `--memory-limit` stops the search (a timeout guards the test). Without symmetry the
-    // large counters' deep DFS stack grows fast, so the limit is reached within milliseconds.
+    // Goal: `--memory-limit` stops the search with one and two threads (a timeout guards the
+    // test). Without symmetry the large counters' deep DFS stack grows fast, so the limit is
+    // reached within milliseconds.
     #[test]
-    fn memory_limit_cut_exits_three() {
-        assert_cut(
-            "check --model toy-large --no-symmetry --memory-limit 24 --timeout 30 --threads 1 \
-             --json",
-            "memory_limit",
-        );
+    fn memory_limit_cut_exits_three_with_one_and_two_threads() {
+        for threads in [1, 2] {
+            assert_cut(
+                &format!(
+                    "check --model toy-large --no-symmetry --memory-limit 24 --timeout 30 \
+                     --threads {threads} --json"
+                ),
+                "memory_limit",
+            );
+        }
     }
 
-    // Goal: Ctrl-C prints the partial summary and exits 3 (issue 7). The signal is sent once
-    // the run has announced itself, after the handler is installed, so no sleep is needed.
+    // Goal: Ctrl-C prints the partial summary and exits 3, with one and two threads (issue 7).
+    // The signal is sent once the run has announced itself, after the handler is installed, so
+    // no sleep is needed.
     #[test]
-    fn interrupt_prints_partial_summary_and_exits_three() {
+    fn interrupt_prints_partial_summary_and_exits_three_with_one_and_two_threads() {
         use std::io::{BufRead, BufReader};
+        for threads in [1, 2] {
+            let command_line =
+                format!("check --model toy-large --threads {threads} --json --timeout 30");
+            let mut child = Command::new(EXE)
+                .args(command_line.split_whitespace())
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("swb-check starts");
+            let stderr = child.stderr.take().expect("stderr piped");
+            let mut first_line = String::new();
+            BufReader::new(stderr)
+                .read_line(&mut first_line)
+                .expect("reads the announcement");
+            assert!(first_line.contains("checking with dfs"), "{first_line}");
+            let pid = libc::pid_t::try_from(child.id()).expect("pid fits");
+            // SAFETY: sends SIGINT to the child this test started and still owns.
+            let sent = unsafe { libc::kill(pid, libc::SIGINT) };
+            assert_eq!(sent, 0, "SIGINT delivered");
+            let output = child.wait_with_output().expect("swb-check ends");
+            assert_eq!(exit_code(&output), 3, "threads {threads}");
+            let summary = json(&output);
+            assert_eq!(summary["limit_hit"], "interrupted", "threads {threads}");
+            assert_eq!(summary["complete"], false, "threads {threads}");
+            assert_eq!(summary["threads"], threads, "threads {threads}");
+        }
+    }
+}
+
+/// A reader that stops early: stdout closed before `swb-check` writes to it.
+mod closed_stdout {
+    use super::*;
+
+    /// Runs `command_line` with a stdout pipe whose reading end is closed at once, so every write
+    /// fails with a broken pipe; returns the exit code and stderr.
+    fn run_with_closed_stdout(command_line: &str) -> (i32, String) {
         let mut child = Command::new(EXE)
-            .args("check --model toy-large --threads 1 --json --timeout 30".split_whitespace())
+            .args(command_line.split_whitespace())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("swb-check starts");
-        let stderr = child.stderr.take().expect("stderr piped");
-        let mut first_line = String::new();
-        BufReader::new(stderr)
-            .read_line(&mut first_line)
-            .expect("reads the announcement");
-        assert!(first_line.contains("checking with dfs"), "{first_line}");
-        let pid = libc::pid_t::try_from(child.id()).expect("pid fits");
-        // SAFETY: sends SIGINT to the child this test started and still owns.
-        let sent = unsafe { libc::kill(pid, libc::SIGINT) };
-        assert_eq!(sent, 0, "SIGINT delivered");
+        drop(child.stdout.take());
         let output = child.wait_with_output().expect("swb-check ends");
-        assert_eq!(exit_code(&output), 3);
-        let summary = json(&output);
-        assert_eq!(summary["limit_hit"], "interrupted");
-        assert_eq!(summary["complete"], false);
+        (
+            exit_code(&output),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+
+    // Goal (issue 7): `swb-check check | head -1` does not panic. With stdout closed, `check`
+    // ends quietly with its own verdict's exit code (1: the broken counters fail), and the other
+    // commands that print results end with exit 0, no panic and no error on stderr.
+    #[test]
+    fn closed_stdout_is_a_quiet_end_not_a_panic() {
+        let cases = [
+            ("check --model toy-broken --threads 1", 1),
+            ("check --model toy-broken --threads 1 --json", 1),
+            ("properties", 0),
+            ("properties --markdown", 0),
+            ("scenarios", 0),
+            ("scenarios --markdown", 0),
+            ("bench --single model --model toy --threads 1", 0),
+        ];
+        for (command_line, expected) in cases {
+            let (code, stderr) = run_with_closed_stdout(command_line);
+            assert_eq!(code, expected, "{command_line}: {stderr}");
+            // `check` announces itself on stderr; nothing there may be a panic or an error.
+            assert!(!stderr.contains("panicked"), "{command_line}: {stderr}");
+            assert!(!stderr.contains("error"), "{command_line}: {stderr}");
+        }
     }
 }
 
@@ -334,6 +365,147 @@ mod bad_input {
             assert!(lines[0].starts_with("swb-check: error: "), "{lines:?}");
             assert!(output.stdout.is_empty(), "{command_line}");
         }
+    }
+
+    /// A valid configuration file's fields (the embedded default), to edit one field at a time.
+    const DEFAULT_CONFIG: &str = r#""protocol": "v2", "nodes": 3, "commit_mode": "sync_quorum",
+        "writes_max": 2, "crashes_max": 1, "address_changes_max": 1, "lease_expiries_max": 1,
+        "partitions_max": 1, "timeouts_max": 1, "faults_max": 1, "catch_up_rounds_max": 1,
+        "catch_up_batch": 1, "retention_entries": 1, "message_loss": "reliable",
+        "message_duplication": "exactly""#;
+
+    /// The default configuration with `field` set to `value` (a JSON value), or with an extra
+    /// field when `field` is not one of the configuration's.
+    fn config_with(field: &str, value: &str) -> String {
+        let mut config: serde_json::Map<String, Value> =
+            serde_json::from_str(&format!("{{{DEFAULT_CONFIG}}}")).expect("valid JSON");
+        config.insert(
+            field.to_owned(),
+            serde_json::from_str(value).expect("a JSON value"),
+        );
+        Value::Object(config).to_string()
+    }
+
+    // Goal (issue 7, bad input): every kind of bad configuration is one error line that names
+    // the field or value at fault and the accepted values, exit 2, nothing on stdout. Cases:
+    // unknown field (JSON and TOML), impossible bounds, a commit mode the topology cannot
+    // satisfy, unknown protocol / commit mode / mutant names, unknown scenario and protocol on
+    // the command line. The embedded default is valid (the baseline row).
+    #[test]
+    fn bad_configuration_is_one_line_naming_field_and_accepted_values() {
+        let directory = common::scratch_dir("swb-cli", "bad-config");
+        let default_path = directory.join("default.json");
+        std::fs::write(&default_path, config_with("nodes", "3")).expect("writes");
+        let baseline = swb_check(&format!(
+            "check --config {} --max-states 50 --no-save --json",
+            default_path.display()
+        ));
+        assert_eq!(
+            exit_code(&baseline),
+            3,
+            "the unedited configuration is valid"
+        );
+
+        let files = [
+            (
+                "unknown-field.json",
+                config_with("nodez", "3"),
+                &["nodez", "writes_max", "faults_max"][..],
+            ),
+            (
+                "too-many-nodes.json",
+                config_with("nodes", "9"),
+                &["nodes = 9", "2 to 5"],
+            ),
+            (
+                "no-writes.json",
+                config_with("writes_max", "0"),
+                &["writes_max = 0", "1 to 6"],
+            ),
+            (
+                "too-many-faults.json",
+                config_with("faults_max", "13"),
+                &["faults_max = 13", "0 to 12"],
+            ),
+            (
+                "quorum-of-two.json",
+                config_with("nodes", "2"),
+                &["commit_mode = sync_quorum with 2 nodes", "sync_all"],
+            ),
+            (
+                "unknown-protocol.json",
+                config_with("protocol", r#""v3""#),
+                &["v3", "v1", "v1.5", "v2"],
+            ),
+            (
+                "unknown-commit-mode.json",
+                config_with("commit_mode", r#""majority""#),
+                &["majority", "best_effort", "sync_quorum", "sync_all"],
+            ),
+            (
+                "unknown-mutant.json",
+                config_with("mutant", r#""flip_bits""#),
+                &["flip_bits", "ack_before_flush"],
+            ),
+            (
+                "negative-bound.json",
+                config_with("crashes_max", "-1"),
+                &["-1", "u8"],
+            ),
+            (
+                "unknown-field.toml",
+                "nodez = 3\n".to_owned(),
+                &["nodez", "protocol"],
+            ),
+            (
+                "config.yaml",
+                String::new(),
+                &["config.yaml", ".json or .toml"],
+            ),
+        ];
+        for (name, contents, expected) in files {
+            let path = directory.join(name);
+            std::fs::write(&path, contents).expect("writes the configuration");
+            let command_line = format!("check --config {} --no-save", path.display());
+            let line = common::assert_one_error_line(&swb_check(&command_line), name);
+            for word in expected {
+                assert!(line.contains(word), "{name}: {word:?} missing in {line}");
+            }
+        }
+
+        let command_lines = [
+            (
+                "check --scenario no-such-scenario --no-save",
+                &[
+                    "no-such-scenario",
+                    "valid names",
+                    "same-address-transient-outage",
+                ][..],
+            ),
+            (
+                "check --protocol v3 --no-save",
+                &["v3", "--protocol", "v1, v1.5, v2"],
+            ),
+            (
+                "check --strategy sideways --no-save",
+                &["sideways", "dfs, bfs, simulate"],
+            ),
+            ("check --max-states 0 --no-save", &["--max-states", "0"]),
+            (
+                "compare --scenarios no-such-scenario --protocols v2",
+                &["no-such-scenario", "valid names"],
+            ),
+        ];
+        for (command_line, expected) in command_lines {
+            let line = common::assert_one_error_line(&swb_check(command_line), command_line);
+            for word in expected {
+                assert!(
+                    line.contains(word),
+                    "{command_line}: {word:?} missing in {line}"
+                );
+            }
+        }
+        std::fs::remove_dir_all(&directory).expect("cleans up");
     }
 
     // Goal: help is not an error.

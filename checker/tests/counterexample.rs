@@ -5,13 +5,14 @@
 //! The model is the stale-epoch mutant at tiny bounds (one lease expiry, one write, no other
 //! faults): its whole state space is checked in about a second.
 
+mod common;
+
+use common::{exit_code, files_under, stderr_lines};
 use proptest::prelude::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::sync::OnceLock;
-
-const EXE: &str = env!("CARGO_BIN_EXE_swb-check");
 
 const STALE_EPOCH_CONFIG: &str = r#"{
   "protocol": "v2", "nodes": 3, "commit_mode": "sync_quorum", "writes_max": 1,
@@ -24,51 +25,14 @@ const STALE_EPOCH_CONFIG: &str = r#"{
 const SAVED: &str = "stale/v2/stale_epoch_traffic_is_fenced.json";
 
 fn swb_check(directory: &Path, args: &[&str]) -> Output {
-    Command::new(EXE)
-        .args(args)
-        .current_dir(directory)
-        .stdin(Stdio::null())
-        .output()
-        .expect("swb-check starts")
-}
-
-fn exit_code(output: &Output) -> i32 {
-    output.status.code().expect("swb-check exits, not killed")
-}
-
-fn stderr_lines(output: &Output) -> Vec<String> {
-    String::from_utf8_lossy(&output.stderr)
-        .lines()
-        .map(str::to_owned)
-        .collect()
+    common::swb_check_in(directory, args)
 }
 
 /// A fresh directory holding the mutant configuration as `stale.json`.
 fn workspace(name: &str) -> PathBuf {
-    let directory = std::env::temp_dir().join(format!("swb-cex-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&directory);
-    std::fs::create_dir_all(&directory).expect("creates the workspace");
+    let directory = common::scratch_dir("swb-cex-cli", name);
     std::fs::write(directory.join("stale.json"), STALE_EPOCH_CONFIG).expect("writes the config");
     directory
-}
-
-/// Every file under `directory`, relative, sorted.
-fn files_under(directory: &Path) -> Vec<String> {
-    fn walk(root: &Path, directory: &Path, out: &mut Vec<String>) {
-        for entry in std::fs::read_dir(directory).expect("lists").flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                let relative = path.strip_prefix(root).expect("under root");
-                out.push(relative.display().to_string());
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(directory, directory, &mut out);
-    out.sort();
-    out
 }
 
 /// One saved counterexample, made once by `check` for the `show` tests.
@@ -175,6 +139,79 @@ mod saving {
     }
 }
 
+/// `--memory-limit` during minimisation.
+mod memory_limit {
+    use super::*;
+
+    /// The lsn-only handshake mutant with two writes and one lease expiry: DFS bounded to 11
+    /// actions finds violations with at most 11 steps while staying near 14 MB resident, and the
+    /// breadth-first minimisation of them reaches about 64 MB (both measured).
+    const HANDSHAKE_CONFIG: &str = r#"{
+      "protocol": "v2", "nodes": 3, "commit_mode": "sync_quorum", "writes_max": 2,
+      "crashes_max": 0, "address_changes_max": 0, "lease_expiries_max": 1, "partitions_max": 0,
+      "timeouts_max": 0, "faults_max": 12, "catch_up_rounds_max": 1, "catch_up_batch": 1,
+      "retention_entries": 1, "message_loss": "reliable", "message_duplication": "exactly",
+      "mutant": "handshake_compares_lsn_only"
+    }"#;
+
+    // Goal (issue 7): a memory limit the search fits under but the minimisation does not stops
+    // the minimisation cleanly: every violation is still saved (found trace, partially shrunk),
+    // the summary names the memory limit for it, and no temporary file is left.
+    #[test]
+    fn memory_limit_during_minimisation_saves_partial_traces_and_says_so() {
+        let directory = common::scratch_dir("swb-cex-cli", "memory");
+        std::fs::write(directory.join("handshake.json"), HANDSHAKE_CONFIG).expect("writes");
+        let output = swb_check(
+            &directory,
+            &[
+                "check",
+                "--config",
+                "handshake.json",
+                "--max-depth",
+                "11",
+                "--memory-limit",
+                "32",
+                "--threads",
+                "1",
+                "--json",
+                "--out-dir",
+                "out",
+            ],
+        );
+        assert_eq!(
+            exit_code(&output),
+            1,
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let summary: Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+        assert_eq!(summary["limit_hit"], "max_depth", "the search itself fits");
+        let minimisation = summary["minimisation"].as_array().expect("a list");
+        let lineage = minimisation
+            .iter()
+            .find(|entry| entry["property"] == "committed_prefix_is_lineage")
+            .expect("the lineage violation is saved");
+        assert_eq!(lineage["minimality"], "partial");
+        assert_eq!(lineage["stopped_by"], "memory_limit");
+        assert!(lineage["steps"].as_u64() <= lineage["found_steps"].as_u64());
+        let files = files_under(&directory.join("out"));
+        assert_eq!(files.len(), minimisation.len(), "{files:?}");
+        assert!(
+            files
+                .iter()
+                .all(|file| file.ends_with(".json") && !file.contains(".tmp")),
+            "{files:?}"
+        );
+        let saved: Value = serde_json::from_slice(
+            &std::fs::read(directory.join("out/handshake/v2/committed_prefix_is_lineage.json"))
+                .expect("saved"),
+        )
+        .expect("JSON");
+        assert_eq!(saved["minimality"], "partial");
+        std::fs::remove_dir_all(&directory).expect("cleans up");
+    }
+}
+
 /// `show`.
 mod show {
     use super::*;
@@ -218,7 +255,8 @@ mod show {
 
     /// Runs `show` on `bytes` with `--svg`, and checks the bad-input contract: exit 2, one
     /// stderr line naming the file, nothing on stdout, no chart and no other file written.
-    fn assert_refused(name: &str, bytes: Option<&[u8]>) {
+    /// Returns the error line.
+    fn assert_refused(name: &str, bytes: Option<&[u8]>) -> String {
         let directory = workspace(&format!("bad-{name}"));
         std::fs::remove_file(directory.join("stale.json")).expect("clean workspace");
         if let Some(bytes) = bytes {
@@ -235,6 +273,7 @@ mod show {
         assert!(output.stdout.is_empty(), "{name}");
         let expected: Vec<String> = bytes.iter().map(|_| "input.json".to_owned()).collect();
         assert_eq!(files_under(&directory), expected, "{name}");
+        lines[0].clone()
     }
 
     // Goal: each kind of bad input is refused by the contract above.
@@ -246,13 +285,26 @@ mod show {
         future["format"] = serde_json::json!(2);
         let mut edited = valid.clone();
         edited["steps"][3]["action"]["deliver"]["from"] = serde_json::json!("n3");
-        let mut other_config = valid;
+        let mut other_config = valid.clone();
         other_config["config"]["nodes"] = serde_json::json!(4);
         assert_refused("missing", None);
         assert_refused("malformed", Some(b"{ not json"));
         assert_refused("future-format", Some(future.to_string().as_bytes()));
         assert_refused("unknown-action", Some(edited.to_string().as_bytes()));
         assert_refused("other-config", Some(other_config.to_string().as_bytes()));
+        let mut unknown_property = valid.clone();
+        unknown_property["property"]["name"] = serde_json::json!("no_such_property");
+        let line = assert_refused(
+            "unknown-property",
+            Some(unknown_property.to_string().as_bytes()),
+        );
+        for word in [
+            "no_such_property",
+            "accepted",
+            "committed_data_survives_failover",
+        ] {
+            assert!(line.contains(word), "{word:?} missing in {line}");
+        }
     }
 
     proptest! {

@@ -15,6 +15,7 @@
 
 pub mod durability;
 pub mod fencing;
+pub mod mutants;
 pub mod promotion;
 pub mod reachability;
 pub mod recoverability;

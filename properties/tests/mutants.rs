@@ -1,7 +1,8 @@
 //! Every `always` property catches a real bug.
 //!
 //! Goal: a check that cannot fail is a defect, so each `always` property is paired (in
-//! `swb_properties::catalog`) with a mutant, a deliberately broken protocol rule. Method: for each
+//! `swb_properties::catalog`) with a mutant, a deliberately broken protocol rule, caught at the
+//! bounds `swb_properties::mutants::mutant_cases` lists with their shortest lengths. Method: for each
 //! property, build the model with the mutant and only that property, search breadth-first with
 //! iterative deepening (the first depth that shows a violation gives the shortest trace, which
 //! stateright alone does not promise), and pin the shortest length. Then check the same bounds
@@ -9,22 +10,9 @@
 //! the mutant, not because of the bounds.
 
 use stateright::{Checker, Expectation, Model, Property};
-use swb_model::{Config, Mutant, SwbModel};
+use swb_model::{Config, SwbModel};
+use swb_properties::mutants::{mutant_cases, MutantCase, ShortestEvidence};
 use swb_properties::{catalog, find};
-
-/// Small bounds: only the faults a mutant needs are enabled.
-fn bounds(writes: u8, crashes: u8, moves: u8, lease_expiries: u8, timeouts: u8) -> Config {
-    Config {
-        writes_max: writes,
-        crashes_max: crashes,
-        address_changes_max: moves,
-        lease_expiries_max: lease_expiries,
-        timeouts_max: timeouts,
-        partitions_max: 0,
-        faults_max: 12,
-        ..Config::default()
-    }
-}
 
 fn single_property_model(config: &Config, name: &str) -> SwbModel {
     let info = find(name).unwrap_or_else(|| panic!("no property {name}"));
@@ -80,95 +68,25 @@ fn violated_exhaustively(config: &Config) -> Vec<&'static str> {
     violated
 }
 
-/// One row per mutant: the property it must break, the bounds, the pinned shortest length.
-struct Case {
-    property: &'static str,
-    mutant: Mutant,
-    config: Config,
-    shortest: usize,
+/// The cases whose shortest length iterative deepening proves (every one but A1's).
+fn cases() -> Vec<MutantCase> {
+    mutant_cases()
+        .into_iter()
+        .filter(|case| case.evidence == ShortestEvidence::IterativeDeepening)
+        .collect()
 }
 
-fn cases() -> Vec<Case> {
-    vec![
-        Case {
-            property: "uncommitted_data_never_revived",
-            mutant: Mutant::KeepUncommittedTailOnPromotion,
-            config: bounds(1, 0, 0, 1, 0),
-            shortest: 10,
-        },
-        Case {
-            property: "stale_epoch_traffic_is_fenced",
-            mutant: Mutant::ReplicaAcceptsStaleEpoch,
-            config: bounds(1, 0, 0, 1, 0),
-            shortest: 4,
-        },
-        Case {
-            property: "promotion_picks_eligible_candidate",
-            mutant: Mutant::PromoteAnyResponder,
-            config: bounds(1, 0, 0, 1, 0),
-            shortest: 7,
-        },
-        Case {
-            property: "no_delivery_on_stale_endpoint",
-            mutant: Mutant::ReplicaIgnoresEndpointVersion,
-            config: bounds(1, 0, 1, 0, 0),
-            shortest: 5,
-        },
-        Case {
-            property: "expired_barrier_ack_never_counted",
-            mutant: Mutant::CountLateBarrierAck,
-            config: bounds(1, 0, 0, 0, 1),
-            shortest: 4,
-        },
-        Case {
-            property: "commit_needs_durable_copies",
-            mutant: Mutant::AckBeforeFlush,
-            config: bounds(1, 1, 0, 0, 0),
-            shortest: 4,
-        },
-        Case {
-            property: "in_sync_replica_reached_its_target",
-            mutant: Mutant::CompleteAtFirstChunk,
-            config: bounds(2, 0, 0, 0, 1),
-            shortest: 7,
-        },
-        Case {
-            property: "over_budget_catch_up_escalates",
-            mutant: Mutant::IgnoreCatchUpBudget,
-            config: bounds(2, 0, 0, 0, 1),
-            shortest: 7,
-        },
-        Case {
-            property: "catch_up_only_on_reserved_range",
-            mutant: Mutant::CatchUpWithoutReservation,
-            config: bounds(2, 0, 0, 0, 1),
-            shortest: 9,
-        },
-        Case {
-            property: "rebuild_base_is_exact_committed_cut",
-            mutant: Mutant::SnapshotFromCurrentLog,
-            config: bounds(2, 0, 0, 0, 1),
-            shortest: 12,
-        },
-        Case {
-            property: "in_sync_replicas_match_primary",
-            mutant: Mutant::HandshakeComparesLsnOnly,
-            config: bounds(2, 0, 0, 1, 0),
-            shortest: 9,
-        },
-        Case {
-            property: "committed_prefix_is_lineage",
-            mutant: Mutant::HandshakeComparesLsnOnly,
-            config: bounds(2, 0, 0, 1, 0),
-            shortest: 10,
-        },
-    ]
+/// A1's case: its shortest length is the literal trace's below.
+fn counter_only_promotion_case() -> MutantCase {
+    mutant_cases()
+        .into_iter()
+        .find(|case| case.evidence == ShortestEvidence::LiteralTrace)
+        .expect("A1's case is catalogued")
 }
 
 #[test]
 fn every_always_property_has_a_mutant_case() {
-    let mut covered: Vec<&str> = cases().iter().map(|case| case.property).collect();
-    covered.push("committed_data_survives_failover"); // the literal-trace test below
+    let mut covered: Vec<&str> = mutant_cases().iter().map(|case| case.property).collect();
     covered.sort_unstable();
     let mut always: Vec<&str> = catalog()
         .iter()
@@ -177,7 +95,7 @@ fn every_always_property_has_a_mutant_case() {
         .collect();
     always.sort_unstable();
     assert_eq!(covered, always);
-    for case in cases() {
+    for case in mutant_cases() {
         assert_eq!(
             find(case.property).and_then(|property| property.mutant),
             Some(case.mutant),
@@ -191,11 +109,7 @@ fn every_always_property_has_a_mutant_case() {
 fn each_mutant_is_caught_with_its_shortest_trace() {
     let mut measured = Vec::new();
     for case in cases() {
-        let config = Config {
-            mutant: Some(case.mutant),
-            ..case.config.clone()
-        };
-        let trace = shortest_violation(&config, case.property, 24).unwrap_or_else(|| {
+        let trace = shortest_violation(&case.config, case.property, 24).unwrap_or_else(|| {
             panic!(
                 "{:?} was not caught by {} within 24 steps",
                 case.mutant, case.property
@@ -221,8 +135,16 @@ fn each_mutant_is_caught_with_its_shortest_trace() {
 
 #[test]
 fn every_property_holds_without_the_mutants_at_their_bounds() {
-    let mut configs: Vec<Config> = cases().into_iter().map(|case| case.config).collect();
-    configs.dedup();
+    let mut configs: Vec<Config> = Vec::new();
+    for case in cases() {
+        let unmutated = Config {
+            mutant: None,
+            ..case.config
+        };
+        if !configs.contains(&unmutated) {
+            configs.push(unmutated);
+        }
+    }
     for config in configs {
         assert_eq!(
             violated_exhaustively(&config),
@@ -276,15 +198,10 @@ const COUNTER_ONLY_PROMOTION: [&str; 17] = [
 
 #[test]
 fn committed_data_survives_failover_catches_counter_only_promotion() {
-    let config = Config {
-        mutant: Some(Mutant::PromoteWithoutLineageCheck),
-        ..bounds(2, 0, 0, 2, 0)
-    };
-    assert_eq!(
-        find("committed_data_survives_failover").and_then(|p| p.mutant),
-        config.mutant
-    );
-    let model = single_property_model(&config, "committed_data_survives_failover");
+    let case = counter_only_promotion_case();
+    assert_eq!(case.property, "committed_data_survives_failover");
+    assert_eq!(case.shortest, COUNTER_ONLY_PROMOTION.len());
+    let model = single_property_model(&case.config, case.property);
     let last = follow(&model, &COUNTER_ONLY_PROMOTION)
         .unwrap_or_else(|step| panic!("step {step} is not offered"));
     let property = find("committed_data_survives_failover").expect("registered");
@@ -294,7 +211,11 @@ fn committed_data_survives_failover_catches_counter_only_promotion() {
     );
 
     // Under V2 the same election is refused: n2's answer names the wrong entry at C.
-    let v2 = single_property_model(&bounds(2, 0, 0, 2, 0), "committed_data_survives_failover");
+    let unmutated = Config {
+        mutant: None,
+        ..case.config
+    };
+    let v2 = single_property_model(&unmutated, case.property);
     assert_eq!(
         follow(&v2, &COUNTER_ONLY_PROMOTION).err(),
         Some(15),

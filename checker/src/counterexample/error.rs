@@ -32,7 +32,7 @@ pub enum TraceError {
         supported: u64,
     },
     /// The property is not in the catalog (renamed or removed).
-    #[error("{}: unknown property {property:?}: not in this swb-check's catalog", file.display())]
+    #[error("{}: unknown property {property:?}: not in this swb-check's catalog; accepted (the `always` properties): {}", file.display(), always_property_names())]
     UnknownProperty {
         /// The file.
         file: PathBuf,
@@ -112,4 +112,14 @@ pub enum TraceError {
         /// The operating system's reason.
         reason: String,
     },
+}
+
+/// The names a counterexample's property may take: every `always` property, sorted.
+fn always_property_names() -> String {
+    let names: Vec<&str> = swb_properties::catalog()
+        .into_iter()
+        .filter(|property| property.kind == swb_properties::PropertyKind::Always)
+        .map(|property| property.name)
+        .collect();
+    names.join(", ")
 }

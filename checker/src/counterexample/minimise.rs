@@ -14,10 +14,19 @@
 //! violating state of the first level with one ends the smallest shortest trace. This is
 //! stateright's iterative deepening with `target_max_depth` done in one pass (a test checks both
 //! give the same length). The search is bounded by the found trace's length and a state budget;
-//! when the budget runs out (or the run was interrupted), [`shrink`] drops steps from the found
-//! trace while what remains is still a path of the model that violates the property, which
-//! gives a trace no single step can be removed from, but not a proven shortest one.
+//! when the state budget runs out, [`shrink`] drops steps from the found trace while what remains
+//! is still a path of the model that violates the property, which gives a trace no single step
+//! can be removed from, but not a proven shortest one.
+//!
+//! Both phases also stop for `--memory-limit` (the breadth-first search holds a whole level of
+//! states, about 3 KB each, so a deep trace can need far more memory than the search that found
+//! it) and for Ctrl-C: resident memory is polled every [`MEMORY_POLL_VISITS`] visited states and
+//! before every shrinking candidate, the interrupt flag at every state. A minimisation stopped
+//! that way keeps whatever it has: the trace shrunk so far, at worst the found trace cut at its
+//! first violating state, marked [`Minimality::Partial`] with the reason in
+//! [`Minimised::stopped_by`], so `check` saves it and says so instead of losing the violation.
 
+use crate::memory::MemoryLimit;
 use serde::{Deserialize, Serialize};
 use stateright::{Model, Path};
 use std::collections::hash_map::DefaultHasher;
@@ -36,6 +45,9 @@ pub enum Minimality {
     Shortest,
     /// No single step can be dropped, but a shorter trace may exist (the search budget ran out).
     Shrunk,
+    /// The minimisation was stopped (memory limit, Ctrl-C) before it finished: the trace still
+    /// violates the property, but steps may still be droppable.
+    Partial,
 }
 
 impl Minimality {
@@ -44,6 +56,7 @@ impl Minimality {
         match self {
             Minimality::Shortest => "shortest",
             Minimality::Shrunk => "shrunk",
+            Minimality::Partial => "partial",
         }
     }
 }
@@ -63,6 +76,67 @@ impl SearchBudget {
     pub const DEFAULT_STATES_MAX: usize = 150_000;
 }
 
+/// What ended a minimisation before it finished.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MinimiseStop {
+    /// The shortest-trace search visited [`SearchBudget::states_max`] states; the found trace
+    /// was shrunk instead.
+    StatesMax,
+    /// Resident memory reached `--memory-limit`.
+    MemoryLimit,
+    /// Ctrl-C.
+    Interrupted,
+}
+
+impl MinimiseStop {
+    /// The stable name used in output.
+    pub fn name(self) -> &'static str {
+        match self {
+            MinimiseStop::StatesMax => "states_max",
+            MinimiseStop::MemoryLimit => "memory_limit",
+            MinimiseStop::Interrupted => "interrupted",
+        }
+    }
+}
+
+/// How often (in visited states) the breadth-first search reads resident memory: reading
+/// `/proc/self/status` costs tens of microseconds, a visit about one, and 1024 visits hold
+/// about 3 MB of states, far below any useful limit.
+pub const MEMORY_POLL_VISITS: usize = 1024;
+
+/// The stops a minimisation polls as it goes: the interrupt flag and the memory limit.
+#[derive(Clone, Copy, Debug)]
+struct ExternalStops {
+    interrupt: Option<&'static AtomicBool>,
+    memory_limit: Option<MemoryLimit>,
+}
+
+impl ExternalStops {
+    fn new(budget: SearchBudget, memory_limit: Option<MemoryLimit>) -> Self {
+        Self {
+            interrupt: budget.interrupt,
+            memory_limit,
+        }
+    }
+
+    fn interrupted(self) -> bool {
+        self.interrupt
+            .is_some_and(|flag| flag.load(Ordering::Relaxed))
+    }
+
+    /// Ctrl-C first, then memory (which costs a read of `/proc`).
+    fn requested(self) -> Option<MinimiseStop> {
+        if self.interrupted() {
+            return Some(MinimiseStop::Interrupted);
+        }
+        if self.memory_limit.is_some_and(MemoryLimit::is_reached) {
+            return Some(MinimiseStop::MemoryLimit);
+        }
+        None
+    }
+}
+
 /// A minimised trace.
 #[derive(Clone, Debug)]
 pub struct Minimised {
@@ -72,6 +146,8 @@ pub struct Minimised {
     pub minimality: Minimality,
     /// Unique states the breadth-first search visited.
     pub states_visited: usize,
+    /// Why the minimisation did not prove the trace shortest; `None` when it did.
+    pub stopped_by: Option<MinimiseStop>,
 }
 
 /// What the breadth-first search found.
@@ -81,6 +157,9 @@ pub struct ShortestViolations {
     pub traces: BTreeMap<&'static str, Path<State, Action>>,
     /// Unique states visited.
     pub states_visited: usize,
+    /// Why the search ended before it reached its depth; `None` when it did not (the traces
+    /// are then proven shortest, and a missing one does not exist within the depth).
+    pub stopped_by: Option<MinimiseStop>,
 }
 
 /// One visited state in the search tree: how it was first reached.
@@ -98,13 +177,16 @@ fn fingerprint(state: &State) -> u64 {
 }
 
 /// Finds, for every property in `properties` (all `always`), its smallest shortest violating
-/// trace of at most `actions_max` actions (see the module documentation).
+/// trace of at most `actions_max` actions (see the module documentation). The search ends early
+/// at `budget` or at `memory_limit`.
 pub fn shortest_violations(
     model: &SwbModel,
     properties: &[PropertyInfo],
     actions_max: usize,
     budget: SearchBudget,
+    memory_limit: Option<MemoryLimit>,
 ) -> ShortestViolations {
+    let stops = ExternalStops::new(budget, memory_limit);
     let mut traces = BTreeMap::new();
     let mut visits: Vec<Visit> = Vec::new();
     let mut seen: HashSet<u64> = HashSet::new();
@@ -120,7 +202,7 @@ pub fn shortest_violations(
             level.push((visits.len() - 1, state));
         }
     }
-    let mut cut = false;
+    let mut stopped_by = None;
     let mut depth = 0;
     loop {
         for (index, state) in &level {
@@ -134,6 +216,11 @@ pub fn shortest_violations(
             .iter()
             .all(|property| traces.contains_key(property.name));
         if all_found || depth >= actions_max || level.is_empty() {
+            break;
+        }
+        // A level can be wide: look at memory and Ctrl-C before growing the next one.
+        stopped_by = stops.requested();
+        if stopped_by.is_some() {
             break;
         }
         let mut next_level = Vec::new();
@@ -157,16 +244,21 @@ pub fn shortest_violations(
                     action: Some(action),
                 });
                 next_level.push((visits.len() - 1, next));
-                let interrupted = budget
-                    .interrupt
-                    .is_some_and(|flag| flag.load(Ordering::Relaxed));
-                if visits.len() >= budget.states_max || interrupted {
-                    cut = true;
+                stopped_by = if visits.len() >= budget.states_max {
+                    Some(MinimiseStop::StatesMax)
+                } else if visits.len() % MEMORY_POLL_VISITS == 0 {
+                    stops.requested()
+                } else if stops.interrupted() {
+                    Some(MinimiseStop::Interrupted)
+                } else {
+                    None
+                };
+                if stopped_by.is_some() {
                     break 'expand;
                 }
             }
         }
-        if cut {
+        if stopped_by.is_some() {
             break;
         }
         level = next_level;
@@ -175,6 +267,7 @@ pub fn shortest_violations(
     ShortestViolations {
         traces,
         states_visited: visits.len(),
+        stopped_by,
     }
 }
 
@@ -222,49 +315,72 @@ fn violating_prefix(
 
 /// Drops steps from `found` while what remains still violates `property`, last steps first,
 /// until no single step can be dropped. `None` when `found` itself is not a violating path.
-pub fn shrink(
+/// `stops` is polled before every candidate: a requested stop ends the shrinking with the trace
+/// shrunk so far (at worst `found` cut at its first violating state) and the reason.
+fn shrink(
     model: &SwbModel,
     property: &PropertyInfo,
     found: &Path<State, Action>,
-) -> Option<Path<State, Action>> {
+    stops: ExternalStops,
+) -> Option<(Path<State, Action>, Option<MinimiseStop>)> {
     let mut current = violating_prefix(model, property, &found.clone().into_actions())?;
     // Each pass either removes a step or ends the loop: at most `len` passes.
     loop {
         let actions = current.clone().into_actions();
+        let mut stopped_by = None;
         let shorter = (0..actions.len()).rev().find_map(|drop| {
+            stopped_by = stopped_by.or_else(|| stops.requested());
+            if stopped_by.is_some() {
+                return None;
+            }
             let mut candidate = actions.clone();
             candidate.remove(drop);
             violating_prefix(model, property, &candidate)
         });
-        match shorter {
-            Some(path) => current = path,
-            None => return Some(current),
+        match (shorter, stopped_by) {
+            (Some(path), _) => current = path,
+            (None, stopped_by) => return Some((current, stopped_by)),
         }
     }
 }
 
 /// Minimises `found`, a trace violating `property`: the smallest shortest trace when the search
-/// fits the budget, else `found` shrunk. `None` when `found` is not a violating path of `model`
-/// and the search did not find one either.
+/// fits the budget and the memory limit, else `found` shrunk (as far as the memory limit and
+/// Ctrl-C let it go). `None` when `found` is not a violating path of `model` and the search did
+/// not find one either.
 pub fn minimise(
     model: &SwbModel,
     property: &PropertyInfo,
     found: &Path<State, Action>,
     budget: SearchBudget,
+    memory_limit: Option<MemoryLimit>,
 ) -> Option<Minimised> {
     let found_actions = found.clone().into_actions();
-    let search = shortest_violations(model, &[*property], found_actions.len(), budget);
+    let search = shortest_violations(
+        model,
+        &[*property],
+        found_actions.len(),
+        budget,
+        memory_limit,
+    );
     if let Some(path) = search.traces.get(property.name) {
         return Some(Minimised {
             path: path.clone(),
             minimality: Minimality::Shortest,
             states_visited: search.states_visited,
+            stopped_by: None,
         });
     }
-    let shrunk = shrink(model, property, found)?;
+    let stops = ExternalStops::new(budget, memory_limit);
+    let (path, shrink_stopped_by) = shrink(model, property, found, stops)?;
+    let minimality = match shrink_stopped_by {
+        Some(_) => Minimality::Partial,
+        None => Minimality::Shrunk,
+    };
     Some(Minimised {
-        path: shrunk,
-        minimality: Minimality::Shrunk,
+        path,
+        minimality,
         states_visited: search.states_visited,
+        stopped_by: search.stopped_by.or(shrink_stopped_by),
     })
 }

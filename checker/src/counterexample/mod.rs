@@ -33,12 +33,13 @@ pub use document::{load, parse, CounterexampleFile, Loaded, FORMAT};
 pub use error::TraceError;
 #[allow(unused_imports)]
 pub use minimise::{
-    minimise, replay, shortest_violations, shrink, Minimality, Minimised, SearchBudget,
+    minimise, replay, shortest_violations, Minimality, MinimiseStop, Minimised, SearchBudget,
 };
 #[allow(unused_imports)]
 pub use view::{StateView, StepView};
 
 use crate::check::{Kind, PropertyOutcome, Status};
+use crate::memory::MemoryLimit;
 use stateright::Path as ModelPath;
 use std::any::Any;
 use std::path::{Path, PathBuf};
@@ -69,8 +70,9 @@ impl Counterexample {
         property: PropertyInfo,
         found: &ModelPath<State, Action>,
         budget: SearchBudget,
+        memory_limit: Option<MemoryLimit>,
     ) -> Option<(Counterexample, Minimised)> {
-        let minimised = minimise(model, &property, found, budget)?;
+        let minimised = minimise(model, &property, found, budget, memory_limit)?;
         let counterexample = Counterexample {
             config: model.config.clone(),
             scenario: scenario.to_owned(),
@@ -147,6 +149,8 @@ pub struct Saved {
     pub minimality: Minimality,
     /// Unique states the shortest-trace search visited.
     pub states_searched: usize,
+    /// Why the saved trace is not proven shortest; `None` when it is.
+    pub stopped_by: Option<MinimiseStop>,
 }
 
 /// Minimises and saves every violated `always` property of a `check` run on the protocol
@@ -159,6 +163,19 @@ pub fn save_violations<S: 'static, A: 'static>(
     properties: &[PropertyOutcome<S, A>],
     dir: &Path,
     budget: SearchBudget,
+) -> Result<Vec<Saved>, TraceError> {
+    save_violations_within(model, scenario, properties, dir, budget, None)
+}
+
+/// [`save_violations`] under a memory limit: a minimisation that reaches it stops, and the
+/// trace it got to (at worst the found one) is saved as [`Minimality::Partial`].
+pub fn save_violations_within<S: 'static, A: 'static>(
+    model: &SwbModel,
+    scenario: &str,
+    properties: &[PropertyOutcome<S, A>],
+    dir: &Path,
+    budget: SearchBudget,
+    memory_limit: Option<MemoryLimit>,
 ) -> Result<Vec<Saved>, TraceError> {
     let mut saved = Vec::new();
     for outcome in properties {
@@ -176,7 +193,7 @@ pub fn save_violations<S: 'static, A: 'static>(
             continue;
         };
         let Some((counterexample, minimised)) =
-            Counterexample::minimised(model, scenario, property, found, budget)
+            Counterexample::minimised(model, scenario, property, found, budget, memory_limit)
         else {
             eprintln!(
                 "swb-check: warning: the path found for {:?} does not replay as a violation; \
@@ -193,24 +210,57 @@ pub fn save_violations<S: 'static, A: 'static>(
             saved_len: minimised.path.clone().into_actions().len(),
             minimality: minimised.minimality,
             states_searched: minimised.states_visited,
+            stopped_by: minimised.stopped_by,
         });
     }
     saved.sort_by_key(|saved| saved.property);
     Ok(saved)
 }
 
+/// How one saved trace was minimised, in the `check --json` object.
+#[derive(serde::Serialize)]
+struct MinimisationReport<'a> {
+    property: &'static str,
+    file: String,
+    steps: usize,
+    found_steps: usize,
+    /// shortest, shrunk or partial.
+    minimality: &'static str,
+    /// `null` when proven shortest; else states_max, memory_limit or interrupted.
+    stopped_by: Option<&'a str>,
+    states_searched: usize,
+}
+
 /// The `check --json` object: the report's own JSON (`CheckReport::to_json`, a pretty object
-/// ending in `}`) with one more last field, `counterexamples`: the saved paths, sorted by
-/// property.
+/// ending in `}`) with two more last fields, both sorted by property: `counterexamples`, the
+/// saved paths, and `minimisation`, how minimal each saved trace is and what stopped its
+/// minimisation.
 pub fn report_json(report_json: &str, saved: &[Saved]) -> String {
     let files: Vec<String> = saved
         .iter()
         .map(|saved| saved.file.display().to_string())
         .collect();
-    let files = serde_json::to_string_pretty(&files).expect("a list of strings serialises");
-    let files = files.replace('\n', "\n  ");
+    let minimisation: Vec<MinimisationReport> = saved
+        .iter()
+        .map(|saved| MinimisationReport {
+            property: saved.property,
+            file: saved.file.display().to_string(),
+            steps: saved.saved_len,
+            found_steps: saved.found_len,
+            minimality: saved.minimality.name(),
+            stopped_by: saved.stopped_by.map(MinimiseStop::name),
+            states_searched: saved.states_searched,
+        })
+        .collect();
+    let indent = |json: String| json.replace('\n', "\n  ");
+    let files = indent(serde_json::to_string_pretty(&files).expect("a list of strings serialises"));
+    let minimisation =
+        indent(serde_json::to_string_pretty(&minimisation).expect("plain fields serialise"));
     match report_json.trim_end().strip_suffix('}') {
-        Some(body) => format!("{},\n  \"counterexamples\": {files}\n}}\n", body.trim_end()),
+        Some(body) => format!(
+            "{},\n  \"counterexamples\": {files},\n  \"minimisation\": {minimisation}\n}}\n",
+            body.trim_end()
+        ),
         // Not an object: leave the report as it is rather than emit broken JSON.
         None => report_json.to_owned(),
     }
@@ -223,8 +273,12 @@ pub fn saved_lines(saved: &[Saved]) -> String {
         lines.push('\n');
     }
     for saved in saved {
+        let stopped = match saved.stopped_by {
+            Some(stop) => format!(", minimisation stopped by {}", stop.name()),
+            None => String::new(),
+        };
         lines.push_str(&format!(
-            "counterexample {} ({} steps, {}; found with {} steps; {} states searched)\n",
+            "counterexample {} ({} steps, {}{stopped}; found with {} steps; {} states searched)\n",
             saved.file.display(),
             saved.saved_len,
             saved.minimality.name(),

@@ -304,7 +304,6 @@ pub fn render(value: &Value) -> String {
 /// error line and writes nothing.
 pub fn command(args: &crate::cli::ShowArgs) -> anyhow::Result<std::process::ExitCode> {
     use anyhow::Context;
-    use std::io::Write as _;
     let (document, mut text) = match crate::replay::file::is_conformance_trace(&args.file) {
         true => {
             let (config, note, path) = crate::replay::file::load_path(&args.file)?;
@@ -324,11 +323,6 @@ pub fn command(args: &crate::cli::ShowArgs) -> anyhow::Result<std::process::Exit
             .with_context(|| format!("{}: cannot write the chart", out.display()))?;
         let _ = writeln!(text, "\nchart {}", out.display());
     }
-    // A reader that stops early (`| head`) closes the pipe: not an error worth a panic.
-    match std::io::stdout().lock().write_all(text.as_bytes()) {
-        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(error).context("writing the narrative to stdout")
-        }
-        _ => Ok(std::process::ExitCode::SUCCESS),
-    }
+    crate::output::write_stdout(&text)?;
+    Ok(std::process::ExitCode::SUCCESS)
 }

@@ -39,7 +39,7 @@ fn stale_epoch_counterexample() -> &'static Counterexample {
         let config = stale_epoch_config();
         let model = swb_properties::build_model(&config);
         let property = property(STALE_EPOCH_PROPERTY);
-        let search = shortest_violations(&model, &[property], usize::MAX, budget());
+        let search = shortest_violations(&model, &[property], usize::MAX, budget(), None);
         let path = search
             .traces
             .get(STALE_EPOCH_PROPERTY)
@@ -102,6 +102,7 @@ mod minimal {
             property(STALE_EPOCH_PROPERTY),
             &found,
             budget(),
+            None,
         )
         .expect("minimises");
         assert_eq!(counterexample.minimality, Minimality::Shortest);
@@ -154,8 +155,9 @@ mod minimal {
             states_max: 2,
             interrupt: None,
         };
-        let minimised = minimise(&model, &property, &found, tiny).expect("shrinks");
+        let minimised = minimise(&model, &property, &found, tiny, None).expect("shrinks");
         assert_eq!(minimised.minimality, Minimality::Shrunk);
+        assert_eq!(minimised.stopped_by, Some(MinimiseStop::StatesMax));
         let actions = minimised.path.clone().into_actions();
         assert!(actions.len() <= found.clone().into_actions().len());
         assert!(!(property.condition)(&model, minimised.path.last_state()));
@@ -166,6 +168,39 @@ mod minimal {
                 .is_some_and(|path| !(property.condition)(&model, path.last_state()));
             assert!(!still_violates, "step {} could still be dropped", drop + 1);
         }
+    }
+
+    // Goal (issue 7): `--memory-limit` holds during minimisation too. With a limit below what
+    // any process holds, the breadth-first search stops at its first poll and shrinking stops
+    // before its first candidate: the trace kept is the found one cut at its first violating
+    // state, marked partial, with the memory limit named; it still violates the property.
+    #[test]
+    fn memory_limit_stops_minimisation_and_keeps_found_trace_as_partial() {
+        let config = stale_epoch_config();
+        let model = swb_properties::build_model(&config);
+        let property = property(STALE_EPOCH_PROPERTY);
+        let found = stateright_dfs_path(&config, 1);
+        let tiny = Some(crate::memory::MemoryLimit::from_bytes(1));
+        let minimised = minimise(&model, &property, &found, budget(), tiny).expect("keeps a trace");
+        assert_eq!(minimised.minimality, Minimality::Partial);
+        assert_eq!(minimised.stopped_by, Some(MinimiseStop::MemoryLimit));
+        assert!(
+            minimised.states_visited <= 1,
+            "{}",
+            minimised.states_visited
+        );
+        let found_actions = found.clone().into_actions();
+        let first_violation = found
+            .clone()
+            .into_states()
+            .iter()
+            .position(|state| !(property.condition)(&model, state))
+            .expect("the found path violates the property");
+        assert_eq!(
+            minimised.path.clone().into_actions(),
+            found_actions[..first_violation].to_vec()
+        );
+        assert!(!(property.condition)(&model, minimised.path.last_state()));
     }
 
     // Goal: the saved trace does not depend on the thread count of the search that found it
@@ -182,6 +217,7 @@ mod minimal {
                 property(STALE_EPOCH_PROPERTY),
                 &found,
                 budget(),
+                None,
             )
             .expect("minimises");
             counterexample.document().to_bytes()
