@@ -80,10 +80,15 @@ impl Office {
 
     /// Starts a handshake with `replica` at the endpoint the primary knows (step 1).
     fn start_session(&mut self, replica: Id, o: &mut NodeOut) {
+        let session = self.new_session();
+        self.probe(replica, session, o);
+    }
+
+    /// Opens `session` with `replica`: the sender connects and the replica is probed.
+    fn probe(&mut self, replica: Id, session: SessionId, o: &mut NodeOut) {
         let Some(sender) = self.sender(replica) else {
             return;
         };
-        let session = self.new_session();
         self.set_phase(replica, SenderPhase::Connecting { session });
         o.cancel_timer(SwbTimer::Node(NodeTimer::BarrierTimeout(replica)));
         o.cancel_timer(SwbTimer::Node(NodeTimer::CatchUpTimeout(replica)));
@@ -307,8 +312,14 @@ pub fn become_primary(
             committed: committed.min(head),
         },
     };
+    // One session id for the whole opening round. Numbering the replicas' sessions one by one
+    // would follow their names, and the same state with two replicas renamed would then step
+    // to states that are not renamings of each other: replicas would not be interchangeable
+    // and symmetry reduction would be unsound. A session id only has to grow per replica (the
+    // replica fences by it, D21), and each sender matches replies from its own replica.
+    let session = office.new_session();
     for replica in params.nodes().filter(|peer| *peer != me) {
-        office.start_session(replica, o);
+        office.probe(replica, session, o);
     }
     match office.close() {
         Effect::Update(node) => node,

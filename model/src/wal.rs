@@ -19,16 +19,19 @@ use swb_engine::types::{Epoch, Lsn};
 
 /// The slots of a log: slot `l - 1` names the writer epoch of the entry at LSN `l`, `None` where
 /// the node holds no entry (above its head, or a hole a broken recovery left behind).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
-pub struct Slots([Option<Epoch>; WAL_CAPACITY]);
+///
+/// Stored as one byte per slot (0 for no entry, else the epoch's number): a log is copied and
+/// hashed in every state and message that carries one, and 16 bytes per `Option<Epoch>` made
+/// it the bulk of the state. Epochs in a bounded run stay far below 256 (`set` asserts it). The
+/// order, equality, `Debug` and serde forms are those of `[Option<Epoch>; WAL_CAPACITY]`.
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Slots([u8; WAL_CAPACITY]);
 
 impl Slots {
     /// The writer epoch of the entry at `lsn`; `None` at LSN 0, above the capacity, or in a hole.
     pub fn at(&self, lsn: Lsn) -> Option<Epoch> {
         let index = lsn.get().checked_sub(1)? as usize;
-        self.0.get(index).copied().flatten()
+        Self::decode(*self.0.get(index)?)
     }
 
     fn set(&mut self, lsn: Lsn, epoch: Option<Epoch>) {
@@ -37,7 +40,25 @@ impl Slots {
             index < WAL_CAPACITY,
             "LSN {lsn} beyond the WAL capacity {WAL_CAPACITY}"
         );
-        self.0[index] = epoch;
+        self.0[index] = Self::encode(epoch);
+    }
+
+    fn encode(epoch: Option<Epoch>) -> u8 {
+        epoch.map_or(0, |epoch| {
+            u8::try_from(epoch.get())
+                .ok()
+                .filter(|byte| *byte != 0)
+                .unwrap_or_else(|| panic!("epoch {epoch} does not fit a WAL slot (1..=255)"))
+        })
+    }
+
+    fn decode(byte: u8) -> Option<Epoch> {
+        (byte != 0).then(|| Epoch::new(u64::from(byte)))
+    }
+
+    /// The slots as the array they stand for.
+    fn expanded(&self) -> [Option<Epoch>; WAL_CAPACITY] {
+        self.0.map(Self::decode)
     }
 
     /// A copy with the entry at `lsn` replaced.
@@ -80,10 +101,38 @@ impl Slots {
 
     /// The non-empty slots as `(lsn, writer epoch)` pairs, lowest LSN first.
     pub fn entries(&self) -> impl Iterator<Item = (Lsn, Epoch)> + '_ {
-        self.0
-            .iter()
-            .enumerate()
-            .filter_map(|(index, slot)| slot.map(|epoch| (Lsn::new(index as u64 + 1), epoch)))
+        self.0.iter().enumerate().filter_map(|(index, slot)| {
+            Self::decode(*slot).map(|epoch| (Lsn::new(index as u64 + 1), epoch))
+        })
+    }
+}
+
+impl std::fmt::Debug for Slots {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Slots").field(&self.expanded()).finish()
+    }
+}
+
+impl Serialize for Slots {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.expanded().serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Slots {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Slots, D::Error> {
+        let slots = <[Option<Epoch>; WAL_CAPACITY]>::deserialize(deserializer)?;
+        let mut out = Slots::default();
+        for (index, epoch) in slots.into_iter().enumerate() {
+            if epoch.is_some_and(|epoch| epoch.get() == 0 || epoch.get() > u64::from(u8::MAX)) {
+                return Err(serde::de::Error::custom(format!(
+                    "slot {}: epoch out of range 1..=255",
+                    index + 1
+                )));
+            }
+            out.0[index] = Self::encode(epoch);
+        }
+        Ok(out)
     }
 }
 
