@@ -136,8 +136,8 @@ fn head_boundary_catch_up_after_same_epoch_restart_conforms() {
         "n1 → coordinator: heartbeat(e1, v1)",
         "coordinator → n1: assign(e1, primary=n1, C=0)",
         "n1: client write",
-        "n1 → n3: probe(e1, s2, to v1)",
-        "n3 → n1: probe_reply(e1, s2, flushed 0)",
+        "n1 → n3: probe(e1, s1, to v1)",
+        "n3 → n1: probe_reply(e1, s1, flushed 0)",
     ]);
 }
 
@@ -172,9 +172,9 @@ fn head_boundary_recovered_to_after_restart_conforms() {
         "n1 → coordinator: heartbeat(e1, v1)",
         "n1 → n3: write(e1, lsn 1, to v1)",
         "coordinator → n1: assign(e1, primary=n1, C=0)",
-        "n1 → n3: probe(e1, s2, to v1)",
+        "n1 → n3: probe(e1, s1, to v1)",
         "n1: client write",
-        "n3 → n1: probe_reply(e1, s2, flushed 1)",
+        "n3 → n1: probe_reply(e1, s1, flushed 1)",
     ]);
 }
 
