@@ -374,35 +374,36 @@ fn corpus_shows_section_5_2_failures() {
             .iter()
             .any(|entry| (entry.0, entry.1, entry.2) == (scenario, protocol, property))
     };
-    for scenario in [
+    let tail_chasing: &[&str] = &[
         "non-convergent-tail-chasing",
         "s6-tail-chasing-under-load",
         "s7-retention-pressure-mid-catch-up",
-    ] {
-        assert!(
-            has(scenario, "v1.5", "over_budget_catch_up_escalates"),
-            "A5 in {scenario}"
-        );
-        assert!(
-            has(scenario, "v1.5", "catch_up_only_on_reserved_range"),
-            "A6 in {scenario}"
-        );
-    }
-    for scenario in [
+    ];
+    let failovers: &[&str] = &[
         "s1-ack-then-primary-crash",
         "s2-non-quorum-write-then-failover",
         "s3-zombie-old-primary-fenced",
         "s12-promotion-chooses-valid-lineage",
         "s20-partition-with-concurrent-writes",
-    ] {
-        assert!(
-            has(scenario, "v1", "committed_data_survives_failover"),
-            "A1 in {scenario}"
-        );
-        assert!(
-            has(scenario, "v1", "promotion_picks_eligible_candidate"),
-            "A9 in {scenario}"
-        );
+    ];
+    let failures = [
+        ("A5", "v1.5", "over_budget_catch_up_escalates", tail_chasing),
+        (
+            "A6",
+            "v1.5",
+            "catch_up_only_on_reserved_range",
+            tail_chasing,
+        ),
+        ("A1", "v1", "committed_data_survives_failover", failovers),
+        ("A9", "v1", "promotion_picks_eligible_candidate", failovers),
+    ];
+    for (criterion, protocol, property, scenarios) in failures {
+        for scenario in scenarios {
+            assert!(
+                has(scenario, protocol, property),
+                "{criterion} under {protocol} in {scenario}"
+            );
+        }
     }
     assert!(
         CORPUS.iter().all(|entry| entry.1 != "v2"),
