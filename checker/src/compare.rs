@@ -1,9 +1,11 @@
 //! `swb-check compare`: every scenario × protocol version cell of the catalog, checked in
 //! parallel, printed as a matrix with each cell marked where it differs from its expectation.
 //!
-//! 1. Cells run on a rayon pool of `--threads` workers; each cell's search is one DFS thread with
-//!    symmetry reduction, so a cell's counts and its counterexample paths do not depend on how
-//!    many cells run beside it (STYLE: a reported counterexample must not depend on thread count).
+//! 1. Cells run on a rayon pool of `--threads` workers, handed out longest first (an estimate
+//!    from the scenario's configuration, `expected_cost`); each cell's search is one DFS thread
+//!    with symmetry reduction and always runs to completion, so a cell's counts and its
+//!    counterexample paths depend neither on the schedule nor on how many cells run beside it
+//!    (STYLE: a reported counterexample must not depend on thread count).
 //! 2. Results are collected, then sorted (matrix: catalog order, then version; JSON: scenario name,
 //!    then version), never printed in completion order.
 //! 3. Every violation is minimised and saved as a counterexample file by `counterexample::save_violations`
@@ -27,6 +29,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 use swb_model::{ProtocolVersion, SwbModel};
+
+#[cfg(test)]
+mod corpus;
 
 /// What one `compare` run covers and how.
 #[derive(Clone, Debug)]
@@ -250,13 +255,23 @@ pub fn run_matrix(options: &CompareOptions) -> anyhow::Result<Vec<Cell>> {
                 .map(move |protocol| (row, *scenario, *protocol))
         })
         .collect();
+    let mut work = work;
+    // Longest cells first (a stable sort keeps catalog order among equals): workers take cells
+    // from the front of this list as they free up, so the last cells to start are the short
+    // ones and no worker is left alone with a heavy cell at the end.
+    work.sort_by_key(|(_, scenario, protocol)| {
+        std::cmp::Reverse(expected_cost(scenario, *protocol, options.bounds))
+    });
     let display = Display::new(options.progress, work.len());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads.get())
         .build()
         .context("starting the cell pool")?;
     let results: Vec<anyhow::Result<(usize, Cell)>> = pool.install(|| {
-        work.par_iter()
+        // `par_bridge` hands the cells out one at a time in list order, which is the schedule;
+        // `par_iter` would split the list in halves up front.
+        work.iter()
+            .par_bridge()
             .map(|(row, scenario, protocol)| {
                 let running = display.start(scenario.name, *protocol);
                 let cell = run_cell(scenario, *protocol, options);
@@ -269,6 +284,28 @@ pub fn run_matrix(options: &CompareOptions) -> anyhow::Result<Vec<Cell>> {
     let mut cells = results.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
     cells.sort_by_key(|(row, cell)| (*row, cell.protocol));
     Ok(cells.into_iter().map(|(_, cell)| cell).collect())
+}
+
+/// A cell's expected cost, for the schedule only (never for a verdict), largest first in this
+/// order: heavy scenarios; then any version but V1, whose cells are the smallest of their row
+/// because it never recovers a replica; then the configuration's weight: writes plus faults
+/// per run, with crashes and lease expiries counted twice, since a restarted node or a new
+/// epoch starts the protocol over from a new state (measured with `compare --json`: the
+/// largest light cells are the crash and lease-expiry ones); then the version, newest first.
+fn expected_cost(
+    scenario: &Scenario,
+    protocol: ProtocolVersion,
+    bounds: Bounds,
+) -> (bool, bool, u8, ProtocolVersion) {
+    let config = scenario.config(&bounds.base(), protocol);
+    let weight =
+        config.writes_max + config.faults_max + config.crashes_max + config.lease_expiries_max;
+    (
+        scenario.cost == Cost::Heavy,
+        protocol != ProtocolVersion::V1,
+        weight,
+        protocol,
+    )
 }
 
 /// The progress display: an indicatif `MultiProgress` with a spinner per running cell on a

@@ -67,8 +67,12 @@ pub struct Scenario {
     /// Whether the quick bound set (tests, `docs/comparison.md`) runs it.
     pub cost: Cost,
     /// The scenario's configuration, derived from the base bounds: which faults it enables and
-    /// how far. It never changes the protocol version (the matrix sets that).
+    /// how far, and the writes its story needs. It never changes the protocol version (the
+    /// matrix sets that).
     pub restrict: fn(&Config) -> Config,
+    /// How many of the enabled faults one run may combine: [`FaultsPerRun::All`] for a story
+    /// that needs them together, [`FaultsPerRun::AtMost`] for one that is about either.
+    pub faults_per_run: FaultsPerRun,
     /// The expected verdicts at the quick bounds (and at the default ones, unless overridden).
     pub verdicts: Verdicts,
     /// The expected verdicts at the default bounds, where more writes reach more behaviour
@@ -83,13 +87,17 @@ impl Scenario {
     /// The scenario's configuration for `protocol`, from the base bounds `base`.
     pub fn config(&self, base: &Config, protocol: ProtocolVersion) -> Config {
         let restricted = (self.restrict)(base);
-        // The scenario's per-kind budgets are its story; the model's total budget is set to
-        // their sum so that it never cuts one of them short.
-        let faults_max = restricted.crashes_max
+        // The scenario's per-kind budgets are its story; the model's total budget is their sum,
+        // so that it never cuts one of them short, unless the story is about either fault alone.
+        let every_fault = restricted.crashes_max
             + restricted.address_changes_max
             + restricted.lease_expiries_max
             + restricted.partitions_max
             + restricted.timeouts_max;
+        let faults_max = match self.faults_per_run {
+            FaultsPerRun::All => every_fault,
+            FaultsPerRun::AtMost(most) => every_fault.min(most),
+        };
         Config {
             protocol,
             faults_max,
@@ -134,10 +142,28 @@ impl Scenario {
         unreached
     }
 
-    /// The faults and bounds the scenario sets, as `field value` words, in `Config` field order.
+    /// The faults and bounds the scenario sets, as `field value` words, in `Config` field order
+    /// (with `at most N faults per run` when the story limits how many combine).
     pub fn describe_faults(&self, base: &Config) -> String {
-        describe_config(&(self.restrict)(base))
+        let described = describe_config(&(self.restrict)(base));
+        match self.faults_per_run {
+            FaultsPerRun::All => described,
+            FaultsPerRun::AtMost(most) => {
+                let plural = if most == 1 { "" } else { "s" };
+                format!("{described}, at most {most} fault{plural} per run")
+            }
+        }
     }
+}
+
+/// How many of a scenario's enabled faults one run may combine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultsPerRun {
+    /// Every enabled fault, up to its own budget, in the same run.
+    All,
+    /// At most this many faults in one run, whichever kinds: a story about a restart at the same
+    /// *or* a changed address is the union of the two runs, not a run with both.
+    AtMost(u8),
 }
 
 /// How expensive a scenario is to check, which decides whether the quick matrix runs it.
@@ -145,8 +171,8 @@ impl Scenario {
 pub enum Cost {
     /// Seconds at most at either bound set: in the quick matrix.
     Light,
-    /// A lease expiry combined with a crash, a second lease expiry or two other faults: hundreds
-    /// of thousands of states even at one write, so only the default matrix runs it.
+    /// A lease expiry combined with a crash, or with two other faults: hundreds of thousands of
+    /// states even at one write, so only the default matrix runs it (and runs it first).
     Heavy,
 }
 

@@ -64,6 +64,21 @@ fn scenarios_lists_catalog_as_text_and_markdown() {
     assert!(stdout(&markdown).contains("| scenario | description | source |"));
 }
 
+// Goal: `docs/scenarios.md` is the output of `swb-check scenarios --markdown`, byte for byte,
+// so the checked-in catalog never drifts from the code.
+#[test]
+fn scenarios_document_is_current() {
+    let output = swb_check(&["scenarios", "--markdown"]);
+    assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
+    let checked_in =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/scenarios.md"))
+            .unwrap_or_default();
+    assert!(
+        stdout(&output) == checked_in,
+        "docs/scenarios.md is stale: regenerate it with `swb-check scenarios --markdown > docs/scenarios.md`"
+    );
+}
+
 // Goal: an unknown scenario is one error line that lists the valid names, exit 2.
 #[test]
 fn check_unknown_scenario_is_one_line_listing_names() {

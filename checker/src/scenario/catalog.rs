@@ -5,7 +5,7 @@
 //! Every fault is off in [`quiet`]; a scenario turns on only the faults its story needs, so the
 //! matrix stays small and each verdict is about that story.
 
-use super::{Cost, Expected, Inexpressible, Scenario, Verdicts};
+use super::{Cost, Expected, FaultsPerRun, Inexpressible, Scenario, Verdicts};
 use swb_model::{CommitMode, Config, MessageDuplication, MessageLoss};
 
 /// The base bounds with every fault off: no crash, move, lease expiry, partition or timeout.
@@ -26,11 +26,7 @@ const BARRIER_EXPIRES: &str = "barrier_expires";
 const BUDGET_ESCALATION_HAPPENS: &str = "budget_escalation_happens";
 const CATCH_UP_COMPLETES: &str = "catch_up_completes";
 const CATCH_UP_ONLY_ON_RESERVED_RANGE: &str = "catch_up_only_on_reserved_range";
-const COMMIT_NEEDS_DURABLE_COPIES: &str = "commit_needs_durable_copies";
 const COMMITTED_DATA_SURVIVES_FAILOVER: &str = "committed_data_survives_failover";
-const COMMITTED_PREFIX_IS_LINEAGE: &str = "committed_prefix_is_lineage";
-const IN_SYNC_REPLICA_REACHED_ITS_TARGET: &str = "in_sync_replica_reached_its_target";
-const IN_SYNC_REPLICAS_MATCH_PRIMARY: &str = "in_sync_replicas_match_primary";
 const FULL_BASE_REBUILD_HAPPENS: &str = "full_base_rebuild_happens";
 const OVER_BUDGET_CATCH_UP_ESCALATES: &str = "over_budget_catch_up_escalates";
 const PROMOTION_HAPPENS: &str = "promotion_happens";
@@ -39,6 +35,272 @@ const RESERVATION_HOLDS_BACK_RECYCLING: &str = "reservation_holds_back_recycling
 const SNAPSHOT_TAIL_REBUILD_HAPPENS: &str = "snapshot_tail_rebuild_happens";
 const STALE_MESSAGE_FENCED: &str = "stale_message_fenced";
 const TRUNCATION_HAPPENS: &str = "truncation_happens";
+
+// ---- Shared verdicts ----
+//
+// Most scenarios fall into a few families whose verdicts are the same table: a failover, a short
+// gap, a gap the flusher may recycle, a head that moves during a recovery. Each family's table is
+// spelled once here, named after what it shows, so a scenario's entry reads as "V1 does X, V1.5
+// does Y, V2 holds" and a change to a family changes every member at once.
+
+/// Witnesses a single failover never reaches, in every version: nothing moves, nothing times
+/// out, nothing catches up far enough to need a budget or a rebuild (s1, s2, s3).
+const FAILOVER_OUT_OF_SCOPE: &[&str] = &[
+    ADDRESS_CHANGE_THEN_RECOVERY,
+    BARRIER_EXPIRES,
+    BUDGET_ESCALATION_HAPPENS,
+    FULL_BASE_REBUILD_HAPPENS,
+    SNAPSHOT_TAIL_REBUILD_HAPPENS,
+];
+
+/// A one-write recovery from one timeout (or partition) with the gap retained: no move, no
+/// promotion, no budget to exceed, no rebuild.
+const SHORT_GAP_OUT_OF_SCOPE: &[&str] = &[
+    ADDRESS_CHANGE_THEN_RECOVERY,
+    BUDGET_ESCALATION_HAPPENS,
+    FULL_BASE_REBUILD_HAPPENS,
+    PROMOTION_HAPPENS,
+    SNAPSHOT_TAIL_REBUILD_HAPPENS,
+    STALE_MESSAGE_FENCED,
+    TRUNCATION_HAPPENS,
+];
+
+/// As [`SHORT_GAP_OUT_OF_SCOPE`], but the gap may be recycled, so a snapshot rebuild is in
+/// scope (there is a checkpoint by then, so never a full base).
+const RECYCLED_GAP_OUT_OF_SCOPE: &[&str] = &[
+    ADDRESS_CHANGE_THEN_RECOVERY,
+    BUDGET_ESCALATION_HAPPENS,
+    FULL_BASE_REBUILD_HAPPENS,
+    PROMOTION_HAPPENS,
+    STALE_MESSAGE_FENCED,
+    TRUNCATION_HAPPENS,
+];
+
+/// A recovery interrupted by a second fault at one write: both rebuild kinds in scope.
+const INTERRUPTED_RECOVERY_OUT_OF_SCOPE: &[&str] = &[
+    ADDRESS_CHANGE_THEN_RECOVERY,
+    BUDGET_ESCALATION_HAPPENS,
+    PROMOTION_HAPPENS,
+    STALE_MESSAGE_FENCED,
+    TRUNCATION_HAPPENS,
+];
+
+/// A recovery while the primary keeps writing (two writes or more): budgets and both rebuild
+/// kinds in scope; still no move and no promotion.
+const MOVING_HEAD_OUT_OF_SCOPE: &[&str] = &[
+    ADDRESS_CHANGE_THEN_RECOVERY,
+    PROMOTION_HAPPENS,
+    STALE_MESSAGE_FENCED,
+    TRUNCATION_HAPPENS,
+];
+
+/// A replica restart at one write with no timeout (changed-address restart, restart rejoin):
+/// no barrier expires, nobody is promoted, nothing is stale or divergent, nothing is rebuilt.
+const RESTART_OUT_OF_SCOPE: &[&str] = &[
+    BARRIER_EXPIRES,
+    BUDGET_ESCALATION_HAPPENS,
+    FULL_BASE_REBUILD_HAPPENS,
+    PROMOTION_HAPPENS,
+    SNAPSHOT_TAIL_REBUILD_HAPPENS,
+    STALE_MESSAGE_FENCED,
+    TRUNCATION_HAPPENS,
+];
+
+/// [`RESTART_OUT_OF_SCOPE`] while the head moves: budgets and rebuilds come into scope.
+const RESTART_MOVING_HEAD_OUT_OF_SCOPE: &[&str] = &[
+    BARRIER_EXPIRES,
+    PROMOTION_HAPPENS,
+    STALE_MESSAGE_FENCED,
+    TRUNCATION_HAPPENS,
+];
+
+/// V1 in a failover: `PromotionRule::AnyResponder` promotes a replica without the committed
+/// write (A1, A9 violated), and V1 repairs nothing afterwards.
+const V1_PROMOTES_ANY_RESPONDER: Expected = Expected {
+    violated: &[
+        COMMITTED_DATA_SURVIVES_FAILOVER,
+        PROMOTION_PICKS_ELIGIBLE_CANDIDATE,
+    ],
+    unreached: &[
+        CATCH_UP_COMPLETES,
+        RESERVATION_HOLDS_BACK_RECYCLING,
+        TRUNCATION_HAPPENS,
+    ],
+};
+
+/// [`V1_PROMOTES_ANY_RESPONDER`] where a timeout also makes a rebuild possible, which V1 never
+/// runs either.
+const V1_PROMOTES_ANY_RESPONDER_NO_REBUILD: Expected = Expected {
+    violated: &[
+        COMMITTED_DATA_SURVIVES_FAILOVER,
+        PROMOTION_PICKS_ELIGIBLE_CANDIDATE,
+    ],
+    unreached: &[
+        CATCH_UP_COMPLETES,
+        FULL_BASE_REBUILD_HAPPENS,
+        RESERVATION_HOLDS_BACK_RECYCLING,
+        SNAPSHOT_TAIL_REBUILD_HAPPENS,
+        TRUNCATION_HAPPENS,
+    ],
+};
+
+/// V1 with a short gap: `CatchUpAttempt::Degrade`, so no catch-up (A4) and nothing to reserve.
+const V1_NO_CATCH_UP: Expected = Expected {
+    violated: &[],
+    unreached: &[CATCH_UP_COMPLETES, RESERVATION_HOLDS_BACK_RECYCLING],
+};
+
+/// V1 where the gap may be recycled: no catch-up and no snapshot rebuild either.
+const V1_NO_CATCH_UP_NO_SNAPSHOT: Expected = Expected {
+    violated: &[],
+    unreached: &[
+        CATCH_UP_COMPLETES,
+        RESERVATION_HOLDS_BACK_RECYCLING,
+        SNAPSHOT_TAIL_REBUILD_HAPPENS,
+    ],
+};
+
+/// V1 where both rebuild kinds are in scope: it never catches up and never rebuilds.
+const V1_NO_CATCH_UP_NO_REBUILD: Expected = Expected {
+    violated: &[],
+    unreached: &[
+        CATCH_UP_COMPLETES,
+        FULL_BASE_REBUILD_HAPPENS,
+        RESERVATION_HOLDS_BACK_RECYCLING,
+        SNAPSHOT_TAIL_REBUILD_HAPPENS,
+    ],
+};
+
+/// V1 while the head moves: no catch-up, so no budget to exceed and no rebuild.
+const V1_NO_RECOVERY: Expected = Expected {
+    violated: &[],
+    unreached: &[
+        BUDGET_ESCALATION_HAPPENS,
+        CATCH_UP_COMPLETES,
+        FULL_BASE_REBUILD_HAPPENS,
+        RESERVATION_HOLDS_BACK_RECYCLING,
+        SNAPSHOT_TAIL_REBUILD_HAPPENS,
+    ],
+};
+
+/// V1 and V1.5 when a replica moves: a changed address is `RejoinAction::ControlPlaneOnly` in
+/// both, so the moved replica never rejoins (A10) and nothing is caught up.
+const MOVED_REPLICA_NEVER_REJOINS: Expected = Expected {
+    violated: &[],
+    unreached: &[
+        ADDRESS_CHANGE_THEN_RECOVERY,
+        CATCH_UP_COMPLETES,
+        RESERVATION_HOLDS_BACK_RECYCLING,
+    ],
+};
+
+/// [`MOVED_REPLICA_NEVER_REJOINS`] while the head moves: no budget escalation or rebuild either.
+const MOVED_REPLICA_NEVER_REJOINS_MOVING_HEAD: Expected = Expected {
+    violated: &[],
+    unreached: &[
+        ADDRESS_CHANGE_THEN_RECOVERY,
+        BUDGET_ESCALATION_HAPPENS,
+        CATCH_UP_COMPLETES,
+        FULL_BASE_REBUILD_HAPPENS,
+        RESERVATION_HOLDS_BACK_RECYCLING,
+        SNAPSHOT_TAIL_REBUILD_HAPPENS,
+    ],
+};
+
+/// V1.5 where a recovery could end in a rebuild: it stalls or chases instead of escalating.
+const V15_NO_REBUILD: Expected = Expected {
+    violated: &[],
+    unreached: &[FULL_BASE_REBUILD_HAPPENS, SNAPSHOT_TAIL_REBUILD_HAPPENS],
+};
+
+/// V1.5 where the gap may be recycled: `Recoverability::RetentionWindow` holds no reservation,
+/// so a running catch-up loses its range (A6).
+const V15_NO_RESERVATION: Expected = Expected {
+    violated: &[CATCH_UP_ONLY_ON_RESERVED_RANGE],
+    unreached: &[],
+};
+
+/// [`V15_NO_RESERVATION`] where a full-base rebuild is in scope too, which V1.5 never reaches.
+const V15_NO_RESERVATION_NO_FULL_BASE: Expected = Expected {
+    violated: &[CATCH_UP_ONLY_ON_RESERVED_RANGE],
+    unreached: &[FULL_BASE_REBUILD_HAPPENS],
+};
+
+/// V1.5 while the head moves: it chases past its round budget (A5) on a range it does not
+/// reserve (A6), and never escalates to a full-base rebuild.
+const V15_CHASES_UNRESERVED: Expected = Expected {
+    violated: &[
+        CATCH_UP_ONLY_ON_RESERVED_RANGE,
+        OVER_BUDGET_CATCH_UP_ESCALATES,
+    ],
+    unreached: &[BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS],
+};
+
+/// A failover at one write (s1, s2, s3): V1 breaks A1 and A9, V1.5 and V2 hold.
+const FAILOVER: Verdicts = Verdicts {
+    out_of_scope: FAILOVER_OUT_OF_SCOPE,
+    expected: [
+        V1_PROMOTES_ANY_RESPONDER,
+        Expected::ALL_HOLD,
+        Expected::ALL_HOLD,
+    ],
+};
+
+/// A failover after a replica timed out (s12, s20): V1 breaks A1 and A9; V1.5 holds them but
+/// never rebuilds the stale replica.
+const FAILOVER_AFTER_TIMEOUT: Verdicts = Verdicts {
+    out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, BUDGET_ESCALATION_HAPPENS],
+    expected: [
+        V1_PROMOTES_ANY_RESPONDER_NO_REBUILD,
+        V15_NO_REBUILD,
+        Expected::ALL_HOLD,
+    ],
+};
+
+/// A one-write gap inside retention: V1 never catches up (A4), V1.5 and V2 do.
+const SHORT_GAP: Verdicts = Verdicts {
+    out_of_scope: SHORT_GAP_OUT_OF_SCOPE,
+    expected: [V1_NO_CATCH_UP, Expected::ALL_HOLD, Expected::ALL_HOLD],
+};
+
+/// A gap the flusher may recycle while it is replayed: V1 never catches up, V1.5's catch-up
+/// loses its range (A6), V2 reserves it or rebuilds from a snapshot.
+const RECYCLED_GAP: Verdicts = Verdicts {
+    out_of_scope: RECYCLED_GAP_OUT_OF_SCOPE,
+    expected: [
+        V1_NO_CATCH_UP_NO_SNAPSHOT,
+        V15_NO_RESERVATION,
+        Expected::ALL_HOLD,
+    ],
+};
+
+/// A recovery a second fault interrupts, with the gap retained: V1 never recovers, V1.5
+/// recovers by catch-up but never rebuilds.
+const INTERRUPTED_RECOVERY: Verdicts = Verdicts {
+    out_of_scope: INTERRUPTED_RECOVERY_OUT_OF_SCOPE,
+    expected: [
+        V1_NO_CATCH_UP_NO_REBUILD,
+        V15_NO_REBUILD,
+        Expected::ALL_HOLD,
+    ],
+};
+
+/// [`INTERRUPTED_RECOVERY`] with no retention window: V1.5's catch-up also loses its range.
+const INTERRUPTED_RECOVERY_NO_RETENTION: Verdicts = Verdicts {
+    out_of_scope: INTERRUPTED_RECOVERY_OUT_OF_SCOPE,
+    expected: [
+        V1_NO_CATCH_UP_NO_REBUILD,
+        V15_NO_RESERVATION_NO_FULL_BASE,
+        Expected::ALL_HOLD,
+    ],
+};
+
+/// A recovery while the primary keeps writing: V1 never recovers; V1.5 chases without a
+/// budget on an unreserved range (A5, A6); V2 converges or escalates explicitly.
+const MOVING_HEAD: Verdicts = Verdicts {
+    out_of_scope: MOVING_HEAD_OUT_OF_SCOPE,
+    expected: [V1_NO_RECOVERY, V15_CHASES_UNRESERVED, Expected::ALL_HOLD],
+};
 
 /// V1 breaks A1 and A9 wherever a lease expires, which upstream does not predict.
 const V1_PROMOTION_FINDING: &str = "V1 violates A1 (committed_data_survives_failover) and A9 \
@@ -55,6 +317,12 @@ const V1_TAIL_CHASING_FINDING: &str = "upstream expects V1 to fail A5 here (\"de
     failure shows as A4 instead (catch_up_completes unreached).";
 
 /// Every scenario the model can express, in PROTOCOL.md order.
+///
+/// Writes are bounded per scenario by what its story needs: `base.writes_max.min(1)` where one
+/// write tells it (a failover, a crash or a move during a one-write recovery: a second write adds
+/// states, not behaviour the story is about), the base's writes where a moving head is part of
+/// the story, and one more than the base where the story is a chase. The cost of a second write
+/// where it is not needed was measured: s3 went from 0.06 M to 2.05 M states over its three cells.
 pub fn catalog() -> Vec<Scenario> {
     vec![
         // ---- §4.1 S1-S20 ----
@@ -70,14 +338,8 @@ pub fn catalog() -> Vec<Scenario> {
                 writes_max: base.writes_max.min(1),
                 ..quiet(base)
             },
-            verdicts: Verdicts {
-                out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, BARRIER_EXPIRES, BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS, SNAPSHOT_TAIL_REBUILD_HAPPENS],
-                expected: [
-                    Expected { violated: &[COMMITTED_DATA_SURVIVES_FAILOVER, PROMOTION_PICKS_ELIGIBLE_CANDIDATE], unreached: &[CATCH_UP_COMPLETES, RESERVATION_HOLDS_BACK_RECYCLING, TRUNCATION_HAPPENS] },
-                Expected::ALL_HOLD,
-                    Expected::ALL_HOLD,
-                ],
-            },
+            faults_per_run: FaultsPerRun::All,
+            verdicts: FAILOVER,
             default_verdicts: None,
             finding: Some(V1_PROMOTION_FINDING),
         },
@@ -89,24 +351,12 @@ pub fn catalog() -> Vec<Scenario> {
             cost: Cost::Light,
             restrict: |base| Config {
                 lease_expiries_max: 1,
+                writes_max: base.writes_max.min(1),
                 ..quiet(base)
             },
-            verdicts: Verdicts {
-                out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, BARRIER_EXPIRES, BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS, SNAPSHOT_TAIL_REBUILD_HAPPENS],
-                expected: [
-                    Expected { violated: &[COMMITTED_DATA_SURVIVES_FAILOVER, PROMOTION_PICKS_ELIGIBLE_CANDIDATE], unreached: &[CATCH_UP_COMPLETES, RESERVATION_HOLDS_BACK_RECYCLING, TRUNCATION_HAPPENS] },
-                Expected::ALL_HOLD,
-                    Expected::ALL_HOLD,
-                ],
-            },
-            default_verdicts: Some(Verdicts {
-                out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, BARRIER_EXPIRES],
-                expected: [
-                    Expected { violated: &[COMMITTED_DATA_SURVIVES_FAILOVER, PROMOTION_PICKS_ELIGIBLE_CANDIDATE], unreached: &[BUDGET_ESCALATION_HAPPENS, CATCH_UP_COMPLETES, FULL_BASE_REBUILD_HAPPENS, RESERVATION_HOLDS_BACK_RECYCLING, SNAPSHOT_TAIL_REBUILD_HAPPENS, TRUNCATION_HAPPENS] },
-                    Expected { violated: &[CATCH_UP_ONLY_ON_RESERVED_RANGE, OVER_BUDGET_CATCH_UP_ESCALATES], unreached: &[BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS] },
-                    Expected::ALL_HOLD,
-                ],
-            }),
+            faults_per_run: FaultsPerRun::All,
+            verdicts: FAILOVER,
+            default_verdicts: None,
             finding: Some(V1_PROMOTION_FINDING),
         },
         Scenario {
@@ -118,24 +368,12 @@ pub fn catalog() -> Vec<Scenario> {
             restrict: |base| Config {
                 lease_expiries_max: 1,
                 partitions_max: 1,
+                writes_max: base.writes_max.min(1),
                 ..quiet(base)
             },
-            verdicts: Verdicts {
-                out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, BARRIER_EXPIRES, BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS, SNAPSHOT_TAIL_REBUILD_HAPPENS],
-                expected: [
-                    Expected { violated: &[COMMITTED_DATA_SURVIVES_FAILOVER, PROMOTION_PICKS_ELIGIBLE_CANDIDATE], unreached: &[CATCH_UP_COMPLETES, RESERVATION_HOLDS_BACK_RECYCLING, TRUNCATION_HAPPENS] },
-                Expected::ALL_HOLD,
-                    Expected::ALL_HOLD,
-                ],
-            },
-            default_verdicts: Some(Verdicts {
-                out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, BARRIER_EXPIRES],
-                expected: [
-                    Expected { violated: &[COMMITTED_DATA_SURVIVES_FAILOVER, PROMOTION_PICKS_ELIGIBLE_CANDIDATE], unreached: &[BUDGET_ESCALATION_HAPPENS, CATCH_UP_COMPLETES, FULL_BASE_REBUILD_HAPPENS, RESERVATION_HOLDS_BACK_RECYCLING, SNAPSHOT_TAIL_REBUILD_HAPPENS, TRUNCATION_HAPPENS] },
-                    Expected { violated: &[CATCH_UP_ONLY_ON_RESERVED_RANGE, OVER_BUDGET_CATCH_UP_ESCALATES], unreached: &[BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS] },
-                    Expected::ALL_HOLD,
-                ],
-            }),
+            faults_per_run: FaultsPerRun::All,
+            verdicts: FAILOVER,
+            default_verdicts: None,
             finding: Some(V1_PROMOTION_FINDING),
         },
         Scenario {
@@ -149,22 +387,9 @@ pub fn catalog() -> Vec<Scenario> {
                 timeouts_max: 1,
                 ..quiet(base)
             },
-            verdicts: Verdicts {
-                out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS, PROMOTION_HAPPENS, SNAPSHOT_TAIL_REBUILD_HAPPENS, STALE_MESSAGE_FENCED, TRUNCATION_HAPPENS],
-                expected: [
-                    Expected { violated: &[], unreached: &[CATCH_UP_COMPLETES, RESERVATION_HOLDS_BACK_RECYCLING] },
-                Expected::ALL_HOLD,
-                    Expected::ALL_HOLD,
-                ],
-            },
-            default_verdicts: Some(Verdicts {
-                out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, PROMOTION_HAPPENS, STALE_MESSAGE_FENCED, TRUNCATION_HAPPENS],
-                expected: [
-                    Expected { violated: &[], unreached: &[BUDGET_ESCALATION_HAPPENS, CATCH_UP_COMPLETES, FULL_BASE_REBUILD_HAPPENS, RESERVATION_HOLDS_BACK_RECYCLING, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
-                    Expected { violated: &[CATCH_UP_ONLY_ON_RESERVED_RANGE, OVER_BUDGET_CATCH_UP_ESCALATES], unreached: &[BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS] },
-                    Expected::ALL_HOLD,
-                ],
-            }),
+            faults_per_run: FaultsPerRun::All,
+            verdicts: SHORT_GAP,
+            default_verdicts: Some(MOVING_HEAD),
             finding: None,
         },
         Scenario {
@@ -177,22 +402,9 @@ pub fn catalog() -> Vec<Scenario> {
                 timeouts_max: 2,
                 ..quiet(base)
             },
-            verdicts: Verdicts {
-                out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, BUDGET_ESCALATION_HAPPENS, PROMOTION_HAPPENS, STALE_MESSAGE_FENCED, TRUNCATION_HAPPENS],
-                expected: [
-                    Expected { violated: &[], unreached: &[CATCH_UP_COMPLETES, FULL_BASE_REBUILD_HAPPENS, RESERVATION_HOLDS_BACK_RECYCLING, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
-                Expected { violated: &[], unreached: &[FULL_BASE_REBUILD_HAPPENS, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
-                    Expected::ALL_HOLD,
-                ],
-            },
-            default_verdicts: Some(Verdicts {
-                out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, PROMOTION_HAPPENS, STALE_MESSAGE_FENCED, TRUNCATION_HAPPENS],
-                expected: [
-                    Expected { violated: &[], unreached: &[BUDGET_ESCALATION_HAPPENS, CATCH_UP_COMPLETES, FULL_BASE_REBUILD_HAPPENS, RESERVATION_HOLDS_BACK_RECYCLING, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
-                    Expected { violated: &[CATCH_UP_ONLY_ON_RESERVED_RANGE, OVER_BUDGET_CATCH_UP_ESCALATES], unreached: &[BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS] },
-                    Expected::ALL_HOLD,
-                ],
-            }),
+            faults_per_run: FaultsPerRun::All,
+            verdicts: INTERRUPTED_RECOVERY,
+            default_verdicts: Some(MOVING_HEAD),
             finding: None,
         },
         Scenario {
@@ -207,22 +419,9 @@ pub fn catalog() -> Vec<Scenario> {
                 catch_up_rounds_max: 2,
                 ..quiet(base)
             },
-            verdicts: Verdicts {
-                out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS, PROMOTION_HAPPENS, STALE_MESSAGE_FENCED, TRUNCATION_HAPPENS],
-                expected: [
-                    Expected { violated: &[], unreached: &[CATCH_UP_COMPLETES, RESERVATION_HOLDS_BACK_RECYCLING, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
-                Expected { violated: &[CATCH_UP_ONLY_ON_RESERVED_RANGE], unreached: &[] },
-                    Expected::ALL_HOLD,
-                ],
-            },
-            default_verdicts: Some(Verdicts {
-                out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, PROMOTION_HAPPENS, STALE_MESSAGE_FENCED, TRUNCATION_HAPPENS],
-                expected: [
-                    Expected { violated: &[], unreached: &[BUDGET_ESCALATION_HAPPENS, CATCH_UP_COMPLETES, FULL_BASE_REBUILD_HAPPENS, RESERVATION_HOLDS_BACK_RECYCLING, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
-                    Expected { violated: &[CATCH_UP_ONLY_ON_RESERVED_RANGE, OVER_BUDGET_CATCH_UP_ESCALATES], unreached: &[BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS] },
-                    Expected::ALL_HOLD,
-                ],
-            }),
+            faults_per_run: FaultsPerRun::All,
+            verdicts: RECYCLED_GAP,
+            default_verdicts: Some(MOVING_HEAD),
             finding: None,
         },
         Scenario {
@@ -237,14 +436,8 @@ pub fn catalog() -> Vec<Scenario> {
                 retention_entries: 0,
                 ..quiet(base)
             },
-            verdicts: Verdicts {
-                out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, PROMOTION_HAPPENS, STALE_MESSAGE_FENCED, TRUNCATION_HAPPENS],
-                expected: [
-                    Expected { violated: &[], unreached: &[BUDGET_ESCALATION_HAPPENS, CATCH_UP_COMPLETES, FULL_BASE_REBUILD_HAPPENS, RESERVATION_HOLDS_BACK_RECYCLING, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
-                Expected { violated: &[CATCH_UP_ONLY_ON_RESERVED_RANGE, OVER_BUDGET_CATCH_UP_ESCALATES], unreached: &[BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS] },
-                    Expected::ALL_HOLD,
-                ],
-            },
+            faults_per_run: FaultsPerRun::All,
+            verdicts: MOVING_HEAD,
             default_verdicts: None,
             finding: None,
         },
@@ -259,22 +452,9 @@ pub fn catalog() -> Vec<Scenario> {
                 retention_entries: 0,
                 ..quiet(base)
             },
-            verdicts: Verdicts {
-                out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS, PROMOTION_HAPPENS, STALE_MESSAGE_FENCED, TRUNCATION_HAPPENS],
-                expected: [
-                    Expected { violated: &[], unreached: &[CATCH_UP_COMPLETES, RESERVATION_HOLDS_BACK_RECYCLING, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
-                Expected { violated: &[CATCH_UP_ONLY_ON_RESERVED_RANGE], unreached: &[] },
-                    Expected::ALL_HOLD,
-                ],
-            },
-            default_verdicts: Some(Verdicts {
-                out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, PROMOTION_HAPPENS, STALE_MESSAGE_FENCED, TRUNCATION_HAPPENS],
-                expected: [
-                    Expected { violated: &[], unreached: &[BUDGET_ESCALATION_HAPPENS, CATCH_UP_COMPLETES, FULL_BASE_REBUILD_HAPPENS, RESERVATION_HOLDS_BACK_RECYCLING, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
-                    Expected { violated: &[CATCH_UP_ONLY_ON_RESERVED_RANGE, OVER_BUDGET_CATCH_UP_ESCALATES], unreached: &[BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS] },
-                    Expected::ALL_HOLD,
-                ],
-            }),
+            faults_per_run: FaultsPerRun::All,
+            verdicts: RECYCLED_GAP,
+            default_verdicts: Some(MOVING_HEAD),
             finding: None,
         },
         Scenario {
@@ -288,22 +468,9 @@ pub fn catalog() -> Vec<Scenario> {
                 retention_entries: 0,
                 ..quiet(base)
             },
-            verdicts: Verdicts {
-                out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, BUDGET_ESCALATION_HAPPENS, PROMOTION_HAPPENS, STALE_MESSAGE_FENCED, TRUNCATION_HAPPENS],
-                expected: [
-                    Expected { violated: &[], unreached: &[CATCH_UP_COMPLETES, FULL_BASE_REBUILD_HAPPENS, RESERVATION_HOLDS_BACK_RECYCLING, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
-                Expected { violated: &[CATCH_UP_ONLY_ON_RESERVED_RANGE], unreached: &[FULL_BASE_REBUILD_HAPPENS] },
-                    Expected::ALL_HOLD,
-                ],
-            },
-            default_verdicts: Some(Verdicts {
-                out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, PROMOTION_HAPPENS, STALE_MESSAGE_FENCED, TRUNCATION_HAPPENS],
-                expected: [
-                    Expected { violated: &[], unreached: &[BUDGET_ESCALATION_HAPPENS, CATCH_UP_COMPLETES, FULL_BASE_REBUILD_HAPPENS, RESERVATION_HOLDS_BACK_RECYCLING, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
-                    Expected { violated: &[CATCH_UP_ONLY_ON_RESERVED_RANGE, OVER_BUDGET_CATCH_UP_ESCALATES], unreached: &[BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS] },
-                    Expected::ALL_HOLD,
-                ],
-            }),
+            faults_per_run: FaultsPerRun::All,
+            verdicts: INTERRUPTED_RECOVERY_NO_RETENTION,
+            default_verdicts: Some(MOVING_HEAD),
             finding: None,
         },
         Scenario {
@@ -317,11 +484,14 @@ pub fn catalog() -> Vec<Scenario> {
                 timeouts_max: 1,
                 ..quiet(base)
             },
+            faults_per_run: FaultsPerRun::All,
+            // Under sync_all nothing commits while a replica is out, so nothing is recycled
+            // under a catch-up: no reservation is needed and no snapshot rebuild happens.
             verdicts: Verdicts {
                 out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS, PROMOTION_HAPPENS, RESERVATION_HOLDS_BACK_RECYCLING, SNAPSHOT_TAIL_REBUILD_HAPPENS, STALE_MESSAGE_FENCED, TRUNCATION_HAPPENS],
                 expected: [
                     Expected { violated: &[], unreached: &[CATCH_UP_COMPLETES] },
-                Expected::ALL_HOLD,
+                    Expected::ALL_HOLD,
                     Expected::ALL_HOLD,
                 ],
             },
@@ -347,14 +517,8 @@ pub fn catalog() -> Vec<Scenario> {
                 writes_max: base.writes_max.min(1),
                 ..quiet(base)
             },
-            verdicts: Verdicts {
-                out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, BUDGET_ESCALATION_HAPPENS],
-                expected: [
-                    Expected { violated: &[COMMITTED_DATA_SURVIVES_FAILOVER, PROMOTION_PICKS_ELIGIBLE_CANDIDATE], unreached: &[CATCH_UP_COMPLETES, FULL_BASE_REBUILD_HAPPENS, RESERVATION_HOLDS_BACK_RECYCLING, SNAPSHOT_TAIL_REBUILD_HAPPENS, TRUNCATION_HAPPENS] },
-                Expected { violated: &[], unreached: &[FULL_BASE_REBUILD_HAPPENS, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
-                    Expected::ALL_HOLD,
-                ],
-            },
+            faults_per_run: FaultsPerRun::All,
+            verdicts: FAILOVER_AFTER_TIMEOUT,
             default_verdicts: None,
             finding: Some(V1_PROMOTION_FINDING),
         },
@@ -367,24 +531,12 @@ pub fn catalog() -> Vec<Scenario> {
             restrict: |base| Config {
                 timeouts_max: 1,
                 crashes_max: 1,
+                writes_max: base.writes_max.min(1),
                 ..quiet(base)
             },
-            verdicts: Verdicts {
-                out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, BUDGET_ESCALATION_HAPPENS, PROMOTION_HAPPENS, STALE_MESSAGE_FENCED, TRUNCATION_HAPPENS],
-                expected: [
-                    Expected { violated: &[], unreached: &[CATCH_UP_COMPLETES, FULL_BASE_REBUILD_HAPPENS, RESERVATION_HOLDS_BACK_RECYCLING, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
-                Expected { violated: &[], unreached: &[FULL_BASE_REBUILD_HAPPENS, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
-                    Expected::ALL_HOLD,
-                ],
-            },
-            default_verdicts: Some(Verdicts {
-                out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, PROMOTION_HAPPENS, STALE_MESSAGE_FENCED, TRUNCATION_HAPPENS],
-                expected: [
-                    Expected { violated: &[], unreached: &[BUDGET_ESCALATION_HAPPENS, CATCH_UP_COMPLETES, FULL_BASE_REBUILD_HAPPENS, RESERVATION_HOLDS_BACK_RECYCLING, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
-                    Expected { violated: &[CATCH_UP_ONLY_ON_RESERVED_RANGE, OVER_BUDGET_CATCH_UP_ESCALATES], unreached: &[BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS] },
-                    Expected::ALL_HOLD,
-                ],
-            }),
+            faults_per_run: FaultsPerRun::All,
+            verdicts: INTERRUPTED_RECOVERY,
+            default_verdicts: None,
             finding: None,
         },
         Scenario {
@@ -393,37 +545,18 @@ pub fn catalog() -> Vec<Scenario> {
             source: "S17 (§4.1)",
             targets: &[],
             cost: Cost::Light,
+            // The base's writes, unlike s16: a write landing while the rebuild runs is the case
+            // that found the same-epoch restart rule (docs/design.md D21, D22).
             restrict: |base| Config {
                 timeouts_max: 1,
                 crashes_max: 1,
                 retention_entries: 0,
                 ..quiet(base)
             },
-            verdicts: Verdicts {
-                out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, BUDGET_ESCALATION_HAPPENS, PROMOTION_HAPPENS, STALE_MESSAGE_FENCED, TRUNCATION_HAPPENS],
-                expected: [
-                    Expected { violated: &[], unreached: &[CATCH_UP_COMPLETES, FULL_BASE_REBUILD_HAPPENS, RESERVATION_HOLDS_BACK_RECYCLING, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
-                Expected { violated: &[CATCH_UP_ONLY_ON_RESERVED_RANGE], unreached: &[FULL_BASE_REBUILD_HAPPENS] },
-                    Expected::ALL_HOLD,
-                ],
-            },
-            default_verdicts: Some(Verdicts {
-                out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, PROMOTION_HAPPENS, STALE_MESSAGE_FENCED, TRUNCATION_HAPPENS],
-                expected: [
-                    Expected { violated: &[], unreached: &[BUDGET_ESCALATION_HAPPENS, CATCH_UP_COMPLETES, FULL_BASE_REBUILD_HAPPENS, RESERVATION_HOLDS_BACK_RECYCLING, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
-                    Expected { violated: &[CATCH_UP_ONLY_ON_RESERVED_RANGE, COMMIT_NEEDS_DURABLE_COPIES, COMMITTED_PREFIX_IS_LINEAGE, IN_SYNC_REPLICA_REACHED_ITS_TARGET, IN_SYNC_REPLICAS_MATCH_PRIMARY, OVER_BUDGET_CATCH_UP_ESCALATES], unreached: &[BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS] },
-                    Expected::ALL_HOLD,
-                ],
-            }),
-            finding: Some(
-                "at the default bounds (2 writes) V2 itself violates commit_needs_durable_copies (A8), \
-                 in_sync_replica_reached_its_target (A4), in_sync_replicas_match_primary (A7) and \
-                 committed_prefix_is_lineage (T9), and so does V1.5: a replica that crashes and restarts while it \
-                 recovers, with no retention window, is counted in sync for entries it does not hold. The \
-                 expectation keeps V2 clean, so `swb-check compare` at the default bounds marks the cell ≠: a model \
-                 issue reported to the model's owner, not a version difference. The quick bounds (1 write) do not \
-                 reach it.",
-            ),
+            faults_per_run: FaultsPerRun::All,
+            verdicts: INTERRUPTED_RECOVERY_NO_RETENTION,
+            default_verdicts: Some(MOVING_HEAD),
+            finding: None,
         },
         Scenario {
             name: "s18-primary-restart-without-failover",
@@ -435,21 +568,14 @@ pub fn catalog() -> Vec<Scenario> {
                 crashes_max: 1,
                 ..quiet(base)
             },
+            faults_per_run: FaultsPerRun::All,
             verdicts: Verdicts {
                 out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, BARRIER_EXPIRES, BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS, PROMOTION_HAPPENS, SNAPSHOT_TAIL_REBUILD_HAPPENS, STALE_MESSAGE_FENCED, TRUNCATION_HAPPENS],
-                expected: [
-                    Expected { violated: &[], unreached: &[CATCH_UP_COMPLETES, RESERVATION_HOLDS_BACK_RECYCLING] },
-                Expected::ALL_HOLD,
-                    Expected::ALL_HOLD,
-                ],
+                expected: [V1_NO_CATCH_UP, Expected::ALL_HOLD, Expected::ALL_HOLD],
             },
             default_verdicts: Some(Verdicts {
                 out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, BARRIER_EXPIRES, PROMOTION_HAPPENS, STALE_MESSAGE_FENCED, TRUNCATION_HAPPENS],
-                expected: [
-                    Expected { violated: &[], unreached: &[BUDGET_ESCALATION_HAPPENS, CATCH_UP_COMPLETES, FULL_BASE_REBUILD_HAPPENS, RESERVATION_HOLDS_BACK_RECYCLING, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
-                    Expected { violated: &[CATCH_UP_ONLY_ON_RESERVED_RANGE, OVER_BUDGET_CATCH_UP_ESCALATES], unreached: &[BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS] },
-                    Expected::ALL_HOLD,
-                ],
+                expected: [V1_NO_RECOVERY, V15_CHASES_UNRESERVED, Expected::ALL_HOLD],
             }),
             finding: None,
         },
@@ -466,14 +592,8 @@ pub fn catalog() -> Vec<Scenario> {
                 writes_max: base.writes_max.min(1),
                 ..quiet(base)
             },
-            verdicts: Verdicts {
-                out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, BUDGET_ESCALATION_HAPPENS],
-                expected: [
-                    Expected { violated: &[COMMITTED_DATA_SURVIVES_FAILOVER, PROMOTION_PICKS_ELIGIBLE_CANDIDATE], unreached: &[CATCH_UP_COMPLETES, FULL_BASE_REBUILD_HAPPENS, RESERVATION_HOLDS_BACK_RECYCLING, SNAPSHOT_TAIL_REBUILD_HAPPENS, TRUNCATION_HAPPENS] },
-                Expected { violated: &[], unreached: &[FULL_BASE_REBUILD_HAPPENS, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
-                    Expected::ALL_HOLD,
-                ],
-            },
+            faults_per_run: FaultsPerRun::All,
+            verdicts: FAILOVER_AFTER_TIMEOUT,
             default_verdicts: None,
             finding: Some(V1_PROMOTION_FINDING),
         },
@@ -488,21 +608,15 @@ pub fn catalog() -> Vec<Scenario> {
                 address_changes_max: 1,
                 ..quiet(base)
             },
+            faults_per_run: FaultsPerRun::All,
+            // V1.5 fails exactly as V1 does: a changed address is control-plane-only in both.
             verdicts: Verdicts {
-                out_of_scope: &[BARRIER_EXPIRES, BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS, PROMOTION_HAPPENS, SNAPSHOT_TAIL_REBUILD_HAPPENS, STALE_MESSAGE_FENCED, TRUNCATION_HAPPENS],
-                expected: [
-                    Expected { violated: &[], unreached: &[ADDRESS_CHANGE_THEN_RECOVERY, CATCH_UP_COMPLETES, RESERVATION_HOLDS_BACK_RECYCLING] },
-                Expected { violated: &[], unreached: &[ADDRESS_CHANGE_THEN_RECOVERY, CATCH_UP_COMPLETES, RESERVATION_HOLDS_BACK_RECYCLING] },
-                    Expected::ALL_HOLD,
-                ],
+                out_of_scope: RESTART_OUT_OF_SCOPE,
+                expected: [MOVED_REPLICA_NEVER_REJOINS, MOVED_REPLICA_NEVER_REJOINS, Expected::ALL_HOLD],
             },
             default_verdicts: Some(Verdicts {
-                out_of_scope: &[BARRIER_EXPIRES, PROMOTION_HAPPENS, STALE_MESSAGE_FENCED, TRUNCATION_HAPPENS],
-                expected: [
-                    Expected { violated: &[], unreached: &[ADDRESS_CHANGE_THEN_RECOVERY, BUDGET_ESCALATION_HAPPENS, CATCH_UP_COMPLETES, FULL_BASE_REBUILD_HAPPENS, RESERVATION_HOLDS_BACK_RECYCLING, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
-                    Expected { violated: &[], unreached: &[ADDRESS_CHANGE_THEN_RECOVERY, BUDGET_ESCALATION_HAPPENS, CATCH_UP_COMPLETES, FULL_BASE_REBUILD_HAPPENS, RESERVATION_HOLDS_BACK_RECYCLING, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
-                    Expected::ALL_HOLD,
-                ],
+                out_of_scope: RESTART_MOVING_HEAD_OUT_OF_SCOPE,
+                expected: [MOVED_REPLICA_NEVER_REJOINS_MOVING_HEAD, MOVED_REPLICA_NEVER_REJOINS_MOVING_HEAD, Expected::ALL_HOLD],
             }),
             finding: None,
         },
@@ -516,22 +630,9 @@ pub fn catalog() -> Vec<Scenario> {
                 timeouts_max: 1,
                 ..quiet(base)
             },
-            verdicts: Verdicts {
-                out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS, PROMOTION_HAPPENS, SNAPSHOT_TAIL_REBUILD_HAPPENS, STALE_MESSAGE_FENCED, TRUNCATION_HAPPENS],
-                expected: [
-                    Expected { violated: &[], unreached: &[CATCH_UP_COMPLETES, RESERVATION_HOLDS_BACK_RECYCLING] },
-                Expected::ALL_HOLD,
-                    Expected::ALL_HOLD,
-                ],
-            },
-            default_verdicts: Some(Verdicts {
-                out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, PROMOTION_HAPPENS, STALE_MESSAGE_FENCED, TRUNCATION_HAPPENS],
-                expected: [
-                    Expected { violated: &[], unreached: &[BUDGET_ESCALATION_HAPPENS, CATCH_UP_COMPLETES, FULL_BASE_REBUILD_HAPPENS, RESERVATION_HOLDS_BACK_RECYCLING, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
-                    Expected { violated: &[CATCH_UP_ONLY_ON_RESERVED_RANGE, OVER_BUDGET_CATCH_UP_ESCALATES], unreached: &[BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS] },
-                    Expected::ALL_HOLD,
-                ],
-            }),
+            faults_per_run: FaultsPerRun::All,
+            verdicts: SHORT_GAP,
+            default_verdicts: Some(MOVING_HEAD),
             finding: None,
         },
         Scenario {
@@ -540,20 +641,17 @@ pub fn catalog() -> Vec<Scenario> {
             source: "§4.3 slow control-plane recovery, L2, A4",
             targets: &["V1-F4"],
             cost: Cost::Light,
+            // Two writes at either bound set: both can land while the replica is cut off, a gap
+            // longer than the retention window. A third raises the three cells from 0.03 M to
+            // 0.76 M states and gives the same verdicts (measured at the default bounds).
             restrict: |base| Config {
                 partitions_max: 1,
                 timeouts_max: 1,
-                writes_max: base.writes_max + 1,
+                writes_max: 2,
                 ..quiet(base)
             },
-            verdicts: Verdicts {
-                out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, PROMOTION_HAPPENS, STALE_MESSAGE_FENCED, TRUNCATION_HAPPENS],
-                expected: [
-                    Expected { violated: &[], unreached: &[BUDGET_ESCALATION_HAPPENS, CATCH_UP_COMPLETES, FULL_BASE_REBUILD_HAPPENS, RESERVATION_HOLDS_BACK_RECYCLING, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
-                Expected { violated: &[CATCH_UP_ONLY_ON_RESERVED_RANGE, OVER_BUDGET_CATCH_UP_ESCALATES], unreached: &[BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS] },
-                    Expected::ALL_HOLD,
-                ],
-            },
+            faults_per_run: FaultsPerRun::All,
+            verdicts: MOVING_HEAD,
             default_verdicts: None,
             finding: None,
         },
@@ -569,22 +667,9 @@ pub fn catalog() -> Vec<Scenario> {
                 retention_entries: 0,
                 ..quiet(base)
             },
-            verdicts: Verdicts {
-                out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS, PROMOTION_HAPPENS, STALE_MESSAGE_FENCED, TRUNCATION_HAPPENS],
-                expected: [
-                    Expected { violated: &[], unreached: &[CATCH_UP_COMPLETES, RESERVATION_HOLDS_BACK_RECYCLING, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
-                Expected { violated: &[CATCH_UP_ONLY_ON_RESERVED_RANGE], unreached: &[] },
-                    Expected::ALL_HOLD,
-                ],
-            },
-            default_verdicts: Some(Verdicts {
-                out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, PROMOTION_HAPPENS, STALE_MESSAGE_FENCED, TRUNCATION_HAPPENS],
-                expected: [
-                    Expected { violated: &[], unreached: &[BUDGET_ESCALATION_HAPPENS, CATCH_UP_COMPLETES, FULL_BASE_REBUILD_HAPPENS, RESERVATION_HOLDS_BACK_RECYCLING, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
-                    Expected { violated: &[CATCH_UP_ONLY_ON_RESERVED_RANGE, OVER_BUDGET_CATCH_UP_ESCALATES], unreached: &[BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS] },
-                    Expected::ALL_HOLD,
-                ],
-            }),
+            faults_per_run: FaultsPerRun::All,
+            verdicts: RECYCLED_GAP,
+            default_verdicts: Some(MOVING_HEAD),
             finding: None,
         },
         Scenario {
@@ -599,16 +684,43 @@ pub fn catalog() -> Vec<Scenario> {
                 catch_up_rounds_max: 1,
                 ..quiet(base)
             },
+            faults_per_run: FaultsPerRun::All,
+            verdicts: MOVING_HEAD,
+            default_verdicts: None,
+            finding: Some(V1_TAIL_CHASING_FINDING),
+        },
+        Scenario {
+            name: "restart-rejoin",
+            description: "A replica restarts, at the same address or at a new one (one restart per run), and rejoins.",
+            source: "§4.3 restart rejoin (policy), L1, L3",
+            targets: &["V1-F4"],
+            cost: Cost::Light,
+            restrict: |base| Config {
+                crashes_max: 1,
+                address_changes_max: 1,
+                ..quiet(base)
+            },
+            // The policy row is per address: a run with one restart covers both, one address
+            // each; a crash and a move in one run (2.3 M states and more for V2) is not the story.
+            faults_per_run: FaultsPerRun::AtMost(1),
+            // V1 rejoins at neither address (A4, A10); V1.5 at the same address only (A10).
             verdicts: Verdicts {
-                out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, PROMOTION_HAPPENS, STALE_MESSAGE_FENCED, TRUNCATION_HAPPENS],
+                out_of_scope: RESTART_OUT_OF_SCOPE,
                 expected: [
-                    Expected { violated: &[], unreached: &[BUDGET_ESCALATION_HAPPENS, CATCH_UP_COMPLETES, FULL_BASE_REBUILD_HAPPENS, RESERVATION_HOLDS_BACK_RECYCLING, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
-                Expected { violated: &[CATCH_UP_ONLY_ON_RESERVED_RANGE, OVER_BUDGET_CATCH_UP_ESCALATES], unreached: &[BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS] },
+                    MOVED_REPLICA_NEVER_REJOINS,
+                    Expected { violated: &[], unreached: &[ADDRESS_CHANGE_THEN_RECOVERY] },
                     Expected::ALL_HOLD,
                 ],
             },
-            default_verdicts: None,
-            finding: Some(V1_TAIL_CHASING_FINDING),
+            default_verdicts: Some(Verdicts {
+                out_of_scope: RESTART_MOVING_HEAD_OUT_OF_SCOPE,
+                expected: [
+                    MOVED_REPLICA_NEVER_REJOINS_MOVING_HEAD,
+                    Expected { violated: &[CATCH_UP_ONLY_ON_RESERVED_RANGE, OVER_BUDGET_CATCH_UP_ESCALATES], unreached: &[ADDRESS_CHANGE_THEN_RECOVERY, BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS] },
+                    Expected::ALL_HOLD,
+                ],
+            }),
+            finding: None,
         },
         // ---- §4.6 other groups ----
         Scenario {
@@ -620,24 +732,19 @@ pub fn catalog() -> Vec<Scenario> {
             restrict: |base| Config {
                 timeouts_max: 1,
                 address_changes_max: 1,
+                writes_max: base.writes_max.min(1),
                 ..quiet(base)
             },
+            faults_per_run: FaultsPerRun::All,
             verdicts: Verdicts {
                 out_of_scope: &[BUDGET_ESCALATION_HAPPENS, PROMOTION_HAPPENS, STALE_MESSAGE_FENCED, TRUNCATION_HAPPENS],
                 expected: [
                     Expected { violated: &[], unreached: &[ADDRESS_CHANGE_THEN_RECOVERY, CATCH_UP_COMPLETES, FULL_BASE_REBUILD_HAPPENS, RESERVATION_HOLDS_BACK_RECYCLING, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
-                Expected { violated: &[], unreached: &[ADDRESS_CHANGE_THEN_RECOVERY, FULL_BASE_REBUILD_HAPPENS, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
+                    Expected { violated: &[], unreached: &[ADDRESS_CHANGE_THEN_RECOVERY, FULL_BASE_REBUILD_HAPPENS, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
                     Expected::ALL_HOLD,
                 ],
             },
-            default_verdicts: Some(Verdicts {
-                out_of_scope: &[PROMOTION_HAPPENS, STALE_MESSAGE_FENCED, TRUNCATION_HAPPENS],
-                expected: [
-                    Expected { violated: &[], unreached: &[ADDRESS_CHANGE_THEN_RECOVERY, BUDGET_ESCALATION_HAPPENS, CATCH_UP_COMPLETES, FULL_BASE_REBUILD_HAPPENS, RESERVATION_HOLDS_BACK_RECYCLING, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
-                    Expected { violated: &[CATCH_UP_ONLY_ON_RESERVED_RANGE, OVER_BUDGET_CATCH_UP_ESCALATES], unreached: &[BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS] },
-                    Expected::ALL_HOLD,
-                ],
-            }),
+            default_verdicts: None,
             finding: None,
         },
         Scenario {
@@ -651,22 +758,9 @@ pub fn catalog() -> Vec<Scenario> {
                 message_duplication: MessageDuplication::Duplicating,
                 ..quiet(base)
             },
-            verdicts: Verdicts {
-                out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS, PROMOTION_HAPPENS, SNAPSHOT_TAIL_REBUILD_HAPPENS, STALE_MESSAGE_FENCED, TRUNCATION_HAPPENS],
-                expected: [
-                    Expected { violated: &[], unreached: &[CATCH_UP_COMPLETES, RESERVATION_HOLDS_BACK_RECYCLING] },
-                Expected::ALL_HOLD,
-                    Expected::ALL_HOLD,
-                ],
-            },
-            default_verdicts: Some(Verdicts {
-                out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, PROMOTION_HAPPENS, STALE_MESSAGE_FENCED, TRUNCATION_HAPPENS],
-                expected: [
-                    Expected { violated: &[], unreached: &[BUDGET_ESCALATION_HAPPENS, CATCH_UP_COMPLETES, FULL_BASE_REBUILD_HAPPENS, RESERVATION_HOLDS_BACK_RECYCLING, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
-                    Expected { violated: &[CATCH_UP_ONLY_ON_RESERVED_RANGE, OVER_BUDGET_CATCH_UP_ESCALATES], unreached: &[BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS] },
-                    Expected::ALL_HOLD,
-                ],
-            }),
+            faults_per_run: FaultsPerRun::All,
+            verdicts: SHORT_GAP,
+            default_verdicts: Some(MOVING_HEAD),
             finding: None,
         },
         Scenario {
@@ -680,22 +774,9 @@ pub fn catalog() -> Vec<Scenario> {
                 message_loss: MessageLoss::Lossy,
                 ..quiet(base)
             },
-            verdicts: Verdicts {
-                out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS, PROMOTION_HAPPENS, SNAPSHOT_TAIL_REBUILD_HAPPENS, STALE_MESSAGE_FENCED, TRUNCATION_HAPPENS],
-                expected: [
-                    Expected { violated: &[], unreached: &[CATCH_UP_COMPLETES, RESERVATION_HOLDS_BACK_RECYCLING] },
-                Expected::ALL_HOLD,
-                    Expected::ALL_HOLD,
-                ],
-            },
-            default_verdicts: Some(Verdicts {
-                out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, PROMOTION_HAPPENS, STALE_MESSAGE_FENCED, TRUNCATION_HAPPENS],
-                expected: [
-                    Expected { violated: &[], unreached: &[BUDGET_ESCALATION_HAPPENS, CATCH_UP_COMPLETES, FULL_BASE_REBUILD_HAPPENS, RESERVATION_HOLDS_BACK_RECYCLING, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
-                    Expected { violated: &[CATCH_UP_ONLY_ON_RESERVED_RANGE, OVER_BUDGET_CATCH_UP_ESCALATES], unreached: &[BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS] },
-                    Expected::ALL_HOLD,
-                ],
-            }),
+            faults_per_run: FaultsPerRun::All,
+            verdicts: SHORT_GAP,
+            default_verdicts: Some(MOVING_HEAD),
             finding: None,
         },
     ]
@@ -711,12 +792,11 @@ pub const INEXPRESSIBLE: &[Inexpressible] = &[
     Inexpressible {
         name: "s19-chain-of-custody",
         source: "S19 (§4.1), A1",
-        reason: "two promotions in a row (two lease expiries, even at one write) exceed 1.7 million states per cell and did not finish in 400 s, too much for the matrix; each single promotion is covered by s1, s2, s3, s12 and s20, and `swb-check check` with lease_expiries_max = 2 checks the chain directly",
-    },
-    Inexpressible {
-        name: "restart-rejoin",
-        source: "§4.3 restart rejoin (policy), L1, L3",
-        reason: "a crash and a move together (even at one write) exceed 2.3 million states for V2 and did not finish in 400 s; the two halves are the scenarios s18-primary-restart-without-failover (same address) and changed-address-restart",
+        reason: "the chain needs two promotions and a write committed under each primary (two lease expiries, two writes); \
+                 measured for V2 alone: 0.69 million states and still incomplete after 180 s of one thread (`swb-check check` \
+                 with lease_expiries_max = 2, writes_max = 2, every other fault off), where the whole matrix must take a few \
+                 minutes; each single promotion is covered by s1, s2, s3, s12 and s20, and `swb-check check` with those bounds \
+                 checks the chain directly",
     },
     Inexpressible {
         name: "s13-s15-smart-wal-payload-classes",

@@ -79,13 +79,18 @@ const EXPLANATIONS: &[(&str, ProtocolVersion, Explanation)] = &[
     }),
     ("catch_up_only_on_reserved_range", V1_5, Explanation {
         criterion: "A6 recoverability boundary is explicit",
-        how: "`Recoverability::RetentionWindow`: the range is checked at admission only; a later commit lets the flusher recycle history the running catch-up still needs (no reservation), and the session stalls on a range that is gone instead of aborting (V15-F3).",
+        how: "`Recoverability::RetentionWindow`: the range is checked at admission only (the replica's probe reply, while the missing entry is still retained); the commit acknowledgement that follows lets the flusher recycle history the admitted catch-up still needs, since nothing reserves it. The trace ends there; the session then stalls on a range that is gone instead of aborting (V15-F3).",
         v2_rule: "`Recoverability::CheckAndReserve`: the catch-up's range is pinned from admission until the session ends, so retention never recycles it; losing it anyway aborts explicitly to NeedsRebuild.",
     }),
     ("address_change_then_recovery", V1_5, Explanation {
         criterion: "A10 changed-address restart is explicitly recoverable",
         how: "`RejoinAction::ControlPlaneOnly` for a changed address (V1.5's background reconnect only works to a stable address): the coordinator detects the move but has no mechanism to apply it, so the gap persists.",
         v2_rule: "`RejoinAction::Reassign` for a changed address: an explicit reassignment at the new endpoint, then catch-up or rebuild.",
+    }),
+    ("reservation_holds_back_recycling", V1_5, Explanation {
+        criterion: "A6 (its witness)",
+        how: "the only replica with a gap is the moved one, which V1.5 never catches up (`RejoinAction::ControlPlaneOnly` for a changed address), so no running catch-up ever needs history the flusher would recycle.",
+        v2_rule: "not a V2 rule: V2 reassigns the moved replica (`RejoinAction::Reassign`), catches it up and reserves its range (`Recoverability::CheckAndReserve`).",
     }),
     ("budget_escalation_happens", V1_5, Explanation {
         criterion: "A5 (its witness)",
