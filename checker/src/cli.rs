@@ -176,15 +176,24 @@ step, field, model value, engine value). The model check says whether the trace 
 of the model that violates its property: still-violates, no-longer-violates or invalid-path \
 (valid-path for a conformance trace, which names no property).
 
+A counterexample that conforms is also judged on the engine's own state after every step (pins, \
+budgets, frozen targets; docs/design.md D28): holds-in-engine (by a named engine rule: \
+retention-pin for A6, frozen-target for A5), outside-engine (A1, A9: promotion, a decision the \
+engine does not make), fails-in-engine (the first step and breach) or not-judged (the property \
+has no engine-side judgement). --json prints {file, model_check, verdict, steps, rule, error, \
+divergence, engine_judgement}, engine_judgement null or {judgement, rule | decision, evidence} \
+or {judgement: \"fails-in-engine\", step, breach: {kind, replica, session, ...}}.
+
 --corpus DIR replays every *.json under DIR (sorted by path) and compares each file's model check, \
 verdict and rule with DIR/verdicts.json; --write-manifest rewrites that manifest instead \
 (atomically). Both also check the rule below for every file.
 
 Exit codes:
   0  the trace has the verdict its protocol requires: a V2 trace conforms; a V1 / V1.5 trace is
-     engine-refused (the engine fences what the old protocol allowed) or diverges from the
-     violating path; and the model still takes it as recorded. With --corpus: every file does
-     and every verdict matches the manifest
+     engine-refused (the engine fences what the old protocol allowed), diverges from the
+     violating path, or conforms with its property holding in the engine or outside it
+     (holds-in-engine, outside-engine); and the model still takes it as recorded. With
+     --corpus: every file does and every verdict and judgement matches the manifest
   1  otherwise
   2  bad input (missing or malformed file, unknown format, property or configuration)";
 

@@ -13,15 +13,23 @@
 //!    - `engine-refused`: an engine call was refused (the rule and the engine's error are named);
 //!    - `diverged`: a field of a replica differs (step, field, model value, engine value).
 //!
+//! 3. **Engine-side judgement** ([`judge`]). For a counterexample, the violated property is
+//!    also evaluated on the engine's own state after every conforming step (pins, budgets,
+//!    frozen targets); a replay that conforms to the end gets a [`Judgement`]:
+//!    `holds-in-engine`, `outside-engine` (a decision the engine does not make), or
+//!    `fails-in-engine`. Issue 5's rule for V1 / V1.5 rests on it ([`FileReplay::meets_rule`]).
+//!
 //! Step 0 is the initial state; step `i` is the state after the `i`-th action.
 
 pub mod corpus;
 pub mod digest;
 pub mod file;
 pub mod harness;
+pub mod judge;
 pub mod view;
 
 use crate::replay::harness::{model_views, Harness, Refusal};
+use crate::replay::judge::{Judge, JudgeCounts, Judgement};
 use crate::replay::view::StepView;
 use serde::Serialize;
 use stateright::{Model, Path};
@@ -115,12 +123,26 @@ pub struct ReplayOutcome {
     pub storage_deferrals: u64,
     /// The model-side digest after every replayed step (step 0 first).
     pub digests: Vec<u64>,
+    /// The engine-side judgement of the property, when one was asked for and the replay
+    /// conformed to the end.
+    pub judgement: Option<Judgement>,
 }
 
 /// Replays `states` (the initial state first) reached by `actions` on the engine.
 ///
 /// Invariant: `states.len() == actions.len() + 1`.
 pub fn replay_path(states: &[State], actions: &[Action]) -> ReplayOutcome {
+    replay_judged(states, actions, None, Harness::start)
+}
+
+/// [`replay_path`], and when `judge` is given, the property judged on the engine's state after
+/// every conforming step (the first breach decides); `start` builds the engine side.
+pub fn replay_judged(
+    states: &[State],
+    actions: &[Action],
+    judge: Option<Judge>,
+    start: impl FnOnce(&State) -> Result<Harness, Refusal>,
+) -> ReplayOutcome {
     assert_eq!(
         states.len(),
         actions.len() + 1,
@@ -135,7 +157,7 @@ pub fn replay_path(states: &[State], actions: &[Action]) -> ReplayOutcome {
             error: refusal.error,
         })
     };
-    let mut harness = match Harness::start(&states[0]) {
+    let mut harness = match start(&states[0]) {
         Ok(harness) => harness,
         Err(refusal) => {
             return ReplayOutcome {
@@ -144,10 +166,21 @@ pub fn replay_path(states: &[State], actions: &[Action]) -> ReplayOutcome {
                 engine_calls: 0,
                 storage_deferrals: 0,
                 digests,
+                judgement: None,
             };
         }
     };
     let mut verdict = compare(0, &model_views(&states[0]), &harness.views(), &mut digests);
+    // The first step whose engine state breaks the judged property.
+    let mut breach = None;
+    let mut judge_step = |step: usize, harness: &Harness, verdict: &Verdict| {
+        if let (Some(judge), None, Verdict::Conforms) = (judge, &breach, verdict) {
+            if let Err(found) = judge.check(&harness.snapshot()) {
+                breach = Some((step, found));
+            }
+        }
+    };
+    judge_step(0, &harness, &verdict);
     let mut steps = 0;
     for (index, action) in actions.iter().enumerate() {
         if verdict != Verdict::Conforms {
@@ -165,13 +198,23 @@ pub fn replay_path(states: &[State], actions: &[Action]) -> ReplayOutcome {
             &harness.views(),
             &mut digests,
         );
+        judge_step(step, &harness, &verdict);
     }
+    let counts = JudgeCounts {
+        storage_deferrals: harness.storage_deferrals(),
+        outruns_confirmed: harness.outruns_confirmed(),
+    };
+    let judgement = match (&verdict, judge) {
+        (Verdict::Conforms, Some(judge)) => Some(judge.conclude(breach, counts)),
+        _ => None,
+    };
     ReplayOutcome {
         verdict,
         steps,
         engine_calls: harness.engine_calls(),
         storage_deferrals: harness.storage_deferrals(),
         digests,
+        judgement,
     }
 }
 
@@ -345,7 +388,19 @@ pub fn replay_file(path: &std::path::Path) -> anyhow::Result<FileReplay> {
     let model = swb_properties::build_model(&trace.config);
     let (model_check, outcome) = match &trace.actions {
         Ok(actions) => match recheck(&model, actions, trace.property.as_ref()) {
-            (check, Some(states)) => (check, Some(replay_path(&states, actions))),
+            (check, Some(states)) => {
+                // A counterexample's property is judged on the engine's state; one without an
+                // engine-side judgement is `not-judged`. A conformance trace names none.
+                let judge = trace.property.as_ref().and_then(Judge::of);
+                let mut outcome = replay_judged(&states, actions, judge, Harness::start);
+                if trace.property.is_some()
+                    && judge.is_none()
+                    && outcome.verdict == Verdict::Conforms
+                {
+                    outcome.judgement = Some(Judgement::NotJudged);
+                }
+                (check, Some(outcome))
+            }
             (check, None) => (check, None),
         },
         Err(_) => (ModelCheck::InvalidPath, None),
@@ -366,6 +421,13 @@ impl FileReplay {
             .map_or("not-replayed", |outcome| outcome.verdict.name())
     }
 
+    /// The engine-side judgement, when the trace names a property and conformed.
+    pub fn judgement(&self) -> Option<&Judgement> {
+        self.outcome
+            .as_ref()
+            .and_then(|outcome| outcome.judgement.as_ref())
+    }
+
     /// What the verdict names: the refused rule, or the diverged `nP/nR.field`.
     pub fn rule(&self) -> Option<String> {
         match self.outcome.as_ref().map(|outcome| &outcome.verdict) {
@@ -379,13 +441,13 @@ impl FileReplay {
     /// - the model must still take the path as recorded (`still-violates`, or `valid-path` for
     ///   a conformance trace): otherwise the file no longer shows what it was saved for;
     /// - a V2 trace must `conform`: the engine follows the protocol it implements;
-    /// - a V1 / V1.5 counterexample's verdict is pinned by the manifest only. Issue 5 asks that
-    ///   it end `engine-refused` or in an engine state where the property holds; today every
-    ///   one replays as `conforms`, because the violations are of policies the engine does not
-    ///   own or that the mapping supplies itself: V1's promotion of any responder (A1, A9) is
-    ///   the coordinator's choice (§6 has no promotion), and V1.5's catch-up is mapped onto V2
-    ///   engine calls, which pin the range and carry a budget, so the engine's own state keeps
-    ///   A5/A6. Judging the property on the engine's state is open work (counterexamples/README.md).
+    /// - a V1 / V1.5 counterexample must end `engine-refused` (the engine fenced the unsafe
+    ///   step), `diverged` (the engine left the violating path), or `conforms` with an
+    ///   engine-side judgement ([`judge`]) that accepts it: `holds-in-engine` (the property holds
+    ///   on the engine's own state after every step, by a named engine rule) or
+    ///   `outside-engine` (the property is about promotion, a decision the engine does not
+    ///   make). A conforming trace that `fails-in-engine`, or whose property is `not-judged`,
+    ///   breaks the rule: "the engine followed the model" alone says nothing about the property.
     pub fn meets_rule(&self) -> Result<(), String> {
         if !matches!(
             self.model_check,
@@ -400,6 +462,14 @@ impl FileReplay {
         let v2 = self.protocol == swb_model::ProtocolVersion::V2;
         match verdict {
             Some(Verdict::Conforms) if v2 => Ok(()),
+            Some(Verdict::Conforms) => match self.judgement() {
+                Some(judgement) if judgement.accepts() => Ok(()),
+                judgement => Err(format!(
+                    "a {} counterexample that conforms must hold its property in the engine; the engine-side judgement is {}",
+                    self.protocol.name(),
+                    judgement.map_or("missing".to_owned(), |judgement| judgement.to_string())
+                )),
+            },
             Some(_) if !v2 => Ok(()),
             _ if v2 => Err(format!(
                 "a V2 trace must conform; it is {}{}",
@@ -450,6 +520,7 @@ pub fn command(args: &crate::cli::ReplayArgs) -> anyhow::Result<std::process::Ex
             "rule": rule,
             "error": error,
             "divergence": divergence,
+            "engine_judgement": replayed.judgement(),
         });
         println!("{}", serde_json::to_string_pretty(&json)?);
     } else {
@@ -467,7 +538,11 @@ pub fn command(args: &crate::cli::ReplayArgs) -> anyhow::Result<std::process::Ex
                     outcome.engine_calls
                 );
                 match &outcome.verdict {
-                    Verdict::Conforms => {}
+                    Verdict::Conforms => {
+                        if let Some(judgement) = &outcome.judgement {
+                            println!("  engine-side judgement: {judgement}");
+                        }
+                    }
                     Verdict::EngineRefused(refusal) => {
                         println!(
                             "  step {}: {} refused by rule {}: {}",

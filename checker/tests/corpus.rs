@@ -6,7 +6,8 @@
 //! `swb-check replay --corpus counterexamples --write-manifest` after a merge). The test fails
 //! with one line per problem: a changed verdict, a file missing from the manifest, an entry
 //! without a file, or a verdict that breaks its protocol's rule (a V2 trace must conform; a V1 /
-//! V1.5 counterexample must be engine-refused or diverge from the violating path).
+//! V1.5 counterexample must be engine-refused, diverge from the violating path, or conform with
+//! an engine-side judgement of holds-in-engine or outside-engine: docs/design.md D28).
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -152,4 +153,36 @@ fn show_reads_a_conformance_trace() {
     assert!(std::fs::read_to_string(&chart)
         .expect("chart")
         .contains("<svg"));
+}
+
+// Goal (issue 5): every V1 / V1.5 counterexample in the manifest carries the engine-side
+// judgement of its property: promotion properties (A1, A9) are outside the engine, catch-up
+// properties hold in it by their rule (A6: retention pin, A5: frozen target); conformance
+// traces (V2, no property) carry none.
+#[test]
+fn manifest_judges_every_old_protocol_counterexample() {
+    let text = std::fs::read_to_string(corpus().join("verdicts.json")).expect("manifest");
+    let manifest: Value = serde_json::from_str(&text).expect("JSON");
+    let files = manifest["files"].as_array().expect("files");
+    let mut judged = 0;
+    for entry in files {
+        let path = entry["path"].as_str().expect("path");
+        let judgement = entry["judgement"].as_str();
+        let property = path.rsplit('/').next().unwrap_or(path);
+        let expected = match property {
+            "committed_data_survives_failover.json" | "promotion_picks_eligible_candidate.json" => {
+                Some("outside-engine:promotion")
+            }
+            "catch_up_only_on_reserved_range.json" => Some("holds-in-engine:retention-pin"),
+            "over_budget_catch_up_escalates.json" => Some("holds-in-engine:frozen-target"),
+            _ => None,
+        };
+        if path.starts_with("conformance/") {
+            assert_eq!(judgement, None, "{path}");
+            continue;
+        }
+        assert_eq!(judgement, expected, "{path}");
+        judged += 1;
+    }
+    assert!(judged > 0, "the corpus holds V1 / V1.5 counterexamples");
 }

@@ -3,12 +3,14 @@
 //! manifest of verdicts.
 //!
 //! The manifest, `DIR/verdicts.json`, lists one entry per trace file, sorted by its path
-//! relative to DIR (`/`-separated): the model check, the verdict and the rule it names (the
-//! refused engine rule, or the diverged `nP/nR.field`). A check fails with one line per problem:
-//! a verdict that changed, a file the manifest does not list, an entry whose file is gone, and
-//! a file whose verdict breaks the rule of its protocol ([`FileReplay::meets_rule`]: a V2 trace
-//! must conform; a V1 / V1.5 counterexample must be refused by the engine or leave the
-//! violating path). The manifest is regenerated, never edited, with `--write-manifest`: the
+//! relative to DIR (`/`-separated): the model check, the verdict, the rule it names (the
+//! refused engine rule, or the diverged `nP/nR.field`) and the engine-side judgement of a
+//! conforming counterexample (`holds-in-engine:<rule>`, `outside-engine:<decision>`,
+//! `fails-in-engine:<breach>`, `not-judged`; see `judge`). A check fails with one line per
+//! problem: a verdict that changed, a file the manifest does not list, an entry whose file is
+//! gone, and a file whose verdict breaks the rule of its protocol ([`FileReplay::meets_rule`]: a
+//! V2 trace must conform; a V1 / V1.5 counterexample must be refused by the engine, leave the
+//! violating path, or conform with its property holding in the engine or outside it). The manifest is regenerated, never edited, with `--write-manifest`: the
 //! whole file is written to a temporary file and renamed into place, and nothing is written when
 //! a trace is bad input.
 //!
@@ -25,7 +27,7 @@ use std::process::ExitCode;
 pub const MANIFEST: &str = "verdicts.json";
 
 /// The manifest's format tag.
-pub const MANIFEST_FORMAT: &str = "swb-verdicts/1";
+pub const MANIFEST_FORMAT: &str = "swb-verdicts/2";
 
 /// One trace file's verdict.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,6 +41,9 @@ pub struct VerdictEntry {
     pub verdict: String,
     /// The refused engine rule, or the diverged `nP/nR.field`; `null` otherwise.
     pub rule: Option<String>,
+    /// The engine-side judgement of a conforming counterexample (its key, e.g.
+    /// `holds-in-engine:retention-pin`); `null` for a conformance trace or another verdict.
+    pub judgement: Option<String>,
 }
 
 /// The whole manifest.
@@ -99,6 +104,7 @@ pub fn verdicts(root: &Path) -> anyhow::Result<Vec<(VerdictEntry, FileReplay)>> 
                 model_check: replayed.model_check.name().to_owned(),
                 verdict: replayed.verdict_name().to_owned(),
                 rule: replayed.rule(),
+                judgement: replayed.judgement().map(|judgement| judgement.key()),
             };
             Ok((entry, replayed))
         })
@@ -157,14 +163,16 @@ pub fn problems(found: &[(VerdictEntry, FileReplay)], manifest: &Manifest) -> Ve
                 entry.path
             )),
             Some(recorded) if *recorded != entry => problems.push(format!(
-                "{}: verdict changed: manifest {} / {} / {}, now {} / {} / {}",
+                "{}: verdict changed: manifest {} / {} / {} / {}, now {} / {} / {} / {}",
                 entry.path,
                 recorded.model_check,
                 recorded.verdict,
                 recorded.rule.as_deref().unwrap_or("-"),
+                recorded.judgement.as_deref().unwrap_or("-"),
                 entry.model_check,
                 entry.verdict,
                 entry.rule.as_deref().unwrap_or("-"),
+                entry.judgement.as_deref().unwrap_or("-"),
             )),
             Some(_) => {}
         }

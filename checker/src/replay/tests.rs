@@ -1,6 +1,8 @@
 //! Replay tests: whole paths built from the protocol's own words (each step names the first
 //! enabled action whose description starts with the given text), replayed on the engine.
 
+use super::harness::MappingMutant;
+use super::judge::{Breach, Decision, EngineRule, Evidence, ReplicaKey};
 use super::view::{
     model_view, ActivePhase, RebuildSummary, ReplicaView, SessionClass, SessionSummary,
     SourceSummary,
@@ -378,4 +380,162 @@ fn each_model_phase_maps_to_its_engine_view() {
             "phase {phase:?}"
         );
     }
+}
+
+/// A corpus counterexample's states and actions, re-checked in today's model.
+fn corpus_trace(relative: &str) -> (Vec<State>, Vec<Action>, Judge) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../counterexamples")
+        .join(relative);
+    let trace = load_trace(&path).expect("a corpus trace");
+    let actions = trace.actions.expect("the model takes every step");
+    let property = trace.property.expect("a counterexample names its property");
+    let model = swb_properties::build_model(&trace.config);
+    let (check, states) = recheck(&model, &actions, Some(&property));
+    assert_eq!(check, ModelCheck::StillViolates, "{relative}");
+    let judge = Judge::of(&property).expect("the property has an engine-side judgement");
+    (states.expect("a valid path"), actions, judge)
+}
+
+const A6_TRACE: &str = "brief-disconnect/v1.5/catch_up_only_on_reserved_range.json";
+const A5_TRACE: &str = "s6-tail-chasing-under-load/v1.5/over_budget_catch_up_escalates.json";
+
+// Goal (issue 5): a V1.5 trace that recycles under a catch-up (A6) conforms, and its property
+// holds on the engine's state by the retention pin: the storage refused the model's recycle.
+#[test]
+fn v1_5_recycle_under_catch_up_holds_in_the_engine_by_its_pin() {
+    let (states, actions, judge) = corpus_trace(A6_TRACE);
+    let outcome = replay_judged(&states, &actions, Some(judge), Harness::start);
+    assert_eq!(outcome.verdict, Verdict::Conforms);
+    assert_eq!(
+        outcome.judgement,
+        Some(Judgement::HoldsInEngine {
+            rule: EngineRule::RetentionPin,
+            evidence: Evidence::RecyclesRefused { count: 1 },
+        })
+    );
+}
+
+// Goal (mutant): the same trace under a mapping that drops the catch-up's WAL pin still
+// conforms — pins are not observable fields — but the engine-side judgement fails at the step
+// the catch-up began unpinned (7), so the corpus rule can fail.
+#[test]
+fn dropping_the_wal_pin_fails_the_reserved_range_judgement() {
+    let (states, actions, judge) = corpus_trace(A6_TRACE);
+    let outcome = replay_judged(&states, &actions, Some(judge), |init| {
+        Harness::start_with_mutant(init, MappingMutant::DropWalPins)
+    });
+    assert_eq!(outcome.verdict, Verdict::Conforms);
+    assert_eq!(
+        outcome.judgement,
+        Some(Judgement::FailsInEngine {
+            step: 7,
+            breach: Breach::Unpinned {
+                replica: ReplicaKey {
+                    primary: 1,
+                    replica: 3
+                },
+                session: SessionId::new(3),
+                from: Lsn::ZERO,
+            },
+        })
+    );
+    let replayed = FileReplay {
+        protocol: swb_model::ProtocolVersion::V1_5,
+        model_check: ModelCheck::StillViolates,
+        outcome: Some(outcome),
+        not_taken: None,
+    };
+    let broken = replayed
+        .meets_rule()
+        .expect_err("a failing judgement breaks the rule");
+    assert!(
+        broken.contains("fails in the engine after step 7"),
+        "{broken}"
+    );
+}
+
+// Goal (issue 5): a V1.5 trace that chases past its round budget (A5) holds on the engine's
+// state by the frozen target: every further round of the model is a new engine session, each
+// opened after the engine confirmed the old one outrun (two here: three rounds, budget two).
+#[test]
+fn v1_5_tail_chase_holds_in_the_engine_by_its_frozen_targets() {
+    let (states, actions, judge) = corpus_trace(A5_TRACE);
+    let outcome = replay_judged(&states, &actions, Some(judge), Harness::start);
+    assert_eq!(outcome.verdict, Verdict::Conforms);
+    assert_eq!(
+        outcome.judgement,
+        Some(Judgement::HoldsInEngine {
+            rule: EngineRule::FrozenTarget,
+            evidence: Evidence::OutrunSessionsReplaced { count: 2 },
+        })
+    );
+}
+
+// Goal (mutant): catch-up sessions attached without a budget can never escalate; the replay
+// still conforms, the A5 judgement fails at the first step a catch-up runs.
+#[test]
+fn an_unbudgeted_catch_up_fails_the_round_budget_judgement() {
+    let (states, actions, judge) = corpus_trace(A5_TRACE);
+    let outcome = replay_judged(&states, &actions, Some(judge), |init| {
+        Harness::start_with_mutant(init, MappingMutant::NoCatchUpBudget)
+    });
+    assert_eq!(outcome.verdict, Verdict::Conforms);
+    assert!(
+        matches!(
+            outcome.judgement,
+            Some(Judgement::FailsInEngine {
+                breach: Breach::Unbudgeted { .. },
+                ..
+            })
+        ),
+        "{:?}",
+        outcome.judgement
+    );
+}
+
+// Goal: the rule of issue 5 for a conforming V1 / V1.5 counterexample — holds-in-engine and
+// outside-engine pass; fails-in-engine, not-judged and a missing judgement do not; a V2 trace
+// needs no judgement.
+#[test]
+fn meets_rule_needs_an_accepting_judgement_for_old_protocols() {
+    let replayed = |protocol, judgement| FileReplay {
+        protocol,
+        model_check: ModelCheck::StillViolates,
+        outcome: Some(ReplayOutcome {
+            verdict: Verdict::Conforms,
+            steps: 1,
+            engine_calls: 1,
+            storage_deferrals: 0,
+            digests: Vec::new(),
+            judgement,
+        }),
+        not_taken: None,
+    };
+    use swb_model::ProtocolVersion::{V1, V1_5, V2};
+    let outside = Judgement::OutsideEngine {
+        decision: Decision::Promotion,
+    };
+    let holds = Judgement::HoldsInEngine {
+        rule: EngineRule::RetentionPin,
+        evidence: Evidence::RecyclesRefused { count: 0 },
+    };
+    let fails = Judgement::FailsInEngine {
+        step: 1,
+        breach: Breach::Unbudgeted {
+            replica: ReplicaKey {
+                primary: 1,
+                replica: 2,
+            },
+            session: SessionId::new(1),
+        },
+    };
+    assert!(replayed(V1, Some(outside)).meets_rule().is_ok());
+    assert!(replayed(V1_5, Some(holds)).meets_rule().is_ok());
+    assert!(replayed(V1_5, Some(fails)).meets_rule().is_err());
+    assert!(replayed(V1_5, Some(Judgement::NotJudged))
+        .meets_rule()
+        .is_err());
+    assert!(replayed(V1, None).meets_rule().is_err());
+    assert!(replayed(V2, None).meets_rule().is_ok());
 }
