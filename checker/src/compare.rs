@@ -787,7 +787,11 @@ pub fn command(args: &crate::cli::CompareArgs) -> anyhow::Result<std::process::E
             .unwrap_or_else(|| std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN)),
         bounds,
         cell_timeout: args.timeout,
-        counterexample_dir: Some(args.counterexamples.clone()),
+        counterexample_dir: match (&args.counterexamples, args.quick) {
+            (Some(dir), _) => Some(dir.clone()),
+            (None, false) => Some(PathBuf::from("counterexamples")),
+            (None, true) => None,
+        },
         interrupt: Some(crate::interrupt::install()?),
         progress: ProgressMode::for_stderr(),
     };

@@ -282,6 +282,17 @@ impl SwbModel {
         };
         let mut order: Vec<usize> = (0..state.actor_states.len()).collect();
         order.sort_by(|a, b| key(*a).cmp(&key(*b)));
+        // Most states have no tie: their one ordering needs no hash, and when it is already the
+        // identity the state is its own representative and needs no rewrite either.
+        let tied = order.windows(2).any(|pair| key(pair[0]) == key(pair[1]));
+        if !tied {
+            let identity = order.iter().enumerate().all(|(new, old)| new == *old);
+            return if identity {
+                state.clone()
+            } else {
+                rewrite_in_order(state, &order)
+            };
+        }
         let mut candidates = vec![Vec::new()];
         let mut start = 0;
         while start < order.len() {
@@ -301,16 +312,6 @@ impl SwbModel {
                 })
                 .collect();
             start = end;
-        }
-        // Most states have no tie: their one ordering needs no hash, and when it is already the
-        // identity the state is its own representative and needs no rewrite either.
-        if let [order] = candidates.as_slice() {
-            let identity = order.iter().enumerate().all(|(new, old)| new == *old);
-            return if identity {
-                state.clone()
-            } else {
-                rewrite_in_order(state, order)
-            };
         }
         candidates
             .iter()

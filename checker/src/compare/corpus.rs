@@ -275,7 +275,9 @@ fn file_of(scenario: &str, protocol: &str, property: &str) -> PathBuf {
         .join(format!("{property}.json"))
 }
 
-/// Every `.json` file under `dir`, relative to it, sorted.
+/// Every counterexample file `<scenario>/<protocol>/<property>.json` under `dir`, relative to
+/// it, sorted. The conformance regressions (`conformance/`) and the replay manifest
+/// (`verdicts.json`) live beside them and belong to `checker/tests/corpus.rs`.
 fn json_files(dir: &Path) -> BTreeSet<PathBuf> {
     let mut found = BTreeSet::new();
     let mut pending = vec![dir.to_path_buf()];
@@ -289,7 +291,9 @@ fn json_files(dir: &Path) -> BTreeSet<PathBuf> {
                 .is_some_and(|extension| extension == "json")
             {
                 let relative = path.strip_prefix(dir).expect("under the corpus");
-                found.insert(relative.to_path_buf());
+                if relative.components().count() == 3 && !relative.starts_with("conformance") {
+                    found.insert(relative.to_path_buf());
+                }
             }
         }
     }
