@@ -68,6 +68,7 @@ use swb_engine::plan::{FullBasePin, PinKind, RetentionPin, SnapshotPin, StorageA
 use swb_engine::registry::{AssignmentFailure, AssignmentIntent, Registry, ReplicaAssignment};
 use swb_engine::sender::Sender as EngineSender;
 use swb_engine::session::phase::InvalidateReason;
+use swb_engine::session::Truncation;
 use swb_engine::storage::InMemoryStorage;
 use swb_engine::types::{
     Endpoint, EndpointVersion, Epoch, Lsn, LsnRange, ReplicaId, SessionId, SessionKind, Tick,
@@ -403,6 +404,10 @@ impl Harness {
                             (Some(progress), _) => ActiveWork::CatchingUp {
                                 recovered_to: progress.recovered_to,
                                 frozen_target: progress.frozen_target?,
+                                truncation_pending: matches!(
+                                    progress.truncation,
+                                    Truncation::Required { .. }
+                                ),
                                 budget: progress.budget.map(|budget| match progress.tracker {
                                     Some(tracker) => budget.check(&tracker, now),
                                     None => Ok(()),

@@ -421,6 +421,8 @@ pub enum ActiveWork {
         recovered_to: Lsn,
         /// The frozen target.
         frozen_target: Lsn,
+        /// A divergent tail must still be truncated before the session can complete (T9).
+        truncation_pending: bool,
         /// The budget check at the current tick (pure: the session is not touched), or
         /// `None` when the session carries no budget.
         budget: Option<Result<(), BudgetViolation>>,
@@ -482,6 +484,7 @@ fn round_budget(primary: &PrimarySnapshot) -> Result<(), Breach> {
         let ActiveWork::CatchingUp {
             recovered_to,
             frozen_target,
+            truncation_pending,
             budget,
         } = active.work
         else {
@@ -507,7 +510,10 @@ fn round_budget(primary: &PrimarySnapshot) -> Result<(), Breach> {
             }
             Some(Ok(())) => {}
         }
-        if recovered_to >= frozen_target && primary.head > frozen_target {
+        // Outrun: nothing left to do toward the frozen target (replayed to it, no truncation
+        // pending) while the head moved past it. A session with a truncation pending at its
+        // target still works, as the engine's completion rule says.
+        if recovered_to >= frozen_target && !truncation_pending && primary.head > frozen_target {
             return Err(Breach::Outrun {
                 replica,
                 session: active.session,
@@ -531,6 +537,7 @@ mod tests {
             work: ActiveWork::CatchingUp {
                 recovered_to: Lsn::new(recovered_to),
                 frozen_target: Lsn::new(frozen_target),
+                truncation_pending: false,
                 budget: Some(Ok(())),
             },
         }
@@ -605,13 +612,26 @@ mod tests {
             work: ActiveWork::CatchingUp {
                 recovered_to: Lsn::new(1),
                 frozen_target: Lsn::new(2),
+                truncation_pending: false,
                 budget,
             },
             ..catching_up(1, 2)
         };
         let stalled = BudgetViolation::ProgressStalled { idle: 9, max: 1 };
+        let truncating = ActiveSession {
+            work: ActiveWork::CatchingUp {
+                recovered_to: Lsn::ZERO,
+                frozen_target: Lsn::ZERO,
+                truncation_pending: true,
+                budget: Some(Ok(())),
+            },
+            ..catching_up(0, 0)
+        };
         let rows = [
             (engine(0, &[1], 2, catching_up(1, 2)), Ok(())),
+            // At its target with a truncation still to record: still working, not outrun
+            // (found by `engine_side_judgements_hold_along_v2_walks`).
+            (engine(0, &[], 1, truncating), Ok(())),
             (
                 engine(0, &[1], 2, with_budget(None)),
                 Err(Breach::Unbudgeted {

@@ -2,7 +2,7 @@
 //! enabled action whose description starts with the given text), replayed on the engine.
 
 use super::harness::MappingMutant;
-use super::judge::{Breach, Decision, EngineRule, Evidence, ReplicaKey};
+use super::judge::{Breach, Decision, EngineRule, Evidence, Judge, ReplicaKey};
 use super::view::{
     model_view, ActivePhase, RebuildSummary, ReplicaView, SessionClass, SessionSummary,
     SourceSummary,
@@ -538,4 +538,41 @@ fn meets_rule_needs_an_accepting_judgement_for_old_protocols() {
         .is_err());
     assert!(replayed(V1, None).meets_rule().is_err());
     assert!(replayed(V2, None).meets_rule().is_ok());
+}
+
+// Goal (soundness of the judgements): the V2 model keeps A5 and A6, and the engine follows it,
+// so along seeded V2 walks the engine-side judgements must hold at every conforming step too.
+// A breach here would be a judgement stricter than the engine's own rules (or an engine bug).
+#[test]
+fn engine_side_judgements_hold_along_v2_walks() {
+    let walks: usize = std::env::var("SWB_JUDGE_WALKS")
+        .ok()
+        .and_then(|walks| walks.parse().ok())
+        .unwrap_or(60);
+    let config = Config::default();
+    let model = swb_properties::build_model(&config);
+    let init = model.init_states().remove(0);
+    let mut random = crate::conform::SplitMix64::new(5);
+    let mut judged = 0;
+    for _ in 0..walks {
+        let mut states = vec![init.clone()];
+        let mut actions = Vec::new();
+        for _ in 0..30 {
+            let mut next = model.next_steps(states.last().expect("a walk has a state"));
+            if next.is_empty() {
+                break;
+            }
+            let (action, state) = next.swap_remove(random.below(next.len()));
+            actions.push(action);
+            states.push(state);
+        }
+        for judge in [Judge::ReservedRange, Judge::RoundBudget] {
+            let outcome = replay_judged(&states, &actions, Some(judge), Harness::start);
+            assert_eq!(outcome.verdict, Verdict::Conforms);
+            let judgement = outcome.judgement.expect("a conforming replay is judged");
+            assert!(judgement.accepts(), "{judge:?}: {judgement}");
+            judged += 1;
+        }
+    }
+    assert_eq!(judged, 2 * walks);
 }
