@@ -283,7 +283,7 @@ Each cell is one scenario under one version: an exhaustive DFS (one thread, symm
 scenario's configuration. A cell reads `holds`, `✗ property (n)` for a violated property with its \
 trace length, or `unreached: witness`; `≠` marks a cell that differs from the catalog's \
 expectation. Violations are minimised and saved under --counterexamples (by default \
-counterexamples/, or nowhere with --quick).
+counterexamples/; with --quick, a scratch folder removed at the end).
 
 Exit codes: 0 every cell matches its expectation, 1 some cell differs (or was cut), 2 bad input.";
 
@@ -324,9 +324,9 @@ pub struct CompareArgs {
     #[arg(long, value_name = "FILE", default_value = "docs/comparison.md")]
     pub doc: PathBuf,
 
-    /// Where counterexample files are saved [default: counterexamples, or nowhere with --quick:
-    /// the checked-in corpus holds the default-bounds traces, and a quick run must not replace
-    /// them with its own]
+    /// Where counterexample files are saved [default: counterexamples; with --quick, a scratch
+    /// folder removed at the end: the checked-in corpus holds the default-bounds traces, and a
+    /// quick run must not replace them with its own]
     #[arg(long, value_name = "DIR")]
     pub counterexamples: Option<PathBuf>,
 }

@@ -779,6 +779,18 @@ pub fn command(args: &crate::cli::CompareArgs) -> anyhow::Result<std::process::E
             "--write-doc documents the whole catalog: drop --scenarios and --protocols"
         );
     }
+    // A quick run's traces are minimised like any other (the document shows them) but kept only
+    // when asked: the checked-in corpus holds the default-bounds traces, and a quick run must not
+    // replace them. Unasked, they go to a scratch folder removed when the command ends.
+    let scratch = match (&args.counterexamples, args.quick) {
+        (None, true) => Some(ScratchDir::create()?),
+        _ => None,
+    };
+    let counterexample_dir = match (&args.counterexamples, &scratch) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(scratch)) => scratch.0.clone(),
+        (None, None) => PathBuf::from("counterexamples"),
+    };
     let options = CompareOptions {
         scenarios,
         protocols: protocols.clone(),
@@ -787,11 +799,7 @@ pub fn command(args: &crate::cli::CompareArgs) -> anyhow::Result<std::process::E
             .unwrap_or_else(|| std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN)),
         bounds,
         cell_timeout: args.timeout,
-        counterexample_dir: match (&args.counterexamples, args.quick) {
-            (Some(dir), _) => Some(dir.clone()),
-            (None, false) => Some(PathBuf::from("counterexamples")),
-            (None, true) => None,
-        },
+        counterexample_dir: Some(counterexample_dir),
         interrupt: Some(crate::interrupt::install()?),
         progress: ProgressMode::for_stderr(),
     };
@@ -810,4 +818,22 @@ pub fn command(args: &crate::cli::CompareArgs) -> anyhow::Result<std::process::E
     } else {
         std::process::ExitCode::from(1)
     })
+}
+
+/// A folder for a quick run's counterexamples, removed with everything in it when dropped.
+struct ScratchDir(PathBuf);
+
+impl ScratchDir {
+    fn create() -> anyhow::Result<ScratchDir> {
+        let path = std::env::temp_dir().join(format!("swb-check-quick-{}", std::process::id()));
+        std::fs::create_dir_all(&path)
+            .with_context(|| format!("{}: cannot create a scratch folder", path.display()))?;
+        Ok(ScratchDir(path))
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }

@@ -107,7 +107,7 @@ pub fn on_msg(
     o: &mut CoordinatorOut,
 ) -> Effect<CoordinatorState> {
     // A restarted node reports its durable epoch, which may be old: a heartbeat is never fenced.
-    if msg.epoch() < state.epoch && !matches!(msg, Msg::Heartbeat { .. }) {
+    if msg.is_epoch_fenced() && msg.epoch() < state.epoch {
         return Effect::Drop;
     }
     match *msg {

@@ -257,6 +257,15 @@ impl Msg {
         matches!(self, Msg::NewEpoch { .. } | Msg::Assign { .. })
     }
 
+    /// True for the messages a receiver at a newer epoch must fence (A3). Not the epoch
+    /// authority's own messages, and not a heartbeat: a node that restarted (or moved) while an
+    /// epoch bump was under way reports its durable, older epoch, and the coordinator must still
+    /// learn its address to tell it the new epoch. A heartbeat changes only the coordinator's
+    /// endpoint cache, never lineage, C, a WAL or an ack set (decision D29).
+    pub fn is_epoch_fenced(&self) -> bool {
+        !self.is_epoch_authority() && !matches!(self, Msg::Heartbeat { .. })
+    }
+
     /// The variant's name, for coverage tables and traces.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -621,7 +621,7 @@ fn observe(
             let index = usize::from(*dst);
             let receiver_before = last.actor_states[index].as_ref();
             let changed = receiver_before != next.actor_states[index].as_ref();
-            if !msg.is_epoch_authority() && msg.epoch() < epoch_of(receiver_before) {
+            if msg.is_epoch_fenced() && msg.epoch() < epoch_of(receiver_before) {
                 ghost.witness(Witness::FencedStaleMessage);
                 if changed {
                     ghost.breach(Breach::StaleTrafficChangedState);

@@ -5,7 +5,8 @@ use swb_model::{State, SwbModel};
 
 /// A3: stale-epoch traffic is fenced. A message stamped with an older epoch than its receiver's
 /// never changes the receiver (its log, its acks, C), because a deposed primary must never extend
-/// or rewrite the current lineage.
+/// or rewrite the current lineage. A heartbeat is not fenced (`Msg::is_epoch_fenced`, D29): it
+/// only tells the coordinator where a node that missed an epoch bump now is.
 pub fn stale_epoch_traffic_is_fenced(_: &SwbModel, state: &State) -> bool {
     !state.history.has_breached(Breach::StaleTrafficChangedState)
 }

@@ -92,7 +92,7 @@ pub fn catalog() -> Vec<PropertyInfo> {
         property!(Always, commit_needs_durable_copies, "A8, §2.3", Some(Mutant::AckBeforeFlush),
             "Every committed LSN is durable, with its committed data, on as many nodes as the commit mode requires."),
         property!(Always, stale_epoch_traffic_is_fenced, "A3, T7", Some(Mutant::ReplicaAcceptsStaleEpoch),
-            "A message stamped with an older epoch than its receiver's never changes the receiver."),
+            "A message stamped with an older epoch than its receiver's never changes the receiver (a heartbeat, which only reports an address, excepted: D29)."),
         property!(Always, no_delivery_on_stale_endpoint, "A10, T8", Some(Mutant::ReplicaIgnoresEndpointVersion),
             "Traffic addressed to a replica's old endpoint never changes the replica."),
         property!(Always, expired_barrier_ack_never_counted, "A11", Some(Mutant::CountLateBarrierAck),
