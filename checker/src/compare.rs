@@ -805,9 +805,9 @@ pub fn command(args: &crate::cli::CompareArgs) -> anyhow::Result<std::process::E
     };
     let cells = run_matrix(&options)?;
     if args.json {
-        print!("{}", CompareReport::new(bounds, &cells).to_json());
+        crate::output::write_stdout(&CompareReport::new(bounds, &cells).to_json())?;
     } else {
-        print!("{}", render_matrix(&cells, &protocols));
+        crate::output::write_stdout(&render_matrix(&cells, &protocols))?;
     }
     if args.write_doc {
         write_whole(&args.doc, &render_doc(bounds, &cells, &protocols))?;

@@ -389,9 +389,9 @@ pub fn command(args: &crate::cli::ConformArgs) -> anyhow::Result<std::process::E
     };
     let report = run(&options)?;
     if args.json {
-        print!("{}", report.to_json());
+        crate::output::write_stdout(&report.to_json())?;
     } else {
-        print!("{}", report.to_text());
+        crate::output::write_stdout(&report.to_text())?;
     }
     Ok(std::process::ExitCode::from(if report.divergences == 0 {
         0

@@ -29,6 +29,16 @@ fn write_to(writer: &mut impl Write, text: &str) -> io::Result<()> {
     }
 }
 
+/// `writeln!` into a `String` that is later written with [`write_stdout`]: writing to a `String`
+/// cannot fail, and the one write at the end is where a closed pipe is handled.
+macro_rules! outln {
+    ($out:ident, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
+pub(crate) use outln;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -498,6 +498,7 @@ pub fn command(args: &crate::cli::ReplayArgs) -> anyhow::Result<std::process::Ex
     let model_check = replayed.model_check;
     let outcome = &replayed.outcome;
     let shown = file.display().to_string();
+    let mut out = String::new();
     if args.json {
         let error = match outcome.as_ref().map(|outcome| &outcome.verdict) {
             Some(Verdict::EngineRefused(refusal)) => Some(refusal.error.clone()),
@@ -522,16 +523,18 @@ pub fn command(args: &crate::cli::ReplayArgs) -> anyhow::Result<std::process::Ex
             "divergence": divergence,
             "engine_judgement": replayed.judgement(),
         });
-        println!("{}", serde_json::to_string_pretty(&json)?);
+        crate::output::outln!(out, "{}", serde_json::to_string_pretty(&json)?);
     } else {
-        println!("{shown}: model check: {}", model_check.name());
+        crate::output::outln!(out, "{shown}: model check: {}", model_check.name());
         match outcome {
-            None => println!(
+            None => crate::output::outln!(
+                out,
                 "{shown}: not replayed: the model no longer takes step {}",
                 replayed.not_taken.unwrap_or(0)
             ),
             Some(outcome) => {
-                println!(
+                crate::output::outln!(
+                    out,
                     "{shown}: {} after {} steps ({} engine calls)",
                     outcome.verdict.name(),
                     outcome.steps,
@@ -540,23 +543,32 @@ pub fn command(args: &crate::cli::ReplayArgs) -> anyhow::Result<std::process::Ex
                 match &outcome.verdict {
                     Verdict::Conforms => {
                         if let Some(judgement) = &outcome.judgement {
-                            println!("  engine-side judgement: {judgement}");
+                            crate::output::outln!(out, "  engine-side judgement: {judgement}");
                         }
                     }
                     Verdict::EngineRefused(refusal) => {
-                        println!(
+                        crate::output::outln!(
+                            out,
                             "  step {}: {} refused by rule {}: {}",
-                            refusal.step, refusal.call, refusal.rule, refusal.error
+                            refusal.step,
+                            refusal.call,
+                            refusal.rule,
+                            refusal.error
                         )
                     }
-                    Verdict::Diverged(divergence) => println!(
+                    Verdict::Diverged(divergence) => crate::output::outln!(
+                        out,
                         "  step {}: {} differs: model {}, engine {}",
-                        divergence.step, divergence.field, divergence.model, divergence.engine
+                        divergence.step,
+                        divergence.field,
+                        divergence.model,
+                        divergence.engine
                     ),
                 }
             }
         }
     }
+    crate::output::write_stdout(&out)?;
     let code = if replayed.meets_rule().is_ok() { 0 } else { 1 };
     Ok(std::process::ExitCode::from(code))
 }

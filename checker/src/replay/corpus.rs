@@ -208,13 +208,16 @@ pub fn command(root: &Path, write: bool, json: bool) -> anyhow::Result<ExitCode>
                     .map(|broken| format!("{}: {broken}", entry.path))
             })
             .collect();
-        println!("{}: {} trace(s)", path.display(), current.files.len());
+        let mut out = String::new();
+        crate::output::outln!(out, "{}: {} trace(s)", path.display(), current.files.len());
         for line in &broken {
-            println!("  {line}");
+            crate::output::outln!(out, "  {line}");
         }
+        crate::output::write_stdout(&out)?;
         return Ok(ExitCode::from(if broken.is_empty() { 0 } else { 1 }));
     }
     let manifest = read_manifest(root)?;
+    let mut out = String::new();
     let problems = problems(&found, &manifest);
     if json {
         let report = serde_json::json!({
@@ -222,17 +225,19 @@ pub fn command(root: &Path, write: bool, json: bool) -> anyhow::Result<ExitCode>
             "files": current.files,
             "problems": problems,
         });
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        crate::output::outln!(out, "{}", serde_json::to_string_pretty(&report)?);
     } else {
-        println!(
+        crate::output::outln!(
+            out,
             "{}: {} trace(s), {} problem(s)",
             root.display(),
             found.len(),
             problems.len()
         );
         for line in &problems {
-            println!("  {line}");
+            crate::output::outln!(out, "  {line}");
         }
     }
+    crate::output::write_stdout(&out)?;
     Ok(ExitCode::from(if problems.is_empty() { 0 } else { 1 }))
 }
