@@ -730,7 +730,7 @@ mod tests {
 
     use super::*;
     use crate::cfg::ProtocolVersion;
-    use std::collections::{BTreeSet, HashSet, VecDeque};
+    use std::collections::{HashSet, VecDeque};
 
     /// The first `limit` reachable states, breadth first, without symmetry.
     fn reachable(model: &SwbModel, limit: usize) -> Vec<State> {
@@ -741,7 +741,7 @@ mod tests {
             if out.len() >= limit {
                 break;
             }
-            if !seen.insert(crate::symmetry::stable_hash(&state)) {
+            if !seen.insert(state.clone()) {
                 continue;
             }
             let mut actions = Vec::new();
@@ -756,14 +756,14 @@ mod tests {
         out
     }
 
-    /// The symmetry classes of a state's successors.
-    fn successor_classes(model: &SwbModel, state: &State) -> BTreeSet<u64> {
+    /// The symmetry classes of a state's successors, each as its representative.
+    fn successor_classes(model: &SwbModel, state: &State) -> HashSet<State> {
         let mut actions = Vec::new();
         model.actions(state, &mut actions);
         actions
             .into_iter()
             .filter_map(|action| model.next_state(state, action))
-            .map(|next| crate::symmetry::stable_hash(&SwbModel::representative(&next)))
+            .map(|next| SwbModel::representative(&next))
             .collect()
     }
 
