@@ -109,7 +109,7 @@ fn with_default_model<T: ModelTask>(config: Option<&Path>, task: T) -> anyhow::R
             (config, scenario)
         }
         None => {
-            let config = Config::default();
+            let config = Config::embedded_default();
             config
                 .validate()
                 .context("checking the embedded default configuration")?;

@@ -190,7 +190,8 @@ pub struct Inexpressible {
 /// The bound sets a scenario is derived from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Bounds {
-    /// The model's embedded default (`Config::default()`): the full matrix in a few minutes.
+    /// The model's base bounds (`Config::default()`, the embedded default without message loss):
+    /// the full matrix in under a minute.
     Default,
     /// Smaller bounds that keep every expected verdict: the test suite and `docs/comparison.md`.
     Quick,
