@@ -384,9 +384,11 @@ pub fn command(args: &crate::cli::ScenariosArgs) -> anyhow::Result<std::process:
     Ok(std::process::ExitCode::SUCCESS)
 }
 
-/// `swb-check check --scenario NAME --protocol V`: the configuration (`--config` or the embedded
-/// default) restricted to the scenario's faults, under the chosen version (default: the
-/// configuration's), handed to `task` as the protocol model.
+/// `swb-check check --scenario NAME --protocol V`: the configuration restricted to the scenario's
+/// faults, under the chosen version (default: the configuration's), handed to `task` as the
+/// protocol model. The configuration is `--config`, else the base bounds for a scenario (the
+/// matrix's, so a cell can be re-checked alone) and the embedded default without one (the main
+/// job under another version).
 pub fn with_scenario_model<T: crate::models::ModelTask>(
     args: &crate::cli::CheckArgs,
     task: T,
@@ -396,9 +398,13 @@ pub fn with_scenario_model<T: crate::models::ModelTask>(
         args.model == crate::cli::ModelChoice::SwBlock,
         "--scenario and --protocol apply only to the sw-block protocol model"
     );
-    let base = match &args.config {
-        Some(path) => Config::from_path(path).context("reading the configuration")?,
-        None => Config::default(),
+    let (base, base_name) = match &args.config {
+        Some(path) => (
+            Config::from_path(path).context("reading the configuration")?,
+            crate::models::config_name(path),
+        ),
+        None if args.scenario.is_some() => (Config::default(), "base".to_owned()),
+        None => (Config::embedded_default(), "default".to_owned()),
     };
     let protocol = args
         .protocol
@@ -408,7 +414,7 @@ pub fn with_scenario_model<T: crate::models::ModelTask>(
             let scenario = find(name)?;
             (scenario.config(&base, protocol), scenario.name.to_owned())
         }
-        None => (Config { protocol, ..base }, "default".to_owned()),
+        None => (Config { protocol, ..base }, base_name),
     };
     config
         .validate()
@@ -416,6 +422,7 @@ pub fn with_scenario_model<T: crate::models::ModelTask>(
     let info = crate::report::ModelInfo {
         protocol: config.protocol.name().to_owned(),
         scenario: name,
+        config: Some(config.clone()),
     };
     let model = swb_properties::build_model(&config);
     let symmetry: crate::models::SymmetryFn<swb_model::SwbModel> =

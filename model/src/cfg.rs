@@ -208,6 +208,43 @@ impl Default for Config {
     }
 }
 
+impl fmt::Display for Config {
+    /// Every bound on one line, as the summary of a check shows it: what exactly was checked.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}, {} nodes, {}, {} writes, {} fault(s) per run of: crashes {}, address changes {}, \
+             lease expiries {}, partitions {}, timeouts {}; catch-up rounds {}, batch {}, \
+             retention {}; network {}, {}",
+            self.protocol,
+            self.nodes,
+            self.commit_mode.name(),
+            self.writes_max,
+            self.faults_max,
+            self.crashes_max,
+            self.address_changes_max,
+            self.lease_expiries_max,
+            self.partitions_max,
+            self.timeouts_max,
+            self.catch_up_rounds_max,
+            self.catch_up_batch,
+            self.retention_entries,
+            match self.message_loss {
+                MessageLoss::Lossy => "lossy",
+                MessageLoss::Reliable => "reliable",
+            },
+            match self.message_duplication {
+                MessageDuplication::Duplicating => "duplicating",
+                MessageDuplication::Exactly => "exactly once",
+            },
+        )?;
+        if let Some(mutant) = self.mutant {
+            write!(f, "; mutant {mutant:?}")?;
+        }
+        Ok(())
+    }
+}
+
 /// Why a configuration was refused. Each names the field and the accepted values.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum ConfigError {
