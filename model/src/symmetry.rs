@@ -13,6 +13,7 @@
 //! [`class_digest`] does, allocates nothing but a buffer for the network. [`canonical_state`]
 //! still builds the renamed state, for tests and for reading.
 
+use crate::cfg::ACTORS_MAX;
 use crate::history::Ghost;
 use crate::node::{Disk, Role};
 use crate::system::{ActorState, State, SwbTimer};
@@ -75,24 +76,53 @@ pub fn class_stand_in(digest: u64) -> State {
     }
 }
 
+/// What a node looks like without its name, for ordering nodes: every part is unchanged by a
+/// renaming of the nodes (a count of messages, never an id). Two nodes that tie on it are tried
+/// in both orders, which doubles the digest's cost, so it includes what cheaply tells apart two
+/// replicas with the same disk: whether each is up, and its timers and messages in flight.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct NodeKey<'a> {
+    role_rank: u8,
+    disk: &'a Disk,
+    crashed: bool,
+    timers: usize,
+    inbound: usize,
+    outbound: usize,
+}
+
 /// The canonical renaming and the digest it gives.
 ///
-/// Nodes are ordered by a key that does not depend on their names: the kind of role, then the
-/// disk, both descending; the coordinator stays first. Every ordering within a tie is tried and
-/// the smallest digest wins. Every member of a class has the same set of renamed candidates,
-/// hence the same winner: the digest is canonical, and the count of unique states does not
-/// depend on which member of a class a thread meets first.
+/// Nodes are ordered by a key that does not depend on their names ([`NodeKey`]: the kind of
+/// role, then the disk, ...), descending; the coordinator stays first. Every ordering within a
+/// tie is tried and the smallest digest wins. Every member of a class has the same set of
+/// renamed candidates, hence the same winner: the digest is canonical, and the count of unique
+/// states does not depend on which member of a class a thread meets first.
 ///
 /// Descending, so that the common shape (the primary, with the longest log, at node 1) is
 /// already in order: an identity renaming hashes the state's parts as they are, copying nothing.
 fn canonical(state: &State) -> (Order, u64) {
-    let key = |index: usize| -> Option<Reverse<(u8, &Disk)>> {
-        match state.actor_states[index].as_ref() {
+    let actors = state.actor_states.len();
+    let mut inbound = [0usize; ACTORS_MAX];
+    let mut outbound = [0usize; ACTORS_MAX];
+    for envelope in state.network.iter_all() {
+        inbound[usize::from(envelope.dst)] += 1;
+        outbound[usize::from(envelope.src)] += 1;
+    }
+    let keys: Vec<Option<Reverse<NodeKey>>> = (0..actors)
+        .map(|index| match state.actor_states[index].as_ref() {
             ActorState::Coordinator(_) => None,
-            ActorState::Node(node) => Some(Reverse((role_rank(&node.role), &node.disk))),
-        }
-    };
-    let mut sorted: Order = (0..state.actor_states.len()).collect();
+            ActorState::Node(node) => Some(Reverse(NodeKey {
+                role_rank: role_rank(&node.role),
+                disk: &node.disk,
+                crashed: state.crashed[index],
+                timers: state.timers_set[index].iter().count(),
+                inbound: inbound[index],
+                outbound: outbound[index],
+            })),
+        })
+        .collect();
+    let key = |index: usize| keys[index];
+    let mut sorted: Order = (0..actors).collect();
     sorted.sort_by(|a, b| key(*a).cmp(&key(*b)));
     let tied = sorted.windows(2).any(|pair| key(pair[0]) == key(pair[1]));
     if !tied {
