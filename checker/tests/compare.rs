@@ -228,5 +228,9 @@ fn write_doc_requires_quick_bounds() {
         "s2-non-quorum-write-then-failover",
     ]);
     assert_eq!(exit_code(&output), 2);
-    assert!(stderr_text(&output).contains("--quick"), "{}", stderr_text(&output));
+    assert!(
+        stderr_text(&output).contains("--quick"),
+        "{}",
+        stderr_text(&output)
+    );
 }

@@ -11,8 +11,8 @@ use crate::observe::{EventKind, RecoveryEvent, RecoveryLog, RegistryStatusView};
 use crate::outcome::RecoveryOutcome;
 use crate::registry::{AssignmentIntent, AssignmentResult, Registry};
 use crate::sender::{Fallback, Sender, Supersession};
-use crate::session::Session;
 use crate::session::phase::InvalidateReason;
+use crate::session::Session;
 use crate::types::{
     Endpoint, Epoch, Lsn, LsnRange, ReplicaId, ReplicaState, SessionId, SessionKind, Tick,
 };
