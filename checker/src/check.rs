@@ -134,6 +134,22 @@ pub struct CheckOptions {
 }
 
 impl CheckOptions {
+    /// A run with no state, depth, time or memory limit, no stop flag and no progress display:
+    /// it ends only when the search does, so what it finds depends on the model, the strategy
+    /// and the thread count alone. Callers add the limits they need with struct update syntax.
+    pub fn unlimited(strategy: Strategy, threads: NonZeroUsize) -> Self {
+        CheckOptions {
+            strategy,
+            threads,
+            max_states: None,
+            max_depth: None,
+            timeout: None,
+            memory_limit_bytes: None,
+            interrupt: None,
+            progress: ProgressMode::Silent,
+        }
+    }
+
     /// `memory_limit_bytes` as a limit.
     pub fn memory_limit(&self) -> Option<MemoryLimit> {
         self.memory_limit_bytes.map(MemoryLimit::from_bytes)
@@ -557,16 +573,10 @@ mod tests {
     use stateright::Representative;
 
     fn options(strategy: Strategy, threads: usize) -> CheckOptions {
-        CheckOptions {
+        CheckOptions::unlimited(
             strategy,
-            threads: NonZeroUsize::new(threads).expect("nonzero thread count"),
-            max_states: None,
-            max_depth: None,
-            timeout: None,
-            memory_limit_bytes: None,
-            interrupt: None,
-            progress: ProgressMode::Silent,
-        }
+            NonZeroUsize::new(threads).expect("nonzero thread count"),
+        )
     }
 
     fn counters_symmetry() -> Option<fn(&CountersState) -> CountersState> {

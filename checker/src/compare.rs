@@ -159,14 +159,9 @@ pub fn run_cell(
         .with_context(|| format!("scenario {} under {protocol}", scenario.name))?;
     let model = swb_properties::build_model(&config);
     let check_options = CheckOptions {
-        strategy: Strategy::Dfs,
-        threads: NonZeroUsize::MIN,
-        max_states: None,
-        max_depth: None,
         timeout: options.cell_timeout,
-        memory_limit_bytes: None,
         interrupt: options.interrupt,
-        progress: ProgressMode::Silent,
+        ..CheckOptions::unlimited(Strategy::Dfs, NonZeroUsize::MIN)
     };
     let outcome = run_check(
         model.clone(),

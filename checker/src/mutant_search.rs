@@ -27,7 +27,6 @@
 
 use crate::check::{run_check, CheckOptions, Completion, Limit, Status, Strategy};
 use crate::counterexample::{minimise, Minimality, SearchBudget};
-use crate::progress::ProgressMode;
 use stateright::Path;
 use std::num::NonZeroUsize;
 use swb_model::{Action, State, SwbModel};
@@ -78,16 +77,7 @@ const fn simulation(
 }
 
 fn options(strategy: Strategy) -> CheckOptions {
-    CheckOptions {
-        strategy,
-        threads: NonZeroUsize::MIN,
-        max_states: None,
-        max_depth: None,
-        timeout: None,
-        memory_limit_bytes: None,
-        interrupt: None,
-        progress: ProgressMode::Silent,
-    }
+    CheckOptions::unlimited(strategy, NonZeroUsize::MIN)
 }
 
 /// Runs `options` on the case's model (every property attached, as `check` does) and returns

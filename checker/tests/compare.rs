@@ -2,38 +2,15 @@
 //! `check --scenario --protocol`, and `compare` at the quick bounds, whose verdicts are pinned
 //! here (PROTOCOL.md §5.2) and whose document must equal the checked-in `docs/comparison.md`.
 
+mod common;
+
+use common::{exit_code, scratch_dir, stderr_text, stdout_text, swb_check_args};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
 
-const EXE: &str = env!("CARGO_BIN_EXE_swb-check");
-
-fn swb_check(args: &[&str]) -> Output {
-    Command::new(EXE)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("swb-check starts")
-}
-
-fn exit_code(output: &Output) -> i32 {
-    output.status.code().expect("swb-check exits, not killed")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// A fresh directory under the target's temporary area, named after the test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("compare-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch directory");
-    dir
+/// A fresh, empty directory for one test's files.
+fn scratch(name: &str) -> std::path::PathBuf {
+    scratch_dir("swb-compare-test", name)
 }
 
 fn names(value: &Value) -> Vec<String> {
@@ -49,32 +26,32 @@ fn names(value: &Value) -> Vec<String> {
 // table `docs/scenarios.md` is made of.
 #[test]
 fn scenarios_lists_catalog_as_text_and_markdown() {
-    let text = swb_check(&["scenarios"]);
-    assert_eq!(exit_code(&text), 0, "{}", stderr(&text));
+    let text = swb_check_args(&["scenarios"]);
+    assert_eq!(exit_code(&text), 0, "{}", stderr_text(&text));
     for name in [
         "s1-ack-then-primary-crash",
         "changed-address-restart",
         "non-convergent-tail-chasing",
     ] {
-        assert!(stdout(&text).contains(name), "{name} listed");
+        assert!(stdout_text(&text).contains(name), "{name} listed");
     }
-    assert!(stdout(&text).contains("not expressible"));
-    let markdown = swb_check(&["scenarios", "--markdown"]);
+    assert!(stdout_text(&text).contains("not expressible"));
+    let markdown = swb_check_args(&["scenarios", "--markdown"]);
     assert_eq!(exit_code(&markdown), 0);
-    assert!(stdout(&markdown).contains("| scenario | description | source |"));
+    assert!(stdout_text(&markdown).contains("| scenario | description | source |"));
 }
 
 // Goal: `docs/scenarios.md` is the output of `swb-check scenarios --markdown`, byte for byte,
 // so the checked-in catalog never drifts from the code.
 #[test]
 fn scenarios_document_is_current() {
-    let output = swb_check(&["scenarios", "--markdown"]);
-    assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
+    let output = swb_check_args(&["scenarios", "--markdown"]);
+    assert_eq!(exit_code(&output), 0, "{}", stderr_text(&output));
     let checked_in =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/scenarios.md"))
             .unwrap_or_default();
     assert!(
-        stdout(&output) == checked_in,
+        stdout_text(&output) == checked_in,
         "docs/scenarios.md is stale: regenerate it with `swb-check scenarios --markdown > docs/scenarios.md`"
     );
 }
@@ -82,7 +59,7 @@ fn scenarios_document_is_current() {
 // Goal: an unknown scenario is one error line that lists the valid names, exit 2.
 #[test]
 fn check_unknown_scenario_is_one_line_listing_names() {
-    let output = swb_check(&[
+    let output = swb_check_args(&[
         "check",
         "--scenario",
         "no-such-scenario",
@@ -90,7 +67,7 @@ fn check_unknown_scenario_is_one_line_listing_names() {
         "v1.5",
     ]);
     assert_eq!(exit_code(&output), 2);
-    let error = stderr(&output);
+    let error = stderr_text(&output);
     assert_eq!(error.lines().count(), 1, "{error}");
     assert!(
         error.contains("unknown scenario") && error.contains("same-address-transient-outage"),
@@ -103,7 +80,7 @@ fn check_unknown_scenario_is_one_line_listing_names() {
 #[test]
 fn check_scenario_shows_v1_never_catches_up() {
     let status = |protocol: &str| {
-        let output = swb_check(&[
+        let output = swb_check_args(&[
             "check",
             "--scenario",
             "same-address-transient-outage",
@@ -132,7 +109,7 @@ fn check_scenario_shows_v1_never_catches_up() {
 /// Runs the quick matrix once, writing its document to `doc` and counterexamples under
 /// `counterexamples`; returns the JSON report.
 fn quick_matrix(doc: &Path, counterexamples: &Path) -> Value {
-    let output = swb_check(&[
+    let output = swb_check_args(&[
         "compare",
         "--quick",
         "--json",
@@ -148,7 +125,7 @@ fn quick_matrix(doc: &Path, counterexamples: &Path) -> Value {
         exit_code(&output),
         0,
         "every cell matches its expectation:\n{}",
-        stderr(&output)
+        stderr_text(&output)
     );
     serde_json::from_slice(&output.stdout).expect("one JSON object")
 }
@@ -244,12 +221,16 @@ fn quick_matrix_matches_section_5_2_and_checked_in_document() {
 // Goal: `--write-doc` refuses anything but the whole catalog at the quick bounds, exit 2.
 #[test]
 fn write_doc_requires_quick_bounds() {
-    let output = swb_check(&[
+    let output = swb_check_args(&[
         "compare",
         "--write-doc",
         "--scenarios",
         "s2-non-quorum-write-then-failover",
     ]);
     assert_eq!(exit_code(&output), 2);
-    assert!(stderr(&output).contains("--quick"), "{}", stderr(&output));
+    assert!(
+        stderr_text(&output).contains("--quick"),
+        "{}",
+        stderr_text(&output)
+    );
 }

@@ -9,19 +9,11 @@
 //! V1.5 counterexample must be engine-refused, diverge from the violating path, or conform with
 //! an engine-side judgement of holds-in-engine or outside-engine: docs/design.md D28).
 
+mod common;
+
+use common::{scratch_dir, swb_check_args};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-
-const EXE: &str = env!("CARGO_BIN_EXE_swb-check");
-
-fn swb_check(args: &[&str]) -> Output {
-    Command::new(EXE)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("swb-check starts")
-}
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../counterexamples")
@@ -29,11 +21,7 @@ fn corpus() -> PathBuf {
 
 /// A fresh, empty folder for one test's files.
 fn scratch(name: &str) -> PathBuf {
-    let folder =
-        std::env::temp_dir().join(format!("swb-corpus-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&folder);
-    std::fs::create_dir_all(&folder).expect("scratch folder");
-    folder
+    scratch_dir("swb-corpus-test", name)
 }
 
 // Goal: the checked-in corpus replays to the checked-in verdicts, and every verdict meets its
@@ -41,7 +29,7 @@ fn scratch(name: &str) -> PathBuf {
 #[test]
 fn corpus_verdicts_match_the_manifest() {
     let root = corpus();
-    let output = swb_check(&[
+    let output = swb_check_args(&[
         "replay",
         "--corpus",
         root.to_str().expect("utf-8"),
@@ -87,17 +75,17 @@ fn corpus_check_names_each_kind_of_problem() {
     std::fs::copy(&traces[0], folder.join("v2/a.json")).expect("copy");
     std::fs::copy(&traces[1], folder.join("v2/b.json")).expect("copy");
     let dir = folder.to_str().expect("utf-8");
-    let written = swb_check(&["replay", "--corpus", dir, "--write-manifest"]);
+    let written = swb_check_args(&["replay", "--corpus", dir, "--write-manifest"]);
     assert_eq!(written.status.code(), Some(0), "{written:?}");
     let manifest = std::fs::read(folder.join("verdicts.json")).expect("manifest written");
-    let again = swb_check(&["replay", "--corpus", dir, "--write-manifest"]);
+    let again = swb_check_args(&["replay", "--corpus", dir, "--write-manifest"]);
     assert_eq!(again.status.code(), Some(0));
     assert_eq!(
         std::fs::read(folder.join("verdicts.json")).expect("manifest"),
         manifest
     );
     assert_eq!(
-        swb_check(&["replay", "--corpus", dir]).status.code(),
+        swb_check_args(&["replay", "--corpus", dir]).status.code(),
         Some(0)
     );
 
@@ -108,7 +96,7 @@ fn corpus_check_names_each_kind_of_problem() {
     std::fs::write(folder.join("verdicts.json"), value.to_string()).expect("edit");
     std::fs::copy(&traces[0], folder.join("v2/c.json")).expect("copy");
     std::fs::remove_file(folder.join("v2/a.json")).expect("remove");
-    let checked = swb_check(&["replay", "--corpus", dir]);
+    let checked = swb_check_args(&["replay", "--corpus", dir]);
     assert_eq!(checked.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&checked.stdout);
     assert!(stdout.contains("v2/b.json: verdict changed"), "{stdout}");
@@ -134,7 +122,7 @@ fn show_reads_a_conformance_trace() {
     let file = traces.first().expect("a trace");
     let folder = scratch("show");
     let chart = folder.join("chart.svg");
-    let output = swb_check(&[
+    let output = swb_check_args(&[
         "show",
         file.to_str().expect("utf-8"),
         "--svg",

@@ -1,47 +1,21 @@
 //! End-to-end tests of `swb-check replay` and `swb-check conform`: bad input, reproducible
 //! conformance runs, and saved findings that replay to the same verdict.
 
-use serde_json::Value;
+mod common;
+
+use common::{exit_code, json, scratch_dir, swb_check_args};
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
-
-const EXE: &str = env!("CARGO_BIN_EXE_swb-check");
-
-fn swb_check(args: &[&str]) -> Output {
-    Command::new(EXE)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("swb-check starts")
-}
-
-fn exit_code(output: &Output) -> i32 {
-    output.status.code().expect("swb-check exits, not killed")
-}
-
-fn json(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
-        panic!(
-            "stdout is not JSON ({error}): {}",
-            String::from_utf8_lossy(&output.stdout)
-        )
-    })
-}
 
 /// A fresh, empty folder for one test's files.
 fn scratch(name: &str) -> PathBuf {
-    let folder =
-        std::env::temp_dir().join(format!("swb-replay-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&folder);
-    std::fs::create_dir_all(&folder).expect("scratch folder");
-    folder
+    scratch_dir("swb-replay-test", name)
 }
 
 // Goal: a missing trace file is bad input: exit 2, one stderr line naming the file, no stdout
 // (issue 5, "Bad input").
 #[test]
 fn replay_of_missing_file_exits_two_with_one_line() {
-    let output = swb_check(&["replay", "/nonexistent/trace.json", "--json"]);
+    let output = swb_check_args(&["replay", "/nonexistent/trace.json", "--json"]);
     assert_eq!(exit_code(&output), 2);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.lines().count(), 1, "stderr: {stderr}");
@@ -63,7 +37,7 @@ fn replay_of_malformed_or_unknown_format_exits_two() {
     for (name, text) in rows {
         let path = folder.join(name);
         std::fs::write(&path, text).expect("write input");
-        let output = swb_check(&["replay", path.to_str().expect("utf-8 path")]);
+        let output = swb_check_args(&["replay", path.to_str().expect("utf-8 path")]);
         assert_eq!(exit_code(&output), 2, "{name}");
         assert_eq!(
             String::from_utf8_lossy(&output.stderr).lines().count(),
@@ -80,7 +54,7 @@ fn conform_with_fixed_seed_is_reproducible() {
     let folder = scratch("reproducible");
     let out = folder.to_str().expect("utf-8 path");
     let run = || {
-        let output = swb_check(&[
+        let output = swb_check_args(&[
             "conform", "--traces", "30", "--depth", "25", "--seed", "7", "--json", "--out", out,
         ]);
         assert!(
@@ -107,13 +81,13 @@ fn conform_with_fixed_seed_is_reproducible() {
 fn saved_conformance_findings_replay_to_their_verdict() {
     let folder = scratch("findings");
     let out = folder.to_str().expect("utf-8 path");
-    let output = swb_check(&[
+    let output = swb_check_args(&[
         "conform", "--traces", "40", "--depth", "25", "--seed", "2", "--json", "--out", out,
     ]);
     let report = json(&output);
     for class in report["classes"].as_array().expect("classes") {
         let file = class["file"].as_str().expect("saved file");
-        let replayed = json(&swb_check(&["replay", file, "--json"]));
+        let replayed = json(&swb_check_args(&["replay", file, "--json"]));
         assert_eq!(replayed["model_check"], "valid-path", "{file}");
         let expected = class["class"]
             .as_str()
@@ -138,7 +112,7 @@ fn conform_finds_no_divergence_at_small_bounds() {
     for run in runs {
         let mut args = vec!["conform", "--json", "--out", out];
         args.extend_from_slice(run);
-        let output = swb_check(&args);
+        let output = swb_check_args(&args);
         let report = json(&output);
         assert_eq!(report["divergences"], 0, "{run:?}: {report}");
         assert_eq!(exit_code(&output), 0, "{run:?}");

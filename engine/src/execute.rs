@@ -87,6 +87,25 @@ fn invalidate_if_current<S: StorageAdapter>(
     }
 }
 
+/// Ends an execution that stops short of completion, after the caller released its plan's pins:
+/// a still-current session is invalidated with `reason` and `fallback`, then the release is
+/// logged, so the log shows the session ended before its resources were reported free.
+fn end_unfinished<S: StorageAdapter>(
+    driver: &mut RecoveryDriver<S>,
+    replica: ReplicaId,
+    session: SessionId,
+    reason: InvalidateReason,
+    fallback: Fallback,
+    release: ReleaseReason,
+) {
+    invalidate_if_current(driver, replica, session, reason, fallback);
+    driver.orchestrator_mut().record(
+        replica,
+        Some(session),
+        EventKind::ResourcesReleased(release),
+    );
+}
+
 /// Where a catch-up execution is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum CatchUpStage {
@@ -259,17 +278,13 @@ impl CatchUpExecutor {
     ) -> ExecuteError {
         let (replica, session) = (self.plan.replica, self.plan.session);
         self.plan.release(driver.storage_mut());
-        invalidate_if_current(
+        end_unfinished(
             driver,
             replica,
             session,
             InvalidateReason::ExecutionFailed,
             Fallback::Disconnected,
-        );
-        driver.orchestrator_mut().record(
-            replica,
-            Some(session),
-            EventKind::ResourcesReleased(ReleaseReason::Failed),
+            ReleaseReason::Failed,
         );
         error
     }
@@ -278,12 +293,13 @@ impl CatchUpExecutor {
     pub fn cancel<S: StorageAdapter>(self, driver: &mut RecoveryDriver<S>, reason: CancelReason) {
         let (replica, session) = (self.plan.replica, self.plan.session);
         self.plan.release(driver.storage_mut());
-        let invalidate = InvalidateReason::PlanCancelled(reason);
-        invalidate_if_current(driver, replica, session, invalidate, Fallback::Disconnected);
-        driver.orchestrator_mut().record(
+        end_unfinished(
+            driver,
             replica,
-            Some(session),
-            EventKind::ResourcesReleased(ReleaseReason::Cancelled(reason)),
+            session,
+            InvalidateReason::PlanCancelled(reason),
+            Fallback::Disconnected,
+            ReleaseReason::Cancelled(reason),
         );
     }
 
@@ -488,17 +504,13 @@ impl RebuildExecutor {
     ) -> ExecuteError {
         let (replica, session) = (self.plan.replica, self.plan.session);
         self.plan.release(driver.storage_mut());
-        invalidate_if_current(
+        end_unfinished(
             driver,
             replica,
             session,
             InvalidateReason::ExecutionFailed,
             Fallback::NeedsRebuild,
-        );
-        driver.orchestrator_mut().record(
-            replica,
-            Some(session),
-            EventKind::ResourcesReleased(ReleaseReason::Failed),
+            ReleaseReason::Failed,
         );
         error
     }
@@ -507,12 +519,13 @@ impl RebuildExecutor {
     pub fn cancel<S: StorageAdapter>(self, driver: &mut RecoveryDriver<S>, reason: CancelReason) {
         let (replica, session) = (self.plan.replica, self.plan.session);
         self.plan.release(driver.storage_mut());
-        let invalidate = InvalidateReason::PlanCancelled(reason);
-        invalidate_if_current(driver, replica, session, invalidate, Fallback::NeedsRebuild);
-        driver.orchestrator_mut().record(
+        end_unfinished(
+            driver,
             replica,
-            Some(session),
-            EventKind::ResourcesReleased(ReleaseReason::Cancelled(reason)),
+            session,
+            InvalidateReason::PlanCancelled(reason),
+            Fallback::NeedsRebuild,
+            ReleaseReason::Cancelled(reason),
         );
     }
 

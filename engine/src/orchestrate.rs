@@ -12,6 +12,7 @@ use crate::outcome::RecoveryOutcome;
 use crate::registry::{AssignmentIntent, AssignmentResult, Registry};
 use crate::sender::{Fallback, Sender, Supersession};
 use crate::session::phase::InvalidateReason;
+use crate::session::Session;
 use crate::types::{
     Endpoint, Epoch, Lsn, LsnRange, ReplicaId, ReplicaState, SessionId, SessionKind, Tick,
 };
@@ -61,6 +62,15 @@ impl RecoveryOrchestrator {
     /// The sender of `replica`.
     pub fn sender(&self, replica: ReplicaId) -> Option<&Sender> {
         self.registry.sender(replica)
+    }
+
+    /// The active session of `replica`'s sender. Refused for an unknown replica and for a
+    /// sender without an active session: every session-scoped step needs one.
+    pub fn active_session(&self, replica: ReplicaId) -> Result<&Session, OrchestrateError> {
+        self.sender(replica)
+            .ok_or(OrchestrateError::UnknownReplica { replica })?
+            .active_session()
+            .ok_or(OrchestrateError::NoActiveSession { replica })
     }
 
     /// A status summary.
@@ -180,13 +190,7 @@ impl RecoveryOrchestrator {
         history: &RetainedHistory,
         now: Tick,
     ) -> Result<RecoveryResult, OrchestrateError> {
-        let sender = self
-            .registry
-            .sender(replica)
-            .ok_or(OrchestrateError::UnknownReplica { replica })?;
-        let active = sender
-            .active_session()
-            .ok_or(OrchestrateError::NoActiveSession { replica })?;
+        let active = self.active_session(replica)?;
         let session = active.id();
         // A rebuild session handshakes with its own range; refuse before connecting so a
         // misdirected call leaves it untouched for the rebuild planner.

@@ -8,7 +8,7 @@
 //! and every plan is either handed to an executor (which releases on every exit path) or
 //! cancelled. Executors carry out a plan's values and never decide again.
 
-use crate::error::{OrchestrateError, PlanError, StorageError};
+use crate::error::{PlanError, StorageError};
 use crate::history::ProofReason;
 use crate::history::{FullBaseReason, RebuildSource, RecoverabilityProof, RetainedHistory};
 use crate::observe::EventKind;
@@ -435,13 +435,7 @@ impl<S: StorageAdapter> RecoveryDriver<S> {
     /// failure releases what was already pinned, invalidates the session and leaves the
     /// replica needing a rebuild.
     pub fn plan_rebuild(&mut self, replica: ReplicaId) -> Result<RebuildPlan, PlanError> {
-        let sender = self
-            .orchestrator
-            .sender(replica)
-            .ok_or(OrchestrateError::UnknownReplica { replica })?;
-        let active = sender
-            .active_session()
-            .ok_or(OrchestrateError::NoActiveSession { replica })?;
+        let active = self.orchestrator.active_session(replica)?;
         let session = active.id();
         if !active.kind().is_rebuild() {
             return Err(PlanError::NotRebuildSession {

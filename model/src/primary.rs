@@ -45,6 +45,19 @@ impl Office {
         })
     }
 
+    /// The office of a primary whose sender to `replica` is in a phase `armed` accepts: the
+    /// phase a timer was set for. `None` when the node is no primary, has no such sender, or
+    /// the sender has left that phase since, so the timer is stale and its firing is dropped.
+    fn open_for_timer(
+        node: &NodeState,
+        replica: Id,
+        armed: impl Fn(&SenderPhase) -> bool,
+    ) -> Option<Office> {
+        let office = Office::open(node)?;
+        let sender = office.sender(replica)?;
+        armed(&sender.phase).then_some(office)
+    }
+
     fn close(mut self) -> Effect<NodeState> {
         self.node.role = Role::Primary(self.primary);
         Effect::Update(self.node)
@@ -392,21 +405,18 @@ pub fn on_barrier_timeout(
     replica: Id,
     o: &mut NodeOut,
 ) -> Effect<NodeState> {
-    let Some(mut office) = Office::open(node) else {
+    let barrier_pending = |phase: &SenderPhase| {
+        matches!(
+            phase,
+            SenderPhase::InSync {
+                barrier: Some(_),
+                ..
+            }
+        )
+    };
+    let Some(mut office) = Office::open_for_timer(node, replica, barrier_pending) else {
         return Effect::Drop;
     };
-    let Some(sender) = office.sender(replica) else {
-        return Effect::Drop;
-    };
-    if !matches!(
-        sender.phase,
-        SenderPhase::InSync {
-            barrier: Some(_),
-            ..
-        }
-    ) {
-        return Effect::Drop;
-    }
     office.reconnect(params, replica, o);
     office.close()
 }
@@ -418,15 +428,10 @@ pub fn on_catch_up_timeout(
     replica: Id,
     o: &mut NodeOut,
 ) -> Effect<NodeState> {
-    let Some(mut office) = Office::open(node) else {
+    let catching_up = |phase: &SenderPhase| matches!(phase, SenderPhase::CatchingUp(_));
+    let Some(mut office) = Office::open_for_timer(node, replica, catching_up) else {
         return Effect::Drop;
     };
-    let Some(sender) = office.sender(replica) else {
-        return Effect::Drop;
-    };
-    if !matches!(sender.phase, SenderPhase::CatchingUp(_)) {
-        return Effect::Drop;
-    }
     match params.policy.catch_up_convergence() {
         CatchUpConvergence::EscalateOnBudget => {
             office.escalate(replica, EscalationReason::CatchUpTimeout, o)

@@ -24,6 +24,21 @@ fn in_sync_replicas(state: &State) -> impl Iterator<Item = (&NodeState, &NodeSta
         })
 }
 
+/// The serving primary with the phase of each of its senders; none when no primary serves.
+fn serving_sender_phases(state: &State) -> impl Iterator<Item = (&NodeState, SenderPhase)> {
+    current_primary(state)
+        .into_iter()
+        .flat_map(move |(_, primary)| {
+            primary.primary().into_iter().flat_map(move |office| {
+                office
+                    .senders
+                    .iter()
+                    .flatten()
+                    .map(move |sender| (primary, sender.phase))
+            })
+        })
+}
+
 /// A4 as bounded response: a replica counted in sync reached its target. A replica the serving
 /// primary counts as in sync has durably flushed every LSN it is counted for, because a catch-up
 /// reported complete before its frozen target would be a fake InSync.
@@ -36,17 +51,9 @@ pub fn in_sync_replica_reached_its_target(_: &SwbModel, state: &State) -> bool {
 /// head forever must end in an explicit NeedsRebuild.
 pub fn over_budget_catch_up_escalates(model: &SwbModel, state: &State) -> bool {
     let budget = model.params.catch_up_rounds_max;
-    current_primary(state).is_none_or(|(_, primary)| {
-        primary.primary().is_none_or(|office| {
-            office
-                .senders
-                .iter()
-                .flatten()
-                .all(|sender| match sender.phase {
-                    SenderPhase::CatchingUp(catch_up) => catch_up.rounds <= budget,
-                    _ => true,
-                })
-        })
+    serving_sender_phases(state).all(|(_, phase)| match phase {
+        SenderPhase::CatchingUp(catch_up) => catch_up.rounds <= budget,
+        _ => true,
     })
 }
 
@@ -54,19 +61,13 @@ pub fn over_budget_catch_up_escalates(model: &SwbModel, state: &State) -> bool {
 /// running catch-up (from its progress) or rebuild (from its base) still needs, because a replay
 /// whose range vanished mid-recovery could only stall or fake success.
 pub fn catch_up_only_on_reserved_range(_: &SwbModel, state: &State) -> bool {
-    current_primary(state).is_none_or(|(_, primary)| {
+    serving_sender_phases(state).all(|(primary, phase)| {
         let recycled = primary.disk.wal.recycled_through();
-        primary.primary().is_none_or(|office| {
-            office
-                .senders
-                .iter()
-                .flatten()
-                .all(|sender| match sender.phase {
-                    SenderPhase::CatchingUp(catch_up) => recycled <= catch_up.progress,
-                    SenderPhase::Rebuilding { source, .. } => recycled <= source.base(),
-                    _ => true,
-                })
-        })
+        match phase {
+            SenderPhase::CatchingUp(catch_up) => recycled <= catch_up.progress,
+            SenderPhase::Rebuilding { source, .. } => recycled <= source.base(),
+            _ => true,
+        }
     })
 }
 

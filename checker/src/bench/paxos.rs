@@ -286,7 +286,6 @@ impl PaxosModelCfg {
 mod tests {
     use super::*;
     use crate::check::{run_check, CheckOptions, Completion, Status, Strategy};
-    use crate::progress::ProgressMode;
     use std::num::NonZeroUsize;
 
     // Goal: the copy is faithful: stateright's own test pins 16,668 unique states for two
@@ -294,16 +293,10 @@ mod tests {
     #[test]
     fn paxos_two_clients_has_stateright_unique_state_count() {
         for threads in [1, 2] {
-            let options = CheckOptions {
-                strategy: Strategy::Dfs,
-                threads: NonZeroUsize::new(threads).expect("nonzero"),
-                max_states: None,
-                max_depth: None,
-                timeout: None,
-                memory_limit_bytes: None,
-                interrupt: None,
-                progress: ProgressMode::Silent,
-            };
+            let options = CheckOptions::unlimited(
+                Strategy::Dfs,
+                NonZeroUsize::new(threads).expect("nonzero"),
+            );
             let outcome = run_check(model_with_clients(2), None, &options).expect("runs");
             assert_eq!(outcome.completion, Completion::Complete);
             assert_eq!(outcome.unique_states, 16_668, "threads {threads}");

@@ -1160,18 +1160,8 @@ impl Incarnation {
         if wal.received() < storage.head() {
             context.call("storage.truncate", storage.truncate(wal.received()))?;
         }
-        append_through(storage, node, context)?;
-        if wal.flushed() > storage.flushed() {
-            context.call("storage.flush", storage.flush(wal.flushed()))?;
-        }
-        let committed = recovery_boundary(node);
-        if committed > storage.committed() {
-            context.call("storage.commit", storage.commit(committed))?;
-        }
-        let checkpoint = storage
-            .checkpoint()
-            .map_or(Lsn::ZERO, |checkpoint| checkpoint.lsn);
-        if wal.checkpoint() > checkpoint {
+        mirror_progress(storage, node, context)?;
+        if wal.checkpoint() > checkpoint_lsn(storage) {
             context.engine_calls += 1;
             match storage.checkpoint_at(wal.checkpoint(), CheckpointTrust::Trusted) {
                 Ok(()) => {}
@@ -1181,11 +1171,7 @@ impl Incarnation {
                 Err(error) => return Err(Refusal::of("storage.checkpoint_at", error)),
             }
         }
-        let recycle_through = wal.recycled_through().min(
-            storage
-                .checkpoint()
-                .map_or(Lsn::ZERO, |checkpoint| checkpoint.lsn),
-        );
+        let recycle_through = wal.recycled_through().min(checkpoint_lsn(storage));
         if recycle_through > storage.recycled_through() {
             context.engine_calls += 1;
             match storage.advance_tail(recycle_through) {
@@ -1234,6 +1220,34 @@ fn append_through(
     Ok(())
 }
 
+/// Brings the storage up to the primary's received, flushed and committed (recovery boundary)
+/// LSNs, in the order the storage accepts them: it flushes only what it holds and commits only
+/// what it flushed. A mark is raised only where the primary is ahead of it, so a mark that did
+/// not move costs no engine call.
+fn mirror_progress(
+    storage: &mut InMemoryStorage,
+    node: &NodeState,
+    context: &mut Context,
+) -> Result<(), Refusal> {
+    let wal = node.disk.wal;
+    append_through(storage, node, context)?;
+    if wal.flushed() > storage.flushed() {
+        context.call("storage.flush", storage.flush(wal.flushed()))?;
+    }
+    let committed = recovery_boundary(node);
+    if committed > storage.committed() {
+        context.call("storage.commit", storage.commit(committed))?;
+    }
+    Ok(())
+}
+
+/// The LSN of the storage's latest checkpoint; zero before the first.
+fn checkpoint_lsn(storage: &InMemoryStorage) -> Lsn {
+    storage
+        .checkpoint()
+        .map_or(Lsn::ZERO, |checkpoint| checkpoint.lsn)
+}
+
 /// The storage of a new incarnation, flushed, committed and checkpointed as the model has it.
 /// When the model still knows the writer epoch of every recycled entry (it keeps them as
 /// slots), the whole log is appended and then recycled, so the storage's lineage covers it
@@ -1250,18 +1264,8 @@ fn storage_of(node: &NodeState, context: &mut Context) -> Result<InMemoryStorage
         context.engine_calls += 1;
         storage.install_base(recycled);
     }
-    append_through(&mut storage, node, context)?;
-    if wal.flushed() > storage.flushed() {
-        context.call("storage.flush", storage.flush(wal.flushed()))?;
-    }
-    let committed = recovery_boundary(node);
-    if committed > storage.committed() {
-        context.call("storage.commit", storage.commit(committed))?;
-    }
-    let checkpoint = storage
-        .checkpoint()
-        .map_or(Lsn::ZERO, |checkpoint| checkpoint.lsn);
-    if wal.checkpoint() > checkpoint {
+    mirror_progress(&mut storage, node, context)?;
+    if wal.checkpoint() > checkpoint_lsn(&storage) {
         context.call(
             "storage.checkpoint_at",
             storage.checkpoint_at(wal.checkpoint(), CheckpointTrust::Trusted),

@@ -22,7 +22,12 @@ pub fn command<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Command {
 /// Runs `swb-check` with the whitespace-separated words of `command_line`.
 pub fn swb_check(command_line: &str) -> Output {
     let words: Vec<&str> = command_line.split_whitespace().collect();
-    command(&words).output().expect("swb-check starts")
+    swb_check_args(&words)
+}
+
+/// Runs `swb-check` with `args` as given, one word each (for paths that may hold spaces).
+pub fn swb_check_args(args: &[&str]) -> Output {
+    command(args).output().expect("swb-check starts")
 }
 
 /// Runs `swb-check` with `args` in `directory`.
@@ -36,6 +41,16 @@ pub fn swb_check_in(directory: &Path, args: &[&str]) -> Output {
 /// The exit code; a test fails if the process was killed by a signal.
 pub fn exit_code(output: &Output) -> i32 {
     output.status.code().expect("swb-check exits, not killed")
+}
+
+/// stdout as text.
+pub fn stdout_text(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// stderr as text.
+pub fn stderr_text(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// stderr, one string per line.

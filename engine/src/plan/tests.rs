@@ -1,6 +1,7 @@
 //! Planner rules (§6.10, §7.6, §7.7) and the pin-failure scenarios of §4.6.
 
 use super::*;
+use crate::error::OrchestrateError;
 use crate::fixtures::{driver_with_sessions, lsn, primary, replica};
 use crate::history::CheckpointTrust::{Trusted, Untrusted};
 use crate::sender::Sender;
