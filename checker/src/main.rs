@@ -10,7 +10,8 @@
 //! completeness), `supervise` (the stop flag stateright lacks), `progress`, `report` (table and
 //! JSON), `bench` (performance against stateright's paxos example), `models` (the model a
 //! command runs on: the protocol model from `swb_properties::build_model`, or a reference
-//! model), `memory`, `interrupt`, `toy` (the self-test model).
+//! model), `memory`, `interrupt`, `toy` (the self-test model), `signoff` (the sign-off report,
+//! `swb-check report`), `explore` (stateright's Explorer).
 
 mod bench;
 mod check;
@@ -18,6 +19,7 @@ mod cli;
 mod compare;
 mod conform;
 mod counterexample;
+mod explore;
 mod interrupt;
 mod memory;
 mod models;
@@ -25,6 +27,7 @@ mod progress;
 mod replay;
 mod report;
 mod scenario;
+mod signoff;
 mod supervise;
 mod toy;
 
@@ -67,6 +70,8 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Scenarios(args) => scenario::command(&args),
         Command::Compare(args) => compare::command(&args),
         Command::Properties(args) => properties_command(&args),
+        Command::Report(args) => signoff::command(&args),
+        Command::Explore(args) => explore::command(&args),
     }
 }
 
