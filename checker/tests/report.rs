@@ -75,8 +75,14 @@ fn report_at_tiny_bounds_is_complete_and_self_contained() {
     assert_eq!(code(&output), 1, "{}", stderr(&output));
     let log = stderr(&output);
     assert!(log.contains("check: FAILED"), "{log}");
-    assert!(log.contains("2 of 2 cells match their expectation"), "{log}");
-    assert!(log.contains("counterexamples: 2 of 2 replay as expected"), "{log}");
+    assert!(
+        log.contains("2 of 2 cells match their expectation"),
+        "{log}"
+    );
+    assert!(
+        log.contains("counterexamples: 2 of 2 replay as expected"),
+        "{log}"
+    );
     let out = dir.join("out");
     let html = std::fs::read_to_string(out.join("index.html")).expect("index.html");
     let markdown = std::fs::read_to_string(out.join("report.md")).expect("report.md");
@@ -90,7 +96,10 @@ fn report_at_tiny_bounds_is_complete_and_self_contained() {
         "sometimes",
         "assumptions",
     ] {
-        assert!(html.contains(&format!("<section id=\"{id}\">")), "section {id}");
+        assert!(
+            html.contains(&format!("<section id=\"{id}\">")),
+            "section {id}"
+        );
     }
     let lower = html.to_lowercase();
     for forbidden in [
@@ -103,19 +112,34 @@ fn report_at_tiny_bounds_is_complete_and_self_contained() {
         "@import",
         "url(http",
     ] {
-        assert!(!lower.contains(forbidden), "index.html contains {forbidden}");
+        assert!(
+            !lower.contains(forbidden),
+            "index.html contains {forbidden}"
+        );
     }
     // V1 fails s2 with two counterexamples, each charted inline and replayed.
     assert_eq!(html.matches("<svg ").count(), 2, "two inline charts");
     assert!(html.contains("committed_data_survives_failover"));
-    assert!(html.contains("unreached"), "the unreached witnesses are shown");
+    assert!(
+        html.contains("unreached"),
+        "the unreached witnesses are shown"
+    );
     assert!(markdown.contains("## Per-action coverage"));
     assert!(markdown.contains("Never fired:"));
-    assert!(markdown.contains("**Data is identity.**"), "assumptions from design.md");
+    assert!(
+        markdown.contains("**Data is identity.**"),
+        "assumptions from design.md"
+    );
     assert!(markdown.contains("s2-non-quorum-write-then-failover"));
     let leftovers: Vec<String> = std::fs::read_dir(&out)
         .expect("list")
-        .map(|entry| entry.expect("entry").file_name().to_string_lossy().into_owned())
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .filter(|name| name.starts_with('.'))
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
@@ -129,15 +153,38 @@ fn report_bad_input_is_one_line_exit_2_and_writes_nothing() {
     let out_text = out.to_str().expect("utf-8");
     let missing = dir.join("missing.json");
     let cases: Vec<Vec<&str>> = vec![
-        vec!["report", "--out", out_text, "--config", missing.to_str().expect("utf-8")],
-        vec!["report", "--out", out_text, "--scenarios", "no-such-scenario"],
-        vec!["report", "--out", out_text, "--counterexamples", missing.to_str().expect("utf-8")],
+        vec![
+            "report",
+            "--out",
+            out_text,
+            "--config",
+            missing.to_str().expect("utf-8"),
+        ],
+        vec![
+            "report",
+            "--out",
+            out_text,
+            "--scenarios",
+            "no-such-scenario",
+        ],
+        vec![
+            "report",
+            "--out",
+            out_text,
+            "--counterexamples",
+            missing.to_str().expect("utf-8"),
+        ],
         vec!["report"],
     ];
     for args in cases {
         let output = swb_check(&args);
         assert_eq!(code(&output), 2, "{args:?}: {}", stderr(&output));
-        assert_eq!(stderr(&output).lines().count(), 1, "{args:?}: {}", stderr(&output));
+        assert_eq!(
+            stderr(&output).lines().count(),
+            1,
+            "{args:?}: {}",
+            stderr(&output)
+        );
         assert!(!out.exists(), "{args:?} wrote {}", out.display());
     }
     let file = dir.join("a-file");
@@ -187,7 +234,13 @@ fn explore_serves_initial_state_and_actions() {
     let port = free_port();
     let port_text = port.to_string();
     let child = Command::new(EXE)
-        .args(["explore", "--port", &port_text, "--scenario", "s2-non-quorum-write-then-failover"])
+        .args([
+            "explore",
+            "--port",
+            &port_text,
+            "--scenario",
+            "s2-non-quorum-write-then-failover",
+        ])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -201,7 +254,10 @@ fn explore_serves_initial_state_and_actions() {
     assert!(initial.contains("ActorModelState"), "{initial}");
     let next = get(port, "/.states/0");
     assert!(next.contains("\"action\""), "{next}");
-    assert!(next.contains("client write") || next.contains("→"), "{next}");
+    assert!(
+        next.contains("client write") || next.contains("→"),
+        "{next}"
+    );
 
     let busy = swb_check(&["explore", "--port", &port_text]);
     assert_eq!(code(&busy), 2, "{}", stderr(&busy));

@@ -171,7 +171,8 @@ pub enum ActionKind {
 impl ActionKind {
     /// Every kind, in the order the report lists them.
     pub fn all() -> Vec<ActionKind> {
-        let mut kinds: Vec<ActionKind> = MsgKind::ALL.into_iter().map(ActionKind::Deliver).collect();
+        let mut kinds: Vec<ActionKind> =
+            MsgKind::ALL.into_iter().map(ActionKind::Deliver).collect();
         kinds.push(ActionKind::Drop);
         kinds.extend(TimerKind::ALL.into_iter().map(ActionKind::Timer));
         kinds.extend([
@@ -375,9 +376,7 @@ mod tests {
                 assert!(counts.new_states <= counts.transitions, "{kind:?}");
                 assert!(counts.transitions <= counts.offered, "{kind:?}");
             }
-            assert!(coverage
-                .never_fired()
-                .contains(&ActionKind::SelectRandom));
+            assert!(coverage.never_fired().contains(&ActionKind::SelectRandom));
         }
     }
 

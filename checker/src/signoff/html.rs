@@ -187,7 +187,9 @@ pub fn render(report: &SignoffReport) -> String {
     }
     out.push_str("</table>\n<p>Green: holds. Yellow: fails (an older version) exactly as the catalog expects. Red: differs from the expectation.</p>\n");
     if !matrix.skipped.is_empty() {
-        out.push_str("<p>Not run at these bounds (heavy; <code>--full-matrix</code> runs them):</p>\n<ul>\n");
+        out.push_str(
+            "<p>Not run at these bounds (heavy; <code>--full-matrix</code> runs them):</p>\n<ul>\n",
+        );
         for scenario in &matrix.skipped {
             let _ = writeln!(out, "<li><code>{}</code></li>", scenario.name);
         }
@@ -222,7 +224,11 @@ pub fn render(report: &SignoffReport) -> String {
     out.push_str("<section id=\"counterexamples\">\n<h2>Counterexamples</h2>\n");
     match &report.corpus {
         CorpusSource::Directory(dir) => {
-            let _ = writeln!(out, "<p>Corpus: <code>{}</code>.", escape(&dir.display().to_string()));
+            let _ = writeln!(
+                out,
+                "<p>Corpus: <code>{}</code>.",
+                escape(&dir.display().to_string())
+            );
         }
         CorpusSource::Absent(dir) => {
             let _ = writeln!(
@@ -346,7 +352,11 @@ pub fn render(report: &SignoffReport) -> String {
 
     // Sometimes.
     out.push_str("<section id=\"sometimes\">\n<h2><code>sometimes</code> reachability</h2>\n<table>\n<tr><th>witness</th><th>status</th><th>steps to the first example found</th></tr>\n");
-    for property in check.properties.iter().filter(|p| p.kind == Kind::Sometimes) {
+    for property in check
+        .properties
+        .iter()
+        .filter(|p| p.kind == Kind::Sometimes)
+    {
         let class = if property.status == Status::Reached {
             "r-ok"
         } else {

@@ -52,7 +52,11 @@ pub fn render(report: &SignoffReport) -> String {
     for (label, value) in rows {
         let _ = writeln!(out, "| {label} | {} |", cell(&value));
     }
-    let _ = writeln!(out, "\nConfiguration:\n\n```json\n{}\n```", meta.config_json.trim_end());
+    let _ = writeln!(
+        out,
+        "\nConfiguration:\n\n```json\n{}\n```",
+        meta.config_json.trim_end()
+    );
 
     let matrix = &report.matrix;
     let _ = writeln!(out, "\n## Verdict matrix\n");
@@ -226,7 +230,11 @@ pub fn render(report: &SignoffReport) -> String {
         out,
         "| witness | status | steps to the first example found |\n|---|---|---|"
     );
-    for property in check.properties.iter().filter(|p| p.kind == Kind::Sometimes) {
+    for property in check
+        .properties
+        .iter()
+        .filter(|p| p.kind == Kind::Sometimes)
+    {
         let _ = writeln!(
             out,
             "| `{}` | {} | {} |",
@@ -253,7 +261,9 @@ pub fn render(report: &SignoffReport) -> String {
 /// `holds`, `violated (n steps)`, `reached (n steps)`, `unreached`.
 pub fn status_text(status: Status, trace_len: Option<usize>) -> String {
     match (status, trace_len) {
-        (Status::Violated | Status::Reached, Some(len)) => format!("{} ({len} steps)", status.name()),
+        (Status::Violated | Status::Reached, Some(len)) => {
+            format!("{} ({len} steps)", status.name())
+        }
         _ => status.name().to_owned(),
     }
 }

@@ -182,7 +182,11 @@ pub fn cross_check(report: &SignoffReport) -> String {
              different member of a symmetry class first and the model's successors of \
              symmetric states are not exactly symmetric; the pass's counts are reproducible.",
             report.meta.threads,
-            if report.meta.threads.get() == 1 { "" } else { "s" },
+            if report.meta.threads.get() == 1 {
+                ""
+            } else {
+                "s"
+            },
             check.unique_states,
             check.total_states,
             coverage.unique_states,
@@ -218,12 +222,18 @@ pub fn command(args: &crate::cli::ReportArgs) -> anyhow::Result<ExitCode> {
     let mut scenarios = Vec::new();
     for name in &args.scenarios {
         let scenario = crate::scenario::find(name)?;
-        if !scenarios.iter().any(|known: &Scenario| known.name == scenario.name) {
+        if !scenarios
+            .iter()
+            .any(|known: &Scenario| known.name == scenario.name)
+        {
             scenarios.push(scenario);
         }
     }
-    let mut protocols: Vec<ProtocolVersion> =
-        args.protocols.iter().map(|protocol| protocol.version()).collect();
+    let mut protocols: Vec<ProtocolVersion> = args
+        .protocols
+        .iter()
+        .map(|protocol| protocol.version())
+        .collect();
     protocols.sort_unstable();
     protocols.dedup();
     let options = ReportOptions {
@@ -317,7 +327,10 @@ pub fn gather(options: &ReportOptions) -> anyhow::Result<SignoffReport> {
         .with_context(|| format!("creating {}", options.out.display()))?;
     let model = swb_properties::build_model(&inputs.config);
 
-    eprintln!("swb-check: report: 1/4 the check ({})", inputs.config_source);
+    eprintln!(
+        "swb-check: report: 1/4 the check ({})",
+        inputs.config_source
+    );
     let check = run_default_check(&model, options)?;
 
     let bounds = if options.full_matrix {

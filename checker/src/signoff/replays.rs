@@ -110,8 +110,8 @@ pub fn trace_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     }
     let mut pending = vec![dir.to_path_buf()];
     while let Some(current) = pending.pop() {
-        let entries =
-            std::fs::read_dir(&current).with_context(|| format!("listing {}", current.display()))?;
+        let entries = std::fs::read_dir(&current)
+            .with_context(|| format!("listing {}", current.display()))?;
         for entry in entries {
             let entry = entry.with_context(|| format!("listing {}", current.display()))?;
             let path = entry.path();
@@ -121,7 +121,10 @@ pub fn trace_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
             }
             if path.is_dir() {
                 pending.push(path);
-            } else if path.extension().is_some_and(|extension| extension == "json") {
+            } else if path
+                .extension()
+                .is_some_and(|extension| extension == "json")
+            {
                 files.push(path);
             }
         }
