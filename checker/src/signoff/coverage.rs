@@ -362,8 +362,11 @@ mod tests {
                 interrupt: None,
                 progress: crate::progress::ProgressMode::Silent,
             };
-            let representative: crate::check::SymmetryFn<SwbModel> =
-                Some(SwbModel::representative).filter(|_| symmetry);
+            let representative: crate::check::SymmetryFn<SwbModel> = if symmetry {
+                Some(SwbModel::representative)
+            } else {
+                None
+            };
             let outcome = run_check(model.clone(), representative, &options).expect("checks");
             assert_eq!(coverage.unique_states as usize, outcome.unique_states);
             assert_eq!(coverage.total_states as usize, outcome.total_states);
