@@ -16,9 +16,11 @@
 
 use stateright::actor::ActorModelAction;
 use stateright::Model;
+use crate::check::Symmetry;
 use std::collections::hash_map::DefaultHasher;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use swb_model::coordinator::CoordinatorTimer;
 use swb_model::msg::Msg;
@@ -222,11 +224,13 @@ impl ActionKind {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct KindCounts {
     /// Times the model offered an action of this kind in a reachable state.
-    pub offered: u64,
+    pub offered: usize,
     /// Offers that produced a state within the boundary (stateright's generated states).
-    pub transitions: u64,
+    /// Invariant: `transitions <= offered` (a delivery the receiver ignores produces none).
+    pub transitions: usize,
     /// Transitions to a state (up to symmetry) not seen before.
-    pub new_states: u64,
+    /// Invariant: `new_states <= transitions`.
+    pub new_states: usize,
 }
 
 /// The coverage of one configuration.
@@ -235,11 +239,11 @@ pub struct Coverage {
     /// One row per kind, in [`ActionKind::all`] order.
     pub rows: Vec<(ActionKind, KindCounts)>,
     /// Unique states (up to symmetry when `symmetry` is on).
-    pub unique_states: u64,
+    pub unique_states: usize,
     /// Generated states, counting repeats (the initial states included), as stateright counts.
-    pub total_states: u64,
+    pub total_states: usize,
     /// Whether states were identified up to replica renaming.
-    pub symmetry: bool,
+    pub symmetry: Symmetry,
     pub elapsed: Duration,
 }
 
@@ -254,38 +258,41 @@ impl Coverage {
     }
 }
 
+/// The pass was stopped by Ctrl-C before it finished; its counts are not reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Interrupted;
+
 /// A state's identity for the visited set: the hash of its representative (with symmetry) or of
 /// itself. `DefaultHasher::new()` has fixed keys, so the pass is reproducible; a 64-bit
-/// collision is as unlikely here as in stateright's own fingerprints.
-fn identity(state: &State, symmetry: bool) -> u64 {
+/// collision is as unlikely here as in stateright's own fingerprints. The set is only asked
+/// whether it holds a value, never iterated, so its order cannot reach the output.
+fn identity(state: &State, symmetry: Symmetry) -> u64 {
     let mut hasher = DefaultHasher::new();
-    if symmetry {
-        SwbModel::representative(state).hash(&mut hasher);
-    } else {
-        state.hash(&mut hasher);
+    match symmetry {
+        Symmetry::On => SwbModel::representative(state).hash(&mut hasher),
+        Symmetry::Off => state.hash(&mut hasher),
     }
     hasher.finish()
 }
 
-/// Explores every reachable state of `model` depth-first and counts every action by kind.
-/// `interrupt` (Ctrl-C) ends the pass early with an error.
+/// How many states are expanded between two looks at the Ctrl-C flag.
+const INTERRUPT_POLL_STATES: usize = 4096;
+
+/// Explores every reachable state of `model` depth-first, one thread, in the model's action
+/// order, and counts every action by kind. `interrupt` (Ctrl-C) ends the pass early.
 pub fn measure(
     model: &SwbModel,
-    symmetry: bool,
-    interrupt: Option<&std::sync::atomic::AtomicBool>,
-) -> anyhow::Result<Coverage> {
+    symmetry: Symmetry,
+    interrupt: Option<&AtomicBool>,
+) -> Result<Coverage, Interrupted> {
     let started = Instant::now();
-    let kinds = ActionKind::all();
-    let mut counts = vec![KindCounts::default(); kinds.len()];
-    let index_of = |kind: ActionKind| {
-        kinds
-            .iter()
-            .position(|known| *known == kind)
-            .expect("ActionKind::all lists every kind")
-    };
+    let mut counts: BTreeMap<ActionKind, KindCounts> = ActionKind::all()
+        .into_iter()
+        .map(|kind| (kind, KindCounts::default()))
+        .collect();
     let mut seen: HashSet<u64> = HashSet::new();
     let mut stack: Vec<State> = Vec::new();
-    let mut total_states: u64 = 0;
+    let mut total_states = 0;
     for state in model.init_states() {
         if !model.within_boundary(&state) {
             continue;
@@ -296,17 +303,19 @@ pub fn measure(
         }
     }
     let mut actions = Vec::new();
-    let mut expanded: u64 = 0;
+    let mut expanded: usize = 0;
     while let Some(state) = stack.pop() {
         expanded += 1;
-        if expanded % 4096 == 0
-            && interrupt.is_some_and(|flag| flag.load(std::sync::atomic::Ordering::SeqCst))
+        if expanded % INTERRUPT_POLL_STATES == 0
+            && interrupt.is_some_and(|flag| flag.load(Ordering::SeqCst))
         {
-            anyhow::bail!("interrupted during the coverage pass");
+            return Err(Interrupted);
         }
         model.actions(&state, &mut actions);
         for action in actions.drain(..) {
-            let row = &mut counts[index_of(ActionKind::of(&action))];
+            let row = counts
+                .get_mut(&ActionKind::of(&action))
+                .expect("ActionKind::all lists every kind ActionKind::of returns");
             row.offered += 1;
             let Some(next) = model.next_state(&state, action) else {
                 continue;
@@ -322,9 +331,15 @@ pub fn measure(
             }
         }
     }
+    // The report lists kinds in `ActionKind::all` order (deliveries first, in message order),
+    // not in the map's order.
+    let rows = ActionKind::all()
+        .into_iter()
+        .map(|kind| (kind, counts[&kind]))
+        .collect();
     Ok(Coverage {
-        rows: kinds.into_iter().zip(counts).collect(),
-        unique_states: seen.len() as u64,
+        rows,
+        unique_states: seen.len(),
         total_states,
         symmetry,
         elapsed: started.elapsed(),
@@ -350,7 +365,7 @@ mod tests {
     fn counts_equal_a_dfs_check_and_add_up() {
         use crate::check::{run_check, CheckOptions, Strategy};
         let model = small_model();
-        for symmetry in [true, false] {
+        for symmetry in [Symmetry::On, Symmetry::Off] {
             let coverage = measure(&model, symmetry, None).expect("runs");
             let options = CheckOptions {
                 strategy: Strategy::Dfs,
@@ -362,17 +377,16 @@ mod tests {
                 interrupt: None,
                 progress: crate::progress::ProgressMode::Silent,
             };
-            let representative: crate::check::SymmetryFn<SwbModel> = if symmetry {
-                Some(SwbModel::representative)
-            } else {
-                None
+            let representative: crate::check::SymmetryFn<SwbModel> = match symmetry {
+                Symmetry::On => Some(SwbModel::representative),
+                Symmetry::Off => None,
             };
             let outcome = run_check(model.clone(), representative, &options).expect("checks");
-            assert_eq!(coverage.unique_states as usize, outcome.unique_states);
-            assert_eq!(coverage.total_states as usize, outcome.total_states);
-            let inits = model.init_states().len() as u64;
-            let new: u64 = coverage.rows.iter().map(|(_, c)| c.new_states).sum();
-            let generated: u64 = coverage.rows.iter().map(|(_, c)| c.transitions).sum();
+            assert_eq!(coverage.unique_states, outcome.unique_states);
+            assert_eq!(coverage.total_states, outcome.total_states);
+            let inits = model.init_states().len();
+            let new: usize = coverage.rows.iter().map(|(_, c)| c.new_states).sum();
+            let generated: usize = coverage.rows.iter().map(|(_, c)| c.transitions).sum();
             assert_eq!(new + inits, coverage.unique_states);
             assert_eq!(generated + inits, coverage.total_states);
             for (kind, counts) in &coverage.rows {
@@ -388,14 +402,14 @@ mod tests {
     #[test]
     fn kind_names_match_the_model_and_the_pass_is_deterministic() {
         let model = small_model();
-        let first = measure(&model, true, None).expect("runs");
-        let second = measure(&model, true, None).expect("runs");
+        let first = measure(&model, Symmetry::On, None).expect("runs");
+        let second = measure(&model, Symmetry::On, None).expect("runs");
         assert_eq!(first.rows, second.rows);
         let mut stack = model.init_states();
         let mut seen = HashSet::new();
         let mut actions = Vec::new();
         while let Some(state) = stack.pop() {
-            if !seen.insert(identity(&state, true)) || seen.len() > 2000 {
+            if !seen.insert(identity(&state, Symmetry::On)) || seen.len() > 2000 {
                 continue;
             }
             model.actions(&state, &mut actions);

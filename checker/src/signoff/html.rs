@@ -6,11 +6,12 @@
 //! `counterexamples`, `coverage`, `sometimes`, `assumptions`): the browser check and the tests
 //! look for them.
 
-use super::markdown::{rows_of, status_text};
-use super::{verdict_text, CorpusSource, SignoffReport};
-use crate::check::{Completion, Kind, Status, Verdict};
+use super::replays::{manifest_text, TraceEntry};
+use super::{status_text, CorpusSection, CrossCheck, SignoffReport};
+use crate::check::{Kind, Status};
+use crate::compare::rows_of;
 use crate::counterexample::svg::escape;
-use std::fmt::Write as _;
+use crate::output::outln;
 
 /// The section ids, in page order.
 pub const SECTION_IDS: [&str; 8] = [
@@ -56,11 +57,11 @@ fn inline(text: &str) -> String {
     let mut out = String::new();
     for (index, part) in escaped.split('`').enumerate() {
         if index % 2 == 1 {
-            let _ = write!(out, "<code>{part}</code>");
+            out.push_str(&format!("<code>{part}</code>"));
         } else {
             for (bold_index, piece) in part.split("**").enumerate() {
                 if bold_index % 2 == 1 {
-                    let _ = write!(out, "<strong>{piece}</strong>");
+                    out.push_str(&format!("<strong>{piece}</strong>"));
                 } else {
                     out.push_str(piece);
                 }
@@ -76,71 +77,65 @@ fn unique_ids(svg: &str, index: usize) -> String {
         .replace("url(#arrow)", &format!("url(#arrow-{index})"))
 }
 
+/// `r-ok` or `r-bad`.
+fn class_of(as_expected: bool) -> &'static str {
+    if as_expected {
+        "r-ok"
+    } else {
+        "r-bad"
+    }
+}
+
 pub fn render(report: &SignoffReport) -> String {
     let mut out = String::new();
-    let meta = &report.meta;
-    let check = &report.check;
     out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     out.push_str("<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n");
     out.push_str("<title>swb-check sign-off report</title>\n");
-    let _ = writeln!(out, "<style>{STYLE}</style>\n</head>\n<body>\n<main>");
+    outln!(out, "<style>{STYLE}</style>\n</head>\n<body>\n<main>");
     out.push_str("<h1>swb-check sign-off report</h1>\n<nav>");
     for id in SECTION_IDS {
-        let _ = write!(out, "<a href=\"#{id}\">{id}</a>");
+        outln!(out, "<a href=\"#{id}\">{id}</a>");
     }
     out.push_str("</nav>\n");
 
-    // Summary.
-    let overall_ok = report.exit_code() == std::process::ExitCode::SUCCESS;
-    let _ = writeln!(out, "<section id=\"summary\">\n<h2>Summary</h2>");
-    let _ = writeln!(
+    let as_expected = report.as_expected();
+    outln!(out, "<section id=\"summary\">\n<h2>Summary</h2>");
+    outln!(
         out,
-        "<div class=\"r-banner {}\">{}</div>\n<ul>",
-        if overall_ok { "r-ok" } else { "r-bad" },
-        if overall_ok {
+        "<div class=\"r-banner {}\">{}</div>\n<table>\n<tr><th>part</th><th>as expected</th><th>found</th></tr>",
+        class_of(as_expected),
+        if as_expected {
             "Every part of the evidence is as expected."
         } else {
             "Some part of the evidence is not as expected: see the marked rows."
         }
     );
-    for line in report.summary_lines() {
-        let _ = writeln!(out, "<li>{}</li>", escape(&line));
+    for part in report.parts() {
+        outln!(
+            out,
+            "<tr><td>{}</td><td class=\"{}\">{}</td><td>{}</td></tr>",
+            part.part.name(),
+            class_of(part.as_expected),
+            if part.as_expected { "yes" } else { "no" },
+            escape(&part.text)
+        );
     }
-    out.push_str("</ul>\n</section>\n");
+    out.push_str("</table>\n</section>\n");
 
-    // Metadata.
-    let completion = match check.completion {
-        Completion::Complete => "complete".to_owned(),
-        Completion::Incomplete(limit) => format!("incomplete ({})", limit.name()),
-    };
-    let rows = [
-        ("tool", format!("swb-check {}", meta.tool_version)),
-        ("git commit", meta.commit.text()),
-        ("date", meta.date.clone()),
-        ("configuration", meta.config_source.clone()),
-        ("protocol", meta.protocol.name().to_owned()),
-        ("strategy", "dfs, symmetry on".to_owned()),
-        ("seed", "none (exhaustive search)".to_owned()),
-        ("threads", meta.threads.to_string()),
-        ("unique states", check.unique_states.to_string()),
-        ("total states", check.total_states.to_string()),
-        ("max depth", check.max_depth.to_string()),
-        ("seconds (check)", format!("{:.2}", check.seconds)),
-        ("result", completion),
-        ("verdict", verdict_text(check.verdict).to_owned()),
-    ];
-    let _ = writeln!(
+    outln!(
         out,
         "<section id=\"metadata\">\n<h2>Run metadata</h2>\n<table>"
     );
-    for (label, value) in rows {
-        let _ = writeln!(out, "<tr><th>{label}</th><td>{}</td></tr>", escape(&value));
+    for (label, value) in report.metadata_rows() {
+        outln!(out, "<tr><th>{label}</th><td>{}</td></tr>", escape(&value));
     }
-    let _ = writeln!(
+    outln!(
         out,
         "</table>\n<details><summary>Configuration (JSON)</summary><pre>{}</pre></details>\n</section>",
         // `escape` folds line breaks into spaces, so each line is escaped on its own.
-        meta.config_json
+        report
+            .meta
+            .config_json
             .trim_end()
             .lines()
             .map(escape)
@@ -148,33 +143,85 @@ pub fn render(report: &SignoffReport) -> String {
             .join("\n")
     );
 
-    // Matrix.
+    render_matrix(report, &mut out);
+    render_properties(report, &mut out);
+    render_counterexamples(report, &mut out);
+    render_coverage(report, &mut out);
+
+    out.push_str("<section id=\"sometimes\">\n<h2><code>sometimes</code> reachability</h2>\n<table>\n<tr><th>witness</th><th>status</th><th>steps to the first example found</th></tr>\n");
+    for property in report
+        .check
+        .properties
+        .iter()
+        .filter(|p| p.kind == Kind::Sometimes)
+    {
+        outln!(
+            out,
+            "<tr><td><code>{}</code></td><td class=\"{}\">{}</td><td class=\"r-num\">{}</td></tr>",
+            property.name,
+            class_of(property.status == Status::Reached),
+            property.status.name(),
+            property
+                .trace_len
+                .map_or("—".to_owned(), |len| len.to_string())
+        );
+    }
+    out.push_str("</table>\n</section>\n");
+
+    outln!(
+        out,
+        "<section id=\"assumptions\">\n<h2>Assumptions</h2>\n<p>From <code>docs/design.md</code>, “{}”.</p>\n<ul>",
+        escape(&report.assumptions_heading)
+    );
+    for assumption in &report.assumptions {
+        outln!(
+            out,
+            "<li><strong>{}.</strong> {}</li>",
+            escape(&assumption.title),
+            inline(&assumption.text)
+        );
+    }
+    out.push_str("</ul>\n</section>\n");
+    outln!(
+        out,
+        "<footer><p>{}</p></footer>\n</main>\n</body>\n</html>",
+        escape(&format!(
+            "swb-check {}, {}",
+            report.meta.tool_version, report.meta.date
+        ))
+    );
+    out
+}
+
+fn render_matrix(report: &SignoffReport, out: &mut String) {
     let matrix = &report.matrix;
-    let _ = writeln!(
+    outln!(
         out,
         "<section id=\"matrix\">\n<h2>Verdict matrix</h2>\n<p>Bounds: <code>{}</code> ({}; each \
-         scenario adds its own faults). Each cell is an exhaustive DFS with symmetry reduction; \
-         <strong>≠</strong> marks a cell that differs from the catalog's expectation. {:.1} s for \
-         the matrix.</p>\n<table>\n<tr><th>scenario</th>",
+         scenario adds its own faults). Each cell is an exhaustive DFS with symmetry reduction, as \
+         <code>swb-check compare</code> runs it; <strong>≠</strong> marks a cell that differs from \
+         the catalog's expectation. {:.1} s for the matrix.</p>\n<table>\n<tr><th>scenario</th>",
         matrix.bounds.name(),
         escape(&matrix.bounds.describe()),
         matrix.seconds
     );
     for protocol in &matrix.protocols {
-        let _ = write!(out, "<th>{protocol}</th>");
+        outln!(out, "<th>{protocol}</th>");
     }
     out.push_str("</tr>\n");
     for row in rows_of(&matrix.cells) {
-        let _ = write!(out, "<tr><td><code>{}</code></td>", row[0].scenario.name);
+        outln!(out, "<tr><td><code>{}</code></td>", row[0].scenario.name);
         for protocol in &matrix.protocols {
             match row.iter().find(|c| c.protocol == *protocol) {
                 Some(cell) => {
-                    let class = match (cell.matches_expected(), cell.verdict_text() == "holds") {
+                    // Green: holds as expected; yellow: fails (an older version) exactly as
+                    // the catalog expects; red: differs from the expectation.
+                    let class = match (cell.matches_expected(), cell.violated.is_empty()) {
                         (false, _) => "r-bad",
                         (true, true) => "r-ok",
                         (true, false) => "r-warn",
                     };
-                    let _ = write!(
+                    outln!(
                         out,
                         "<td class=\"{class}\">{}</td>",
                         escape(&cell.marked_verdict())
@@ -185,26 +232,24 @@ pub fn render(report: &SignoffReport) -> String {
         }
         out.push_str("</tr>\n");
     }
-    out.push_str("</table>\n<p>Green: holds. Yellow: fails (an older version) exactly as the catalog expects. Red: differs from the expectation.</p>\n");
+    out.push_str("</table>\n<p>Green: holds as expected. Yellow: violated exactly as the catalog expects (an older version). Red: differs from the expectation.</p>\n");
     if !matrix.skipped.is_empty() {
         out.push_str(
-            "<p>Not run at these bounds (heavy; <code>--full-matrix</code> runs them):</p>\n<ul>\n",
+            "<p>Not run by this report (<code>--full-matrix</code> runs the whole catalog at the default bounds):</p>\n<ul>\n",
         );
         for scenario in &matrix.skipped {
-            let _ = writeln!(out, "<li><code>{}</code></li>", scenario.name);
+            outln!(out, "<li><code>{}</code></li>", scenario.name);
         }
         out.push_str("</ul>\n");
     }
     out.push_str("</section>\n");
+}
 
-    // Properties.
+fn render_properties(report: &SignoffReport, out: &mut String) {
     out.push_str("<section id=\"properties\">\n<h2>Properties</h2>\n<table>\n<tr><th>property</th><th>kind</th><th>status</th><th>source criterion</th><th>mutant it catches</th><th>meaning</th></tr>\n");
-    for property in &check.properties {
-        let class = match property.status {
-            Status::Holds | Status::Reached => "r-ok",
-            Status::Violated | Status::Unreached => "r-bad",
-        };
-        let _ = writeln!(
+    for property in &report.check.properties {
+        let class = class_of(matches!(property.status, Status::Holds | Status::Reached));
+        outln!(
             out,
             "<tr><td><code>{}</code></td><td>{}</td><td class=\"{class}\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             property.name,
@@ -219,106 +264,128 @@ pub fn render(report: &SignoffReport) -> String {
         );
     }
     out.push_str("</table>\n</section>\n");
+}
 
-    // Counterexamples.
+fn render_counterexamples(report: &SignoffReport, out: &mut String) {
     out.push_str("<section id=\"counterexamples\">\n<h2>Counterexamples</h2>\n");
+    out.push_str("<p>Each trace is re-checked in today's model and replayed on the engine exactly as <code>swb-check replay</code> does. A V2 trace must conform; a V1 / V1.5 counterexample must be refused by the engine, diverge from the violating path, or conform with its property judged on the engine's own state as holding (<code>holds-in-engine:&lt;rule&gt;</code>) or outside the engine (<code>outside-engine:&lt;decision&gt;</code>; docs/design.md D28).</p>\n");
+    // Charts are numbered across both tables, in page order, so each has its own marker id.
+    let mut chart_number = 0;
     match &report.corpus {
-        CorpusSource::Directory(dir) => {
-            let _ = writeln!(
+        CorpusSection::Replayed(corpus) => {
+            outln!(
                 out,
-                "<p>Corpus: <code>{}</code>.",
-                escape(&dir.display().to_string())
+                "<h3>Corpus <code>{}</code> (as <code>replay --corpus</code> replays it)</h3>",
+                escape(&corpus.root.display().to_string())
             );
+            trace_table(&corpus.traces, out);
+            if corpus.problems.is_empty() {
+                out.push_str("<p class=\"r-ok r-banner\">Problems: none.</p>\n");
+            } else {
+                out.push_str("<p class=\"r-bad r-banner\">Problems:</p>\n<ul>\n");
+                for problem in &corpus.problems {
+                    outln!(out, "<li>{}</li>", escape(problem));
+                }
+                out.push_str("</ul>\n");
+            }
+            charts(&corpus.traces, &mut chart_number, out);
         }
-        CorpusSource::Absent(dir) => {
-            let _ = writeln!(
+        CorpusSection::Absent(dir) => {
+            outln!(
                 out,
-                "<p>Corpus: <code>{}</code> does not exist here.",
+                "<h3>Corpus</h3>\n<p><code>{}</code> does not exist here: nothing replayed.</p>",
                 escape(&dir.display().to_string())
             );
         }
     }
-    out.push_str(" Each trace is re-checked in today's model and replayed on the engine. As expected: the model still takes it and it still violates its property, and the engine conforms (or refuses a V1 / V1.5 trace).</p>\n");
-    if report.traces.is_empty() {
-        out.push_str("<p>No counterexample files.</p>\n");
-    } else {
-        out.push_str("<table>\n<tr><th>#</th><th>file</th><th>origin</th><th>property</th><th>protocol</th><th>steps</th><th>model check</th><th>engine replay</th><th>as expected</th></tr>\n");
-        for (index, trace) in report.traces.iter().enumerate() {
-            let (property, protocol, steps, model_check) = match &trace.result {
-                Ok(replayed) => (
-                    replayed.property.unwrap_or("-").to_owned(),
-                    replayed.protocol.name().to_owned(),
-                    replayed.steps.to_string(),
-                    replayed.model_check.name().to_owned(),
-                ),
-                Err(_) => ("-".into(), "-".into(), "-".into(), "-".into()),
-            };
-            let ok = trace.as_expected();
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td class=\"r-file\"><code>{}</code></td><td>{}</td><td><code>{}</code></td><td>{}</td><td class=\"r-num\">{}</td><td>{}</td><td class=\"r-why\">{}</td><td class=\"{}\">{}</td></tr>",
-                index + 1,
-                escape(&trace.shown),
-                trace.origin.name(),
-                escape(&property),
-                protocol,
-                steps,
-                model_check,
-                escape(&trace.verdict_text()),
-                if ok { "r-ok" } else { "r-bad" },
-                if ok { "yes" } else { "no" }
-            );
-        }
-        out.push_str("</table>\n");
-        let charted: Vec<(usize, &super::replays::TraceEntry)> = report
-            .traces
-            .iter()
-            .enumerate()
-            .filter(|(_, trace)| trace.svg.is_some())
-            .collect();
-        // A few charts are shown open; a long list starts folded to keep the page readable.
-        let open = charted.len() <= 3;
-        for (index, trace) in charted {
-            let title = match &trace.result {
-                Ok(replayed) => format!(
-                    "#{} {} — {} under {}, scenario {} ({} steps{})",
-                    index + 1,
-                    replayed.property.unwrap_or("-"),
-                    trace.verdict_text(),
-                    replayed.protocol,
-                    replayed.scenario,
-                    replayed.steps,
-                    replayed
-                        .minimality
-                        .as_deref()
-                        .map_or(String::new(), |m| format!(", {m}"))
-                ),
-                Err(_) => format!("#{} {}", index + 1, trace.shown),
-            };
-            let _ = writeln!(
-                out,
-                "<details class=\"r-trace\"{}><summary>{}</summary><div class=\"r-chart\">{}</div></details>",
-                if open { " open" } else { "" },
-                escape(&title),
-                unique_ids(trace.svg.as_deref().unwrap_or_default(), index + 1)
-            );
-        }
-    }
+    out.push_str("<h3>Saved by this report's matrix</h3>\n");
+    trace_table(&report.matrix_traces, out);
+    charts(&report.matrix_traces, &mut chart_number, out);
     out.push_str("</section>\n");
+}
 
-    // Coverage.
+fn trace_table(traces: &[TraceEntry], out: &mut String) {
+    if traces.is_empty() {
+        out.push_str("<p>No trace files.</p>\n");
+        return;
+    }
+    out.push_str("<table>\n<tr><th>file</th><th>protocol</th><th>property</th><th>model check</th><th>engine replay</th><th>engine-side judgement</th><th>rule</th><th>manifest</th><th>as expected</th></tr>\n");
+    for trace in traces {
+        let judgement = match (&trace.found.judgement, &trace.judgement_detail) {
+            (Some(key), Some(detail)) => format!(
+                "<code>{}</code><br><small>{}</small>",
+                escape(key),
+                escape(detail)
+            ),
+            _ => "—".to_owned(),
+        };
+        outln!(
+            out,
+            "<tr><td class=\"r-file\"><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td class=\"r-why\">{}</td><td class=\"r-why\">{judgement}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td></tr>",
+            escape(&trace.found.path),
+            trace.protocol,
+            trace
+                .property
+                .map_or("—".to_owned(), |name| format!("<code>{}</code>", escape(name))),
+            trace.found.model_check,
+            escape(&trace.detail),
+            escape(&trace.rule.text()),
+            trace
+                .manifest
+                .as_ref()
+                .map_or("—".to_owned(), |check| escape(&manifest_text(check))),
+            class_of(trace.as_expected()),
+            if trace.as_expected() { "yes" } else { "no" }
+        );
+    }
+    out.push_str("</table>\n");
+}
+
+/// The traces' charts, folded (a long list would bury the rest of the page).
+fn charts(traces: &[TraceEntry], chart_number: &mut usize, out: &mut String) {
+    for trace in traces {
+        let Some(chart) = &trace.chart else {
+            continue;
+        };
+        *chart_number += 1;
+        let title = format!(
+            "{} — {} under {}, scenario {} ({} steps, {}): {}",
+            trace.found.path,
+            trace.property.unwrap_or("conformance walk"),
+            trace.protocol,
+            chart.scenario,
+            chart.steps,
+            chart.minimality,
+            trace.detail
+        );
+        outln!(
+            out,
+            "<details class=\"r-trace\"><summary>{}</summary><div class=\"r-chart\">{}</div></details>",
+            escape(&title),
+            unique_ids(&chart.svg, *chart_number)
+        );
+    }
+}
+
+fn render_coverage(report: &SignoffReport, out: &mut String) {
     let coverage = &report.coverage;
-    let _ = writeln!(
+    outln!(
         out,
         "<section id=\"coverage\">\n<h2>Per-action coverage</h2>\n<p>Every reachable state of the checked \
-         configuration, expanded once (DFS, symmetry {}): {} unique states, {} generated, {:.1} s. \
-         Offered: the model listed the action; transitions: it produced a state; new states: one not seen before.</p>",
-        if coverage.symmetry { "on" } else { "off" },
+         configuration, expanded once by a single-threaded DFS (symmetry {}): {} unique states, {} \
+         generated, {:.1} s. Offered: the model listed the action; transitions: it produced a state; \
+         new states: one not seen before.</p>",
+        coverage.symmetry.name(),
         coverage.unique_states,
         coverage.total_states,
         coverage.elapsed.as_secs_f64()
     );
-    let _ = writeln!(out, "<p>{}</p>", escape(&super::cross_check(report)));
+    outln!(
+        out,
+        "<p class=\"r-banner {}\">{}</p>",
+        class_of(report.cross_check == CrossCheck::Agrees),
+        escape(&report.cross_check.sentence())
+    );
     out.push_str("<table>\n<tr><th>action kind</th><th>offered</th><th>transitions</th><th>new states</th></tr>\n");
     for (kind, counts) in &coverage.rows {
         let class = if counts.transitions == 0 {
@@ -326,7 +393,7 @@ pub fn render(report: &SignoffReport) -> String {
         } else {
             ""
         };
-        let _ = writeln!(
+        outln!(
             out,
             "<tr{class}><td>{}</td><td class=\"r-num\">{}</td><td class=\"r-num\">{}</td><td class=\"r-num\">{}</td></tr>",
             escape(&kind.name()),
@@ -340,7 +407,7 @@ pub fn render(report: &SignoffReport) -> String {
         .iter()
         .map(|kind| format!("<code>{}</code>", escape(&kind.name())))
         .collect();
-    let _ = writeln!(
+    outln!(
         out,
         "</table>\n<p id=\"never-fired\">Never fired: {}.</p>\n</section>",
         if never.is_empty() {
@@ -349,61 +416,6 @@ pub fn render(report: &SignoffReport) -> String {
             never.join(", ")
         }
     );
-
-    // Sometimes.
-    out.push_str("<section id=\"sometimes\">\n<h2><code>sometimes</code> reachability</h2>\n<table>\n<tr><th>witness</th><th>status</th><th>steps to the first example found</th></tr>\n");
-    for property in check
-        .properties
-        .iter()
-        .filter(|p| p.kind == Kind::Sometimes)
-    {
-        let class = if property.status == Status::Reached {
-            "r-ok"
-        } else {
-            "r-bad"
-        };
-        let _ = writeln!(
-            out,
-            "<tr><td><code>{}</code></td><td class=\"{class}\">{}</td><td class=\"r-num\">{}</td></tr>",
-            property.name,
-            property.status.name(),
-            property
-                .trace_len
-                .map_or("—".to_owned(), |len| len.to_string())
-        );
-    }
-    out.push_str("</table>\n</section>\n");
-
-    // Assumptions.
-    let _ = writeln!(
-        out,
-        "<section id=\"assumptions\">\n<h2>Assumptions</h2>\n<p>From <code>docs/design.md</code>, “{}”.</p>\n<ul>",
-        escape(&report.assumptions_heading)
-    );
-    for assumption in &report.assumptions {
-        let _ = writeln!(
-            out,
-            "<li><strong>{}.</strong> {}</li>",
-            escape(&assumption.title),
-            inline(&assumption.text)
-        );
-    }
-    out.push_str("</ul>\n</section>\n");
-    let _ = writeln!(
-        out,
-        "<footer><p>{}</p></footer>\n</main>\n</body>\n</html>",
-        escape(&format!(
-            "swb-check {}, {}, check verdict: {}",
-            meta.tool_version,
-            meta.date,
-            match check.verdict {
-                Verdict::AllHold => "all hold",
-                Verdict::Failed => "failed",
-                Verdict::Incomplete => "incomplete",
-            }
-        ))
-    );
-    out
 }
 
 #[cfg(test)]

@@ -2,21 +2,28 @@
 //!
 //! One run gathers the evidence a reviewer signs off on, then renders it twice from the same
 //! values: `DIR/report.md` and a self-contained `DIR/index.html` (inline CSS and SVG, no script,
-//! nothing fetched). The evidence:
-//! 1. the default check (the configuration given, or the embedded default), exhaustive DFS with
-//!    symmetry reduction, with every property's status;
-//! 2. the version comparison matrix, at the quick bounds by default (`--full-matrix`: the default
-//!    bounds and the whole catalog), its counterexamples saved under `DIR/counterexamples`;
-//! 3. every counterexample of the corpus (`--counterexamples`, default `counterexamples/`) and of
-//!    the matrix, re-checked in the model, replayed on the engine and drawn as a chart;
-//! 4. per-action coverage of the checked configuration ([`coverage`]);
-//! 5. the assumptions, parsed from `docs/design.md` ([`assumptions`]).
+//! nothing fetched). The evidence, in the order it is gathered:
+//! 1. the counterexample corpus (`--counterexamples`, default `counterexamples/`), replayed as
+//!    `replay --corpus` replays it: engine verdict, D28 judgement, manifest comparison
+//!    ([`replays`]). It goes first because it is fast and a malformed corpus is bad input;
+//! 2. the default check (the configuration given, or the embedded default): exhaustive DFS with
+//!    symmetry reduction, as `swb-check check` runs it, with every property's status;
+//! 3. the version comparison matrix, at the quick bounds unless [`MatrixBounds::Default`]
+//!    (`--full-matrix`), its counterexamples saved under `DIR/counterexamples` and replayed as
+//!    `replay FILE` replays them;
+//! 4. per-action coverage of the checked configuration ([`coverage`]), a pass of its own whose
+//!    state counts must equal the check's ([`CrossCheck`]);
+//! 5. the assumptions, parsed from `docs/design.md` §3 ([`assumptions`]).
 //!
-//! Files are written whole (a temporary file, then a rename), the charts first and the two
-//! reports last, so a reader never sees a half-written report. Exit codes follow `check`: 0 all
-//! as expected, 1 something is not (a violation, an unreached witness, a cell that differs from
-//! its expectation, a replay that does not give its expected verdict, an unreadable trace), 2 bad
-//! input (nothing is written), 3 the check was interrupted.
+//! No figure is fixed in the code: every count, time and verdict is measured by the run.
+//! Everything is written into a staging directory and moved into place whole ([`staging`]):
+//! `DIR` is never half-written, whether the run ends in an error or Ctrl-C.
+//!
+//! Exit codes follow the rest of the tool: 0 every part as expected; 1 some part is not (a
+//! violation or unreached witness, a matrix cell that differs from its expectation, a corpus
+//! problem as `replay --corpus` reports it, a matrix trace that breaks its protocol's rule, a
+//! coverage pass that disagrees with the check); the report is written either way and says
+//! which. 2 bad input (nothing is written); 3 interrupted by Ctrl-C (nothing is written).
 
 pub mod assumptions;
 pub mod coverage;
@@ -24,22 +31,27 @@ mod html;
 mod markdown;
 pub mod metadata;
 mod replays;
+mod staging;
 
 #[cfg(test)]
 pub(crate) mod tests;
 
-use crate::check::{run_check, CheckOptions, Completion, Kind, Status, Strategy, Verdict};
-use crate::compare::{run_matrix, Cell, CompareOptions};
+use crate::check::{
+    run_check, CheckOptions, Completion, Kind, Status, Strategy, Symmetry, Verdict,
+};
+use crate::compare::{run_matrix, select_protocols, select_scenarios, Cell, CompareOptions};
 use crate::progress::ProgressMode;
-use crate::scenario::{catalog, Bounds, Cost, Scenario};
+use crate::scenario::{catalog, Bounds, Scenario};
 use anyhow::Context;
 use assumptions::Assumption;
 use coverage::Coverage;
 use metadata::GitCommit;
-use replays::TraceEntry;
+use replays::{CorpusReplay, TraceEntry};
+use staging::Staging;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use swb_model::{Config, ProtocolVersion, SwbModel};
 
 /// Everything the report shows, gathered once and rendered as Markdown and HTML.
@@ -47,10 +59,11 @@ pub struct SignoffReport {
     pub meta: RunMetadata,
     pub check: CheckSummary,
     pub matrix: MatrixSummary,
-    pub traces: Vec<TraceEntry>,
-    /// Where the corpus was read from, or why none was.
-    pub corpus: CorpusSource,
+    pub corpus: CorpusSection,
+    /// The traces the report's matrix saved, in path order.
+    pub matrix_traces: Vec<TraceEntry>,
     pub coverage: Coverage,
+    pub cross_check: CrossCheck,
     pub assumptions_heading: String,
     pub assumptions: Vec<Assumption>,
 }
@@ -99,99 +112,207 @@ pub struct MatrixSummary {
     pub protocols: Vec<ProtocolVersion>,
     /// In catalog order, then version order.
     pub cells: Vec<Cell>,
-    /// Catalog scenarios the chosen bounds leave out (heavy at quick bounds).
+    /// Catalog scenarios the chosen bounds or `--scenarios` leave out.
     pub skipped: Vec<Scenario>,
     pub seconds: f64,
 }
 
-/// Where the counterexample corpus came from.
-pub enum CorpusSource {
-    Directory(PathBuf),
-    /// The default directory does not exist here.
+/// The corpus part of the report.
+pub enum CorpusSection {
+    Replayed(CorpusReplay),
+    /// No `--counterexamples` was given and the default directory does not exist here.
     Absent(PathBuf),
 }
 
-impl SignoffReport {
-    /// The exit code: 0 every part as expected, 3 the check was cut, 1 otherwise.
-    pub fn exit_code(&self) -> ExitCode {
-        if self.check.verdict == Verdict::Incomplete {
-            return ExitCode::from(3);
-        }
-        let as_expected = self.check.verdict == Verdict::AllHold
-            && self.matrix.cells.iter().all(Cell::matches_expected)
-            && self.traces.iter().all(TraceEntry::as_expected);
-        if as_expected {
-            ExitCode::SUCCESS
+/// Whether the coverage pass counted the same states as the check. Since D27 the symmetric
+/// check's counts do not depend on the thread count, and the pass mirrors stateright's DFS, so
+/// the two must agree; a difference means the pass no longer mirrors the search (or the
+/// symmetry reduction is unsound again) and fails the report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CrossCheck {
+    Agrees,
+    Differs {
+        check_unique: usize,
+        check_total: usize,
+        pass_unique: usize,
+        pass_total: usize,
+    },
+}
+
+impl CrossCheck {
+    fn of(check: &CheckSummary, coverage: &Coverage) -> CrossCheck {
+        if check.unique_states == coverage.unique_states
+            && check.total_states == coverage.total_states
+        {
+            CrossCheck::Agrees
         } else {
-            ExitCode::from(1)
+            CrossCheck::Differs {
+                check_unique: check.unique_states,
+                check_total: check.total_states,
+                pass_unique: coverage.unique_states,
+                pass_total: coverage.total_states,
+            }
         }
     }
 
-    /// One line per part for stderr: what the report found.
-    pub fn summary_lines(&self) -> Vec<String> {
+    /// One sentence for the report.
+    pub fn sentence(self) -> String {
+        match self {
+            CrossCheck::Agrees => {
+                "Cross-check: the check counted the same unique and total states.".to_owned()
+            }
+            CrossCheck::Differs {
+                check_unique,
+                check_total,
+                pass_unique,
+                pass_total,
+            } => format!(
+                "Cross-check FAILED: the check counted {check_unique} unique and {check_total} \
+                 total states, this pass {pass_unique} and {pass_total}; the pass no longer \
+                 mirrors the search, or the symmetry reduction depends on the order states are met \
+                 (docs/design.md §6, D27)."
+            ),
+        }
+    }
+}
+
+/// A part of the evidence, for the summary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    Check,
+    Matrix,
+    Corpus,
+    MatrixTraces,
+    Coverage,
+}
+
+impl Part {
+    /// The part's name in the summary.
+    pub fn name(self) -> &'static str {
+        match self {
+            Part::Check => "check",
+            Part::Matrix => "matrix",
+            Part::Corpus => "corpus",
+            Part::MatrixTraces => "matrix counterexamples",
+            Part::Coverage => "coverage",
+        }
+    }
+}
+
+/// One line of the summary: a part, whether it is as expected, and what it found.
+pub struct PartSummary {
+    pub part: Part,
+    pub as_expected: bool,
+    pub text: String,
+}
+
+impl SignoffReport {
+    /// Each part of the evidence, with whether it is as expected, in report order.
+    pub fn parts(&self) -> Vec<PartSummary> {
+        let check = &self.check;
         let matching = self
             .matrix
             .cells
             .iter()
             .filter(|cell| cell.matches_expected())
             .count();
-        let traces_ok = self.traces.iter().filter(|t| t.as_expected()).count();
+        let corpus = match &self.corpus {
+            CorpusSection::Replayed(corpus) => PartSummary {
+                part: Part::Corpus,
+                as_expected: corpus.problems.is_empty(),
+                text: format!(
+                    "{}: {} trace(s), {} problem(s)",
+                    corpus.root.display(),
+                    corpus.traces.len(),
+                    corpus.problems.len()
+                ),
+            },
+            CorpusSection::Absent(dir) => PartSummary {
+                part: Part::Corpus,
+                as_expected: true,
+                text: format!("{}: not present, nothing replayed", dir.display()),
+            },
+        };
+        let matrix_traces_ok = self
+            .matrix_traces
+            .iter()
+            .filter(|trace| trace.as_expected())
+            .count();
         vec![
-            format!(
-                "check: {} ({} unique states, {} total, {:.1} s)",
-                verdict_text(self.check.verdict),
-                self.check.unique_states,
-                self.check.total_states,
-                self.check.seconds
-            ),
-            format!(
-                "matrix ({} bounds): {matching} of {} cells match their expectation",
-                self.matrix.bounds.name(),
-                self.matrix.cells.len()
-            ),
-            format!(
-                "counterexamples: {traces_ok} of {} replay as expected",
-                self.traces.len()
-            ),
-            format!(
-                "coverage: {} action kinds, {} never fired",
-                self.coverage.rows.len(),
-                self.coverage.never_fired().len()
-            ),
+            PartSummary {
+                part: Part::Check,
+                as_expected: check.verdict == Verdict::AllHold,
+                text: format!(
+                    "{} ({} unique states, {} total, {:.1} s)",
+                    verdict_text(check.verdict),
+                    check.unique_states,
+                    check.total_states,
+                    check.seconds
+                ),
+            },
+            PartSummary {
+                part: Part::Matrix,
+                as_expected: matching == self.matrix.cells.len(),
+                text: format!(
+                    "{} bounds: {matching} of {} cells match their expectation",
+                    self.matrix.bounds.name(),
+                    self.matrix.cells.len()
+                ),
+            },
+            corpus,
+            PartSummary {
+                part: Part::MatrixTraces,
+                as_expected: matrix_traces_ok == self.matrix_traces.len(),
+                text: format!(
+                    "{matrix_traces_ok} of {} meet their protocol's replay rule",
+                    self.matrix_traces.len()
+                ),
+            },
+            PartSummary {
+                part: Part::Coverage,
+                as_expected: self.cross_check == CrossCheck::Agrees,
+                text: format!(
+                    "{} action kinds, {} never fired; {}",
+                    self.coverage.rows.len(),
+                    self.coverage.never_fired().len(),
+                    match self.cross_check {
+                        CrossCheck::Agrees => "same state counts as the check",
+                        CrossCheck::Differs { .. } => "state counts DIFFER from the check",
+                    }
+                ),
+            },
         ]
     }
-}
 
-/// The coverage pass against the check: both explore the same space, so their counts agree
-/// unless the check's multi-threaded DFS met a different member of some symmetry class first
-/// (its unique count then depends on timing) or a fingerprint collided.
-pub fn cross_check(report: &SignoffReport) -> String {
-    let coverage = &report.coverage;
-    let check = &report.check;
-    let same = coverage.unique_states == check.unique_states as u64
-        && coverage.total_states == check.total_states as u64;
-    if same {
-        format!(
-            "Cross-check: the check counted the same {} unique and {} total states.",
-            check.unique_states, check.total_states
-        )
-    } else {
-        format!(
-            "Cross-check: the check ({} thread{}) counted {} unique and {} total states, this \
-             single-threaded pass {} and {}. They differ when the check's threads reach a \
-             different member of a symmetry class first and the model's successors of \
-             symmetric states are not exactly symmetric; the pass's counts are reproducible.",
-            report.meta.threads,
-            if report.meta.threads.get() == 1 {
-                ""
-            } else {
-                "s"
-            },
-            check.unique_states,
-            check.total_states,
-            coverage.unique_states,
-            coverage.total_states
-        )
+    /// True when every part is as expected.
+    pub fn as_expected(&self) -> bool {
+        self.parts().iter().all(|part| part.as_expected)
+    }
+
+    /// The run metadata as (label, value) rows, shared by both renderings.
+    pub fn metadata_rows(&self) -> Vec<(&'static str, String)> {
+        let meta = &self.meta;
+        let check = &self.check;
+        let completion = match check.completion {
+            Completion::Complete => "complete".to_owned(),
+            Completion::Incomplete(limit) => format!("incomplete ({})", limit.name()),
+        };
+        vec![
+            ("tool", format!("swb-check {}", meta.tool_version)),
+            ("git commit", meta.commit.text()),
+            ("date", meta.date.clone()),
+            ("configuration", meta.config_source.clone()),
+            ("protocol", meta.protocol.name().to_owned()),
+            ("strategy", "dfs, symmetry on (exhaustive)".to_owned()),
+            ("seed", "none: an exhaustive search samples nothing".to_owned()),
+            ("threads", meta.threads.to_string()),
+            ("unique states", check.unique_states.to_string()),
+            ("total states", check.total_states.to_string()),
+            ("max depth", check.max_depth.to_string()),
+            ("seconds (check)", format!("{:.2}", check.seconds)),
+            ("result", completion),
+            ("verdict", verdict_text(check.verdict).to_owned()),
+        ]
     }
 }
 
@@ -204,44 +325,77 @@ pub fn verdict_text(verdict: Verdict) -> &'static str {
     }
 }
 
+/// `holds`, `violated (n steps)`, `reached (n steps)`, `unreached`.
+pub fn status_text(status: Status, trace_len: Option<usize>) -> String {
+    match (status, trace_len) {
+        (Status::Violated | Status::Reached, Some(len)) => {
+            format!("{} ({len} steps)", status.name())
+        }
+        _ => status.name().to_owned(),
+    }
+}
+
+/// Which bounds the report's comparison matrix runs at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MatrixBounds {
+    /// The quick bounds over the light scenarios (seconds; the test suite's matrix).
+    Quick,
+    /// The default bounds over the whole catalog (`--full-matrix`; minutes).
+    Default,
+}
+
+impl MatrixBounds {
+    fn bounds(self) -> Bounds {
+        match self {
+            MatrixBounds::Quick => Bounds::Quick,
+            MatrixBounds::Default => Bounds::Default,
+        }
+    }
+}
+
 /// What one `report` run covers, resolved from the command line.
 pub struct ReportOptions {
     pub out: PathBuf,
     pub config: Option<PathBuf>,
-    pub full_matrix: bool,
-    pub scenarios: Vec<Scenario>,
+    pub matrix_bounds: MatrixBounds,
+    /// `--scenarios`, as named (resolved against the catalog before anything runs).
+    pub scenario_names: Vec<String>,
     pub protocols: Vec<ProtocolVersion>,
     pub corpus: Option<PathBuf>,
     pub threads: NonZeroUsize,
     pub progress: ProgressMode,
-    pub interrupt: Option<&'static std::sync::atomic::AtomicBool>,
+    pub interrupt: Option<&'static AtomicBool>,
 }
+
+impl ReportOptions {
+    fn interrupted(&self) -> bool {
+        self.interrupt
+            .is_some_and(|flag| flag.load(Ordering::SeqCst))
+    }
+}
+
+/// How a gathering ended.
+enum Gathered {
+    Report(Box<SignoffReport>),
+    /// Ctrl-C: nothing is written.
+    Interrupted,
+}
+
+const EXIT_FAILED: u8 = 1;
+const EXIT_INTERRUPTED: u8 = 3;
 
 /// `swb-check report`.
 pub fn command(args: &crate::cli::ReportArgs) -> anyhow::Result<ExitCode> {
-    let mut scenarios = Vec::new();
-    for name in &args.scenarios {
-        let scenario = crate::scenario::find(name)?;
-        if !scenarios
-            .iter()
-            .any(|known: &Scenario| known.name == scenario.name)
-        {
-            scenarios.push(scenario);
-        }
-    }
-    let mut protocols: Vec<ProtocolVersion> = args
-        .protocols
-        .iter()
-        .map(|protocol| protocol.version())
-        .collect();
-    protocols.sort_unstable();
-    protocols.dedup();
     let options = ReportOptions {
         out: args.out.clone(),
         config: args.config.clone(),
-        full_matrix: args.full_matrix,
-        scenarios,
-        protocols,
+        matrix_bounds: if args.full_matrix {
+            MatrixBounds::Default
+        } else {
+            MatrixBounds::Quick
+        },
+        scenario_names: args.scenarios.clone(),
+        protocols: select_protocols(&args.protocols),
         corpus: args.counterexamples.clone(),
         threads: args
             .threads
@@ -249,43 +403,56 @@ pub fn command(args: &crate::cli::ReportArgs) -> anyhow::Result<ExitCode> {
         progress: ProgressMode::for_stderr(),
         interrupt: Some(crate::interrupt::install()?),
     };
-    let report = gather(&options)?;
-    write(&report, &options.out)?;
-    for line in report.summary_lines() {
-        eprintln!("swb-check: report: {line}");
+    let inputs = resolve_inputs(&options)?;
+    let staging = Staging::prepare(&options.out)?;
+    let report = match gather(&options, inputs, staging.dir())? {
+        Gathered::Report(report) => report,
+        Gathered::Interrupted => {
+            // `staging` is dropped here, with everything written so far.
+            eprintln!("swb-check: report: interrupted; nothing written");
+            return Ok(ExitCode::from(EXIT_INTERRUPTED));
+        }
+    };
+    write(&report, staging.dir())?;
+    staging.commit()?;
+    for part in report.parts() {
+        eprintln!("swb-check: report: {}: {}", part.part.name(), part.text);
     }
-    println!("{}", options.out.join("index.html").display());
-    println!("{}", options.out.join("report.md").display());
-    Ok(report.exit_code())
+    let mut out = String::new();
+    crate::output::outln!(out, "{}", options.out.join("index.html").display());
+    crate::output::outln!(out, "{}", options.out.join("report.md").display());
+    crate::output::write_stdout(&out)?;
+    Ok(if report.as_expected() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_FAILED)
+    })
 }
 
-/// Resolves and validates every input before anything long runs, so bad input costs nothing
+/// Every input, resolved and validated before anything long runs, so bad input costs nothing
 /// and leaves nothing behind.
 struct Inputs {
     config: Config,
     config_source: String,
-    corpus: CorpusSource,
+    scenarios: Vec<Scenario>,
+    /// The corpus directory; `Err` holds the default directory that does not exist here.
+    corpus: Result<PathBuf, PathBuf>,
     assumptions_heading: String,
     assumptions: Vec<Assumption>,
 }
 
 fn resolve_inputs(options: &ReportOptions) -> anyhow::Result<Inputs> {
     let (config, config_source) = match &options.config {
-        Some(path) => {
-            let config = Config::from_path(path).context("reading the configuration")?;
-            config
-                .validate()
-                .with_context(|| format!("checking the configuration {}", path.display()))?;
-            (config, path.display().to_string())
-        }
-        None => {
-            let config = Config::default();
-            config
-                .validate()
-                .context("checking the embedded default configuration")?;
-            (config, "embedded default".to_owned())
-        }
+        Some(path) => (
+            Config::from_path(path).context("reading the configuration")?,
+            path.display().to_string(),
+        ),
+        None => (Config::default(), "embedded default".to_owned()),
     };
+    config
+        .validate()
+        .with_context(|| format!("checking the configuration ({config_source})"))?;
+    let scenarios = select_scenarios(options.matrix_bounds.bounds(), &options.scenario_names)?;
     let corpus = match &options.corpus {
         Some(path) => {
             anyhow::ensure!(
@@ -293,90 +460,76 @@ fn resolve_inputs(options: &ReportOptions) -> anyhow::Result<Inputs> {
                 "--counterexamples {}: not a directory",
                 path.display()
             );
-            CorpusSource::Directory(path.clone())
+            Ok(path.clone())
         }
         None => {
             let default = PathBuf::from("counterexamples");
             if default.is_dir() {
-                CorpusSource::Directory(default)
+                Ok(default)
             } else {
-                CorpusSource::Absent(default)
+                Err(default)
             }
         }
     };
-    anyhow::ensure!(
-        !options.out.exists() || options.out.is_dir(),
-        "--out {}: exists and is not a directory",
-        options.out.display()
-    );
     let (assumptions_heading, assumptions) =
         assumptions::assumptions().context("reading the assumptions")?;
     Ok(Inputs {
         config,
         config_source,
+        scenarios,
         corpus,
         assumptions_heading,
         assumptions,
     })
 }
 
-/// Runs the check, the matrix, the replays and the coverage pass.
-pub fn gather(options: &ReportOptions) -> anyhow::Result<SignoffReport> {
-    let inputs = resolve_inputs(options)?;
-    std::fs::create_dir_all(&options.out)
-        .with_context(|| format!("creating {}", options.out.display()))?;
+/// Replays the corpus, runs the check, the matrix, the matrix traces' replays and the coverage
+/// pass; the matrix saves its counterexamples under `dir`.
+fn gather(options: &ReportOptions, inputs: Inputs, dir: &Path) -> anyhow::Result<Gathered> {
     let model = swb_properties::build_model(&inputs.config);
 
+    eprintln!("swb-check: report: 1/5 replaying the corpus");
+    let corpus = match inputs.corpus {
+        Ok(root) => CorpusSection::Replayed(replays::replay_corpus(&root)?),
+        Err(absent) => CorpusSection::Absent(absent),
+    };
+
     eprintln!(
-        "swb-check: report: 1/4 the check ({})",
+        "swb-check: report: 2/5 the check ({})",
         inputs.config_source
     );
     let check = run_default_check(&model, options)?;
+    if options.interrupted() {
+        return Ok(Gathered::Interrupted);
+    }
 
-    let bounds = if options.full_matrix {
-        Bounds::Default
-    } else {
-        Bounds::Quick
-    };
+    let bounds = options.matrix_bounds.bounds();
     eprintln!(
-        "swb-check: report: 2/4 the comparison matrix ({} bounds)",
+        "swb-check: report: 3/5 the comparison matrix ({} bounds)",
         bounds.name()
     );
-    let matrix = run_comparison(bounds, options)?;
+    let matrix = run_comparison(bounds, inputs.scenarios, options, dir)?;
+    if options.interrupted() {
+        return Ok(Gathered::Interrupted);
+    }
 
-    eprintln!("swb-check: report: 3/4 replaying the counterexamples");
-    let mut files = match &inputs.corpus {
-        CorpusSource::Directory(dir) => replays::trace_files(dir)?
-            .into_iter()
-            .map(|file| (replays::Origin::Corpus, file))
-            .collect(),
-        CorpusSource::Absent(_) => Vec::new(),
-    };
-    // The matrix's own files, as its cells name them (not a directory listing, which could
-    // hold files of an earlier run), sorted.
-    let mut matrix_files: Vec<PathBuf> = matrix
+    eprintln!("swb-check: report: 4/5 replaying the matrix's counterexamples");
+    // The matrix's own files, as its cells name them (not a directory listing).
+    let matrix_files = matrix
         .cells
         .iter()
         .flat_map(|cell| cell.violated.iter())
         .filter_map(|violation| violation.file.clone())
         .collect();
-    matrix_files.sort();
-    matrix_files.dedup();
-    files.extend(
-        matrix_files
-            .into_iter()
-            .map(|file| (replays::Origin::Matrix, file)),
-    );
-    let traces: Vec<TraceEntry> = files
-        .into_iter()
-        .enumerate()
-        .map(|(index, (origin, file))| replays::examine(index + 1, origin, &file, &options.out))
-        .collect();
+    let matrix_traces = replays::replay_matrix_traces(dir, matrix_files)?;
 
-    eprintln!("swb-check: report: 4/4 per-action coverage");
-    let coverage = coverage::measure(&model, true, options.interrupt)?;
+    eprintln!("swb-check: report: 5/5 per-action coverage");
+    let Ok(coverage) = coverage::measure(&model, Symmetry::On, options.interrupt) else {
+        return Ok(Gathered::Interrupted);
+    };
+    let cross_check = CrossCheck::of(&check, &coverage);
 
-    Ok(SignoffReport {
+    Ok(Gathered::Report(Box::new(SignoffReport {
         meta: RunMetadata {
             tool_version: env!("CARGO_PKG_VERSION"),
             commit: GitCommit::of(Path::new(".")),
@@ -388,12 +541,13 @@ pub fn gather(options: &ReportOptions) -> anyhow::Result<SignoffReport> {
         },
         check,
         matrix,
-        traces,
-        corpus: inputs.corpus,
+        corpus,
+        matrix_traces,
         coverage,
+        cross_check,
         assumptions_heading: inputs.assumptions_heading,
         assumptions: inputs.assumptions,
-    })
+    })))
 }
 
 /// The check as `swb-check check` runs it by default: DFS, symmetry on, no limits, no files.
@@ -439,36 +593,25 @@ fn run_default_check(model: &SwbModel, options: &ReportOptions) -> anyhow::Resul
     })
 }
 
-/// The matrix at `bounds`: the scenarios and versions asked for, or the ones the bounds run.
-fn run_comparison(bounds: Bounds, options: &ReportOptions) -> anyhow::Result<MatrixSummary> {
-    let all = catalog();
-    let scenarios: Vec<Scenario> = if options.scenarios.is_empty() {
-        all.iter()
-            .filter(|scenario| bounds == Bounds::Default || scenario.cost == Cost::Light)
-            .copied()
-            .collect()
-    } else {
-        let mut chosen = options.scenarios.clone();
-        chosen.sort_by_key(|scenario| all.iter().position(|known| known.name == scenario.name));
-        chosen
-    };
-    let skipped = all
-        .iter()
+/// The matrix of `scenarios` × the versions asked for at `bounds`, as `compare` runs it; its
+/// counterexamples go to `dir/counterexamples`.
+fn run_comparison(
+    bounds: Bounds,
+    scenarios: Vec<Scenario>,
+    options: &ReportOptions,
+    dir: &Path,
+) -> anyhow::Result<MatrixSummary> {
+    let skipped = catalog()
+        .into_iter()
         .filter(|scenario| !scenarios.iter().any(|run| run.name == scenario.name))
-        .copied()
         .collect();
-    let protocols = if options.protocols.is_empty() {
-        ProtocolVersion::ALL.to_vec()
-    } else {
-        options.protocols.clone()
-    };
     let compare_options = CompareOptions {
         scenarios,
-        protocols: protocols.clone(),
+        protocols: options.protocols.clone(),
         threads: options.threads,
         bounds,
         cell_timeout: None,
-        counterexample_dir: Some(options.out.join("counterexamples")),
+        counterexample_dir: Some(dir.join("counterexamples")),
         interrupt: options.interrupt,
         progress: options.progress,
     };
@@ -476,19 +619,23 @@ fn run_comparison(bounds: Bounds, options: &ReportOptions) -> anyhow::Result<Mat
     let cells = run_matrix(&compare_options)?;
     Ok(MatrixSummary {
         bounds,
-        protocols,
+        protocols: options.protocols.clone(),
         cells,
         skipped,
         seconds: started.elapsed().as_secs_f64(),
     })
 }
 
-/// Writes the charts, then `report.md` and `index.html`, each whole.
-pub fn write(report: &SignoffReport, out: &Path) -> anyhow::Result<()> {
-    for trace in &report.traces {
-        if let (Some(svg), Some(name)) = (&trace.svg, &trace.chart_file) {
-            let file = out.join("charts").join(name);
-            crate::counterexample::write_atomically(&file, svg.as_bytes())
+/// Writes the charts, `report.md` and `index.html` into the staging directory `dir`.
+fn write(report: &SignoffReport, dir: &Path) -> anyhow::Result<()> {
+    let corpus_traces = match &report.corpus {
+        CorpusSection::Replayed(corpus) => corpus.traces.as_slice(),
+        CorpusSection::Absent(_) => &[],
+    };
+    for trace in corpus_traces.iter().chain(&report.matrix_traces) {
+        if let Some(chart) = &trace.chart {
+            let file = dir.join(&chart.file);
+            crate::counterexample::write_atomically(&file, chart.svg.as_bytes())
                 .with_context(|| format!("writing {}", file.display()))?;
         }
     }
@@ -497,7 +644,7 @@ pub fn write(report: &SignoffReport, out: &Path) -> anyhow::Result<()> {
         ("index.html", html::render(report)),
     ];
     for (name, text) in files {
-        let file = out.join(name);
+        let file = dir.join(name);
         crate::counterexample::write_atomically(&file, text.as_bytes())
             .with_context(|| format!("writing {}", file.display()))?;
     }

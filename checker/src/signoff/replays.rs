@@ -1,26 +1,34 @@
-//! The counterexamples of the report: every trace file of the corpus and of the matrix,
-//! re-checked in today's model, replayed on the engine (`crate::replay`, as `swb-check replay`
-//! does) and drawn as a message-sequence chart (`counterexample::svg`).
+//! The counterexamples of the report, judged exactly as `swb-check replay` judges them, and
+//! drawn as message-sequence charts.
 //!
-//! A file that cannot be read is listed with the reason and counts as not as expected; it does
-//! not stop the report, whose point is to show the state of the corpus.
+//! Nothing here derives a verdict of its own:
+//! - the corpus goes through `replay::corpus` (`replay --corpus DIR`): every trace's model
+//!   check, engine verdict, rule and engine-side judgement (D28), compared with the corpus
+//!   manifest `verdicts.json`, and the list of problems that command prints;
+//! - the traces the report's own matrix saved go through `replay::replay_file` and
+//!   `FileReplay::meets_rule` (`replay FILE`); they have no manifest.
+//!
+//! A corpus that cannot be read (a malformed trace, a missing or foreign manifest) is bad input,
+//! as it is for `replay --corpus`: the report is not written. A trace the model no longer takes
+//! is not bad input: it is listed with its `invalid-path` model check and counts as a problem.
 
-use crate::counterexample::{svg, CounterexampleFile};
-use crate::replay::{load_trace, recheck, replay_path, ModelCheck, Verdict};
-use anyhow::Context;
+use crate::counterexample::show;
+use crate::replay::corpus::{self, ManifestCheck, VerdictEntry};
+use crate::replay::{replay_file, FileReplay};
 use std::path::{Path, PathBuf};
 use swb_model::ProtocolVersion;
 
 /// Where a trace file came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Origin {
-    /// The regression corpus (`counterexamples/`).
+    /// The regression corpus (`counterexamples/`), with its manifest.
     Corpus,
-    /// Saved by this report's comparison matrix.
+    /// Saved by this report's comparison matrix (`DIR/counterexamples/`).
     Matrix,
 }
 
 impl Origin {
+    /// The stable name used in the report and as the charts' subdirectory.
     pub fn name(self) -> &'static str {
         match self {
             Origin::Corpus => "corpus",
@@ -29,153 +37,164 @@ impl Origin {
     }
 }
 
-/// What the report says about one trace file.
-#[derive(Clone, Debug)]
-pub struct TraceEntry {
-    pub origin: Origin,
-    /// The file as the report names it: a matrix file relative to the report's directory.
-    pub shown: String,
-    /// Read and replayed, or why not.
-    pub result: Result<Replayed, String>,
-    /// The chart, for a counterexample file (a conformance trace has none).
-    pub svg: Option<String>,
-    /// The chart's file name under `DIR/charts/`.
-    pub chart_file: Option<String>,
+/// Whether a trace meets the rule of its protocol (`FileReplay::meets_rule`, issue 5).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RuleCheck {
+    Meets,
+    /// Why it does not, in `replay`'s words.
+    Breaks(String),
 }
 
-/// A trace that was read.
-#[derive(Clone, Debug)]
-pub struct Replayed {
-    pub property: Option<&'static str>,
+/// One trace file, as the report shows it.
+pub struct TraceEntry {
+    /// Its verdicts in the manifest's words; `path` is relative to the corpus root (corpus) or
+    /// to the report directory (matrix).
+    pub found: VerdictEntry,
     pub protocol: ProtocolVersion,
+    /// The property the trace violates; `None` for a conformance trace.
+    pub property: Option<&'static str>,
+    /// The engine replay in a few words ([`FileReplay::verdict_detail`]).
+    pub detail: String,
+    /// The engine-side judgement in words, when there is one.
+    pub judgement_detail: Option<String>,
+    pub rule: RuleCheck,
+    /// The comparison with the manifest; `None` for a matrix trace.
+    pub manifest: Option<ManifestCheck>,
+    /// The chart, when the model still takes the trace.
+    pub chart: Option<Chart>,
+}
+
+/// A trace's message-sequence chart (`counterexample::svg`).
+pub struct Chart {
+    /// The file under the report directory, `charts/<origin>/<trace path>.svg`.
+    pub file: String,
+    pub svg: String,
+    /// The scenario the trace was found in, and its minimality (`shortest`, `shrunk`, ...).
     pub scenario: String,
+    pub minimality: String,
     pub steps: usize,
-    /// `shortest`, `shrunk` ... for a counterexample file.
-    pub minimality: Option<String>,
-    pub model_check: ModelCheck,
-    /// `None` when the model no longer takes a step (nothing to replay).
-    pub verdict: Option<Verdict>,
-    /// Model steps replayed on the engine.
-    pub replayed_steps: usize,
 }
 
 impl TraceEntry {
-    /// The rule `swb-check replay` exits 0 on: the model still takes the trace (and it still
-    /// violates its property), and the engine conforms, or refuses a V1 / V1.5 trace (the engine
-    /// fences what the old protocol allowed).
+    /// True when the trace meets its protocol's rule and, for the corpus, its manifest entry.
     pub fn as_expected(&self) -> bool {
-        let Ok(replayed) = &self.result else {
-            return false;
-        };
-        let engine_ok = match &replayed.verdict {
-            Some(Verdict::Conforms) => true,
-            Some(Verdict::EngineRefused(_)) => replayed.protocol != ProtocolVersion::V2,
-            Some(Verdict::Diverged(_)) | None => false,
-        };
-        engine_ok
-            && matches!(
-                replayed.model_check,
-                ModelCheck::StillViolates | ModelCheck::ValidPath
-            )
-    }
-
-    /// The engine verdict in a few words, with its step and rule or field.
-    pub fn verdict_text(&self) -> String {
-        match &self.result {
-            Err(reason) => format!("unreadable: {reason}"),
-            Ok(replayed) => match &replayed.verdict {
-                None => "not replayed: the model no longer takes a step".to_owned(),
-                Some(Verdict::Conforms) => {
-                    format!("conforms ({} steps)", replayed.replayed_steps)
-                }
-                Some(Verdict::EngineRefused(refusal)) => format!(
-                    "engine-refused at step {}: {} by rule {}",
-                    refusal.step, refusal.call, refusal.rule
-                ),
-                Some(Verdict::Diverged(divergence)) => format!(
-                    "diverged at step {}: {} model {} engine {}",
-                    divergence.step, divergence.field, divergence.model, divergence.engine
-                ),
-            },
-        }
+        self.rule == RuleCheck::Meets
+            && matches!(self.manifest, None | Some(ManifestCheck::Matches))
     }
 }
 
-/// Every `.json` file under `dir`, recursively, sorted by path; hidden files (temporaries) are
-/// left out. A missing directory has none.
-pub fn trace_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    if !dir.is_dir() {
-        return Ok(files);
-    }
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(current) = pending.pop() {
-        let entries = std::fs::read_dir(&current)
-            .with_context(|| format!("listing {}", current.display()))?;
-        for entry in entries {
-            let entry = entry.with_context(|| format!("listing {}", current.display()))?;
-            let path = entry.path();
-            let hidden = entry.file_name().to_string_lossy().starts_with('.');
-            if hidden {
-                continue;
-            }
-            if path.is_dir() {
-                pending.push(path);
-            } else if path
-                .extension()
-                .is_some_and(|extension| extension == "json")
-            {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    Ok(files)
+/// The replayed corpus.
+pub struct CorpusReplay {
+    pub root: PathBuf,
+    /// In path order.
+    pub traces: Vec<TraceEntry>,
+    /// Every problem `replay --corpus` reports for it, in its order and words (empty: none).
+    pub problems: Vec<String>,
 }
 
-/// Reads, re-checks, replays and draws one file; `index` numbers its chart file.
-pub fn examine(index: usize, origin: Origin, file: &Path, out: &Path) -> TraceEntry {
-    let document = std::fs::read(file)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice::<CounterexampleFile>(&bytes).ok());
-    let svg = document.as_ref().map(svg::chart);
-    let chart_file = document
-        .as_ref()
-        .map(|document| format!("{index:03}-{}.svg", document.property.name));
-    let result = replay_file(file, document.as_ref());
-    let shown = match origin {
-        Origin::Matrix => file.strip_prefix(out).unwrap_or(file),
-        Origin::Corpus => file,
-    }
-    .display()
-    .to_string();
-    TraceEntry {
-        origin,
-        shown,
-        result,
-        svg,
-        chart_file,
-    }
-}
-
-fn replay_file(file: &Path, document: Option<&CounterexampleFile>) -> Result<Replayed, String> {
-    let trace = load_trace(file).map_err(|error| crate::one_line(&format!("{error:#}")))?;
-    let model = swb_properties::build_model(&trace.config);
-    let (model_check, outcome, steps) = match &trace.actions {
-        Ok(actions) => match recheck(&model, actions, trace.property.as_ref()) {
-            (check, Some(states)) => (check, Some(replay_path(&states, actions)), actions.len()),
-            (check, None) => (check, None, actions.len()),
-        },
-        Err(step) => (ModelCheck::InvalidPath, None, *step),
-    };
-    Ok(Replayed {
-        property: trace.property.as_ref().map(|property| property.name),
-        protocol: trace.config.protocol,
-        scenario: document.map_or_else(|| "-".to_owned(), |d| d.scenario.clone()),
-        steps,
-        minimality: document.map(|d| d.minimality.name().to_owned()),
-        model_check,
-        replayed_steps: outcome.as_ref().map_or(0, |outcome| outcome.steps),
-        verdict: outcome.map(|outcome| outcome.verdict),
+/// Replays the corpus under `root` against its manifest, as `replay --corpus root` does.
+pub fn replay_corpus(root: &Path) -> anyhow::Result<CorpusReplay> {
+    let manifest = corpus::read_manifest(root)?;
+    let found = corpus::verdicts(root)?;
+    let problems = corpus::problems(&found, &manifest);
+    let traces = found
+        .into_iter()
+        .map(|(entry, replayed)| {
+            let file = root.join(&entry.path);
+            let manifest = ManifestCheck::of(&entry, &manifest);
+            entry_of(Origin::Corpus, &file, entry, &replayed, Some(manifest))
+        })
+        .collect();
+    Ok(CorpusReplay {
+        root: root.to_path_buf(),
+        traces,
+        problems,
     })
+}
+
+/// Replays the matrix's saved traces (`files`, under `report_dir`) as `replay FILE` does, in
+/// path order.
+pub fn replay_matrix_traces(
+    report_dir: &Path,
+    mut files: Vec<PathBuf>,
+) -> anyhow::Result<Vec<TraceEntry>> {
+    files.sort();
+    files.dedup();
+    files
+        .iter()
+        .map(|file| {
+            let replayed = replay_file(file)?;
+            let shown = relative_name(file.strip_prefix(report_dir).unwrap_or(file));
+            let entry = VerdictEntry::of(shown, &replayed);
+            Ok(entry_of(Origin::Matrix, file, entry, &replayed, None))
+        })
+        .collect()
+}
+
+fn entry_of(
+    origin: Origin,
+    file: &Path,
+    found: VerdictEntry,
+    replayed: &FileReplay,
+    manifest: Option<ManifestCheck>,
+) -> TraceEntry {
+    // The chart needs the path in today's model; a trace the model no longer takes has none
+    // (its model check says so).
+    let chart = show::load(file).ok().map(|(document, _)| Chart {
+        file: format!(
+            "charts/{}/{}",
+            origin.name(),
+            found.path.trim_end_matches(".json").to_owned() + ".svg"
+        ),
+        svg: crate::counterexample::svg::chart(&document),
+        scenario: document.scenario.clone(),
+        minimality: document.minimality.name().to_owned(),
+        steps: document.steps.len(),
+    });
+    TraceEntry {
+        protocol: replayed.protocol,
+        property: replayed.property,
+        detail: replayed.verdict_detail(),
+        judgement_detail: replayed.judgement().map(ToString::to_string),
+        rule: match replayed.meets_rule() {
+            Ok(()) => RuleCheck::Meets,
+            Err(why) => RuleCheck::Breaks(why),
+        },
+        manifest,
+        chart,
+        found,
+    }
+}
+
+/// A relative path, `/`-separated whatever the platform (as the manifest names files).
+fn relative_name(path: &Path) -> String {
+    path.components()
+        .map(|part| part.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+impl RuleCheck {
+    /// `meets`, or `breaks: why`.
+    pub fn text(&self) -> String {
+        match self {
+            RuleCheck::Meets => "meets".to_owned(),
+            RuleCheck::Breaks(why) => format!("breaks: {why}"),
+        }
+    }
+}
+
+/// The manifest comparison in a few words: `matches`, `not listed`, or what it records.
+pub fn manifest_text(check: &ManifestCheck) -> String {
+    match check {
+        ManifestCheck::Matches => "matches".to_owned(),
+        ManifestCheck::NotListed => "not listed".to_owned(),
+        ManifestCheck::Changed(recorded) => format!(
+            "changed: manifest {} / {} / {} / {}",
+            recorded.model_check,
+            recorded.verdict,
+            recorded.rule.as_deref().unwrap_or("-"),
+            recorded.judgement.as_deref().unwrap_or("-")
+        ),
+    }
 }
