@@ -27,10 +27,12 @@
 
 pub mod assumptions;
 pub mod coverage;
+mod document;
 mod html;
 mod markdown;
 pub mod metadata;
 mod replays;
+mod sections;
 mod staging;
 
 #[cfg(test)]
@@ -639,9 +641,10 @@ fn write(report: &SignoffReport, dir: &Path) -> anyhow::Result<()> {
                 .with_context(|| format!("writing {}", file.display()))?;
         }
     }
+    let document = sections::document(report);
     let files = [
-        ("report.md", markdown::render(report)),
-        ("index.html", html::render(report)),
+        ("report.md", markdown::render(&document)),
+        ("index.html", html::render(&document)),
     ];
     for (name, text) in files {
         let file = dir.join(name);
