@@ -14,6 +14,7 @@
 //! 4. `serve` blocks for the life of the process (it joins the web thread).
 
 use crate::cli::ExploreArgs;
+use crate::output::outln;
 use anyhow::Context;
 use std::net::{Ipv4Addr, TcpListener};
 use std::process::ExitCode;
@@ -43,23 +44,11 @@ fn resolve(args: &ExploreArgs) -> anyhow::Result<Target> {
             steps: Some(steps),
         });
     }
-    let base = match &args.config {
-        Some(path) => Config::from_path(path).context("reading the configuration")?,
-        None => Config::default(),
-    };
-    let protocol = args
-        .protocol
-        .map_or(base.protocol, |protocol| protocol.version());
-    let (config, scenario) = match &args.scenario {
-        Some(name) => {
-            let scenario = crate::scenario::find(name)?;
-            (scenario.config(&base, protocol), scenario.name.to_owned())
-        }
-        None => (Config { protocol, ..base }, "default".to_owned()),
-    };
-    config
-        .validate()
-        .with_context(|| format!("checking the configuration of scenario {scenario}"))?;
+    let (config, scenario) = crate::scenario::scenario_config(
+        args.config.as_deref(),
+        args.scenario.as_deref(),
+        args.protocol,
+    )?;
     Ok(Target {
         description: format!("scenario {scenario} under {}", config.protocol),
         config,
@@ -78,12 +67,14 @@ pub fn command(args: &ExploreArgs) -> anyhow::Result<ExitCode> {
     );
     let model = swb_properties::build_model(&target.config);
     let base = format!("http://127.0.0.1:{}/", args.port);
-    println!("swb-check explore: {}", target.description);
-    println!("Explorer: {base}");
+    let mut out = String::new();
+    outln!(out, "swb-check explore: {}", target.description);
+    outln!(out, "Explorer: {base}");
     if let Some(steps) = &target.steps {
-        println!("counterexample's last state: {base}{steps}");
+        outln!(out, "counterexample's last state: {base}{steps}");
     }
-    println!("stop with Ctrl-C");
+    outln!(out, "stop with Ctrl-C");
+    crate::output::write_stdout(&out)?;
     // `serve` returns only if its web thread ends, which it does not do on its own.
     model.checker().serve(address);
     Ok(ExitCode::SUCCESS)

@@ -383,26 +383,21 @@ pub fn command(args: &crate::cli::ScenariosArgs) -> anyhow::Result<std::process:
     Ok(std::process::ExitCode::SUCCESS)
 }
 
-/// `swb-check check --scenario NAME --protocol V`: the configuration (`--config` or the embedded
-/// default) restricted to the scenario's faults, under the chosen version (default: the
-/// configuration's), handed to `task` as the protocol model.
-pub fn with_scenario_model<T: crate::models::ModelTask>(
-    args: &crate::cli::CheckArgs,
-    task: T,
-) -> anyhow::Result<T::Output> {
+/// The configuration of `--config FILE` (or the embedded default) restricted to the faults of
+/// `--scenario NAME` (if given), under `--protocol V` (default: the configuration's), validated;
+/// with the scenario's name (`default` without one). Shared by `check` and `explore`.
+pub fn scenario_config(
+    config: Option<&std::path::Path>,
+    scenario: Option<&str>,
+    protocol: Option<crate::cli::ProtocolArg>,
+) -> anyhow::Result<(Config, String)> {
     use anyhow::Context;
-    anyhow::ensure!(
-        args.model == crate::cli::ModelChoice::SwBlock,
-        "--scenario and --protocol apply only to the sw-block protocol model"
-    );
-    let base = match &args.config {
+    let base = match config {
         Some(path) => Config::from_path(path).context("reading the configuration")?,
         None => Config::default(),
     };
-    let protocol = args
-        .protocol
-        .map_or(base.protocol, |protocol| protocol.version());
-    let (config, name) = match &args.scenario {
+    let protocol = protocol.map_or(base.protocol, |protocol| protocol.version());
+    let (config, name) = match scenario {
         Some(name) => {
             let scenario = find(name)?;
             (scenario.config(&base, protocol), scenario.name.to_owned())
@@ -412,6 +407,25 @@ pub fn with_scenario_model<T: crate::models::ModelTask>(
     config
         .validate()
         .with_context(|| format!("checking the configuration of scenario {name}"))?;
+    Ok((config, name))
+}
+
+/// `swb-check check --scenario NAME --protocol V`: the configuration (`--config` or the embedded
+/// default) restricted to the scenario's faults, under the chosen version (default: the
+/// configuration's), handed to `task` as the protocol model.
+pub fn with_scenario_model<T: crate::models::ModelTask>(
+    args: &crate::cli::CheckArgs,
+    task: T,
+) -> anyhow::Result<T::Output> {
+    anyhow::ensure!(
+        args.model == crate::cli::ModelChoice::SwBlock,
+        "--scenario and --protocol apply only to the sw-block protocol model"
+    );
+    let (config, name) = scenario_config(
+        args.config.as_deref(),
+        args.scenario.as_deref(),
+        args.protocol,
+    )?;
     let info = crate::report::ModelInfo {
         protocol: config.protocol.name().to_owned(),
         scenario: name,

@@ -14,9 +14,9 @@
 //! a new variant in the model fails to compile here rather than disappearing from the table.
 //! The "never fired" list is the kinds with no transition.
 
+use crate::check::Symmetry;
 use stateright::actor::ActorModelAction;
 use stateright::Model;
-use crate::check::Symmetry;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashSet};
 use std::hash::{Hash, Hasher};

@@ -24,7 +24,10 @@ pub enum Block {
     Table(Table),
     List(Vec<Vec<Span>>),
     /// Preformatted text (the configuration), folded in HTML under `summary`.
-    Preformatted { summary: &'static str, text: String },
+    Preformatted {
+        summary: &'static str,
+        text: String,
+    },
     /// A message-sequence chart: a link to its file in Markdown, inline SVG in HTML.
     Chart(Chart),
 }

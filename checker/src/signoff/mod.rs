@@ -5,7 +5,8 @@
 //! nothing fetched). The evidence, in the order it is gathered:
 //! 1. the counterexample corpus (`--counterexamples`, default `counterexamples/`), replayed as
 //!    `replay --corpus` replays it: engine verdict, D28 judgement, manifest comparison
-//!    ([`replays`]). It goes first because it is fast and a malformed corpus is bad input;
+//!    ([`replays`]). It goes first, with the other inputs, because it is fast (well under a
+//!    second) and a malformed corpus is bad input;
 //! 2. the default check (the configuration given, or the embedded default): exhaustive DFS with
 //!    symmetry reduction, as `swb-check check` runs it, with every property's status;
 //! 3. the version comparison matrix, at the quick bounds unless [`MatrixBounds::Default`]
@@ -306,7 +307,10 @@ impl SignoffReport {
             ("configuration", meta.config_source.clone()),
             ("protocol", meta.protocol.name().to_owned()),
             ("strategy", "dfs, symmetry on (exhaustive)".to_owned()),
-            ("seed", "none: an exhaustive search samples nothing".to_owned()),
+            (
+                "seed",
+                "none: an exhaustive search samples nothing".to_owned(),
+            ),
             ("threads", meta.threads.to_string()),
             ("unique states", check.unique_states.to_string()),
             ("total states", check.total_states.to_string()),
@@ -432,13 +436,14 @@ pub fn command(args: &crate::cli::ReportArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Every input, resolved and validated before anything long runs, so bad input costs nothing
-/// and leaves nothing behind.
+/// and leaves nothing behind. The corpus is replayed here: it takes well under a second, and a
+/// malformed trace or manifest is bad input, as it is for `replay --corpus`.
 struct Inputs {
     config: Config,
     config_source: String,
     scenarios: Vec<Scenario>,
-    /// The corpus directory; `Err` holds the default directory that does not exist here.
-    corpus: Result<PathBuf, PathBuf>,
+    /// The corpus, already replayed: a malformed trace or manifest is bad input.
+    corpus: CorpusSection,
     assumptions_heading: String,
     assumptions: Vec<Assumption>,
 }
@@ -462,14 +467,14 @@ fn resolve_inputs(options: &ReportOptions) -> anyhow::Result<Inputs> {
                 "--counterexamples {}: not a directory",
                 path.display()
             );
-            Ok(path.clone())
+            CorpusSection::Replayed(replays::replay_corpus(path)?)
         }
         None => {
             let default = PathBuf::from("counterexamples");
             if default.is_dir() {
-                Ok(default)
+                CorpusSection::Replayed(replays::replay_corpus(&default)?)
             } else {
-                Err(default)
+                CorpusSection::Absent(default)
             }
         }
     };
@@ -485,19 +490,13 @@ fn resolve_inputs(options: &ReportOptions) -> anyhow::Result<Inputs> {
     })
 }
 
-/// Replays the corpus, runs the check, the matrix, the matrix traces' replays and the coverage
-/// pass; the matrix saves its counterexamples under `dir`.
+/// Runs the check, the matrix, the matrix traces' replays and the coverage pass; the matrix
+/// saves its counterexamples under `dir`.
 fn gather(options: &ReportOptions, inputs: Inputs, dir: &Path) -> anyhow::Result<Gathered> {
     let model = swb_properties::build_model(&inputs.config);
 
-    eprintln!("swb-check: report: 1/5 replaying the corpus");
-    let corpus = match inputs.corpus {
-        Ok(root) => CorpusSection::Replayed(replays::replay_corpus(&root)?),
-        Err(absent) => CorpusSection::Absent(absent),
-    };
-
     eprintln!(
-        "swb-check: report: 2/5 the check ({})",
+        "swb-check: report: 1/4 the check ({})",
         inputs.config_source
     );
     let check = run_default_check(&model, options)?;
@@ -507,7 +506,7 @@ fn gather(options: &ReportOptions, inputs: Inputs, dir: &Path) -> anyhow::Result
 
     let bounds = options.matrix_bounds.bounds();
     eprintln!(
-        "swb-check: report: 3/5 the comparison matrix ({} bounds)",
+        "swb-check: report: 2/4 the comparison matrix ({} bounds)",
         bounds.name()
     );
     let matrix = run_comparison(bounds, inputs.scenarios, options, dir)?;
@@ -515,7 +514,7 @@ fn gather(options: &ReportOptions, inputs: Inputs, dir: &Path) -> anyhow::Result
         return Ok(Gathered::Interrupted);
     }
 
-    eprintln!("swb-check: report: 4/5 replaying the matrix's counterexamples");
+    eprintln!("swb-check: report: 3/4 replaying the matrix's counterexamples");
     // The matrix's own files, as its cells name them (not a directory listing).
     let matrix_files = matrix
         .cells
@@ -525,7 +524,7 @@ fn gather(options: &ReportOptions, inputs: Inputs, dir: &Path) -> anyhow::Result
         .collect();
     let matrix_traces = replays::replay_matrix_traces(dir, matrix_files)?;
 
-    eprintln!("swb-check: report: 5/5 per-action coverage");
+    eprintln!("swb-check: report: 4/4 per-action coverage");
     let Ok(coverage) = coverage::measure(&model, Symmetry::On, options.interrupt) else {
         return Ok(Gathered::Interrupted);
     };
@@ -543,7 +542,7 @@ fn gather(options: &ReportOptions, inputs: Inputs, dir: &Path) -> anyhow::Result
         },
         check,
         matrix,
-        corpus,
+        corpus: inputs.corpus,
         matrix_traces,
         coverage,
         cross_check,

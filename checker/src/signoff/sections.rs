@@ -38,7 +38,10 @@ pub fn document(report: &SignoffReport) -> Document {
         assumptions(report),
     ];
     debug_assert_eq!(
-        sections.iter().map(|section| section.id).collect::<Vec<_>>(),
+        sections
+            .iter()
+            .map(|section| section.id)
+            .collect::<Vec<_>>(),
         SECTION_IDS
     );
     Document {
@@ -293,10 +296,10 @@ fn trace_table(traces: &[TraceEntry]) -> Block {
                 Cell::text(trace.detail.clone()),
                 judgement,
                 Cell::text(trace.rule.text()),
-                trace
-                    .manifest
-                    .as_ref()
-                    .map_or_else(|| Cell::text(NONE), |check| Cell::text(manifest_text(check))),
+                trace.manifest.as_ref().map_or_else(
+                    || Cell::text(NONE),
+                    |check| Cell::text(manifest_text(check)),
+                ),
                 Cell::yes_no(trace.as_expected()),
             ]
         })

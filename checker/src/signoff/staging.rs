@@ -59,13 +59,23 @@ impl Staging {
             Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        std::fs::create_dir_all(&parent)
-            .with_context(|| format!("--out {}: cannot create {}", target.display(), parent.display()))?;
+        std::fs::create_dir_all(&parent).with_context(|| {
+            format!(
+                "--out {}: cannot create {}",
+                target.display(),
+                parent.display()
+            )
+        })?;
         let dir = parent.join(sibling_name(name, "partial"));
         // A leftover of a killed run with the same process id is stale by definition.
         let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir(&dir)
-            .with_context(|| format!("--out {}: cannot create {}", target.display(), dir.display()))?;
+        std::fs::create_dir(&dir).with_context(|| {
+            format!(
+                "--out {}: cannot create {}",
+                target.display(),
+                dir.display()
+            )
+        })?;
         Ok(Staging {
             target: target.to_path_buf(),
             dir,
@@ -96,7 +106,8 @@ impl Staging {
                 // Put the previous report back: the target must not stay missing.
                 let _ = std::fs::rename(&previous, &self.target);
             }
-            return Err(error).with_context(|| format!("moving the report into {}", self.target.display()));
+            return Err(error)
+                .with_context(|| format!("moving the report into {}", self.target.display()));
         }
         self.committed = true;
         if had_previous {
@@ -154,7 +165,13 @@ mod tests {
     fn listing(dir: &Path) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(dir)
             .expect("list")
-            .map(|entry| entry.expect("entry").file_name().to_string_lossy().into_owned())
+            .map(|entry| {
+                entry
+                    .expect("entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
             .collect();
         names.sort();
         names
@@ -192,7 +209,12 @@ mod tests {
         let busy = parent.join("busy");
         std::fs::create_dir_all(busy.join("charts")).expect("creates");
         std::fs::write(busy.join("notes.txt"), "keep me").expect("writes");
-        for target in [file.as_path(), busy.as_path(), Path::new("."), Path::new("/")] {
+        for target in [
+            file.as_path(),
+            busy.as_path(),
+            Path::new("."),
+            Path::new("/"),
+        ] {
             assert!(Staging::prepare(target).is_err(), "{}", target.display());
         }
         assert_eq!(listing(&parent), vec!["a-file", "busy"]);
