@@ -41,18 +41,22 @@ pub enum Command {
 }
 
 const REPORT_AFTER_HELP: &str = "\
-Runs the default check (exhaustive DFS, symmetry on), the comparison matrix (quick bounds unless \
---full-matrix), re-checks and replays every counterexample of the corpus and of the matrix, \
-measures per-action coverage, and writes DIR/report.md and DIR/index.html (each written whole: a \
-temporary file, then a rename), the charts under DIR/charts and the matrix's counterexamples \
-under DIR/counterexamples.
+Replays the counterexample corpus as `replay --corpus` does (engine verdict, engine-side \
+judgement, manifest), runs the default check (exhaustive DFS, symmetry on), the comparison matrix \
+(quick bounds unless --full-matrix) and replays the traces it saves as `replay FILE` does, measures \
+per-action coverage with a pass of its own (its state counts must equal the check's), and writes \
+DIR/report.md, a self-contained DIR/index.html, the charts under DIR/charts and the matrix's \
+counterexamples under DIR/counterexamples. Everything is written beside DIR first and moved into \
+place whole, so DIR is never half-written; DIR must be missing, empty or an earlier report. See \
+docs/report.md.
 
 Exit codes:
-  0  the check holds and every witness is reached, every matrix cell matches its expectation, and
-     every counterexample replays as expected (see `replay --help`)
-  1  any of these is not so (the report is still written and says which)
+  0  every part as expected: the check holds and every witness is reached, every matrix cell \
+matches its expectation, the corpus has no problem, every matrix trace meets its protocol's rule, \
+and the coverage pass counts the check's states
+  1  some part is not (the report is still written and says which)
   2  bad usage or input (nothing is written)
-  3  the check was interrupted (Ctrl-C)";
+  3  interrupted by Ctrl-C (nothing is written)";
 
 /// `swb-check report`.
 #[derive(Debug, Args)]
@@ -80,7 +84,8 @@ pub struct ReportArgs {
     #[arg(long, value_enum, value_name = "V,...", value_delimiter = ',')]
     pub protocols: Vec<ProtocolArg>,
 
-    /// The counterexample corpus to replay [default: counterexamples, when it exists].
+    /// The counterexample corpus to replay, with its manifest verdicts.json [default:
+    /// counterexamples, when it exists].
     #[arg(long, value_name = "DIR")]
     pub counterexamples: Option<PathBuf>,
 

@@ -120,7 +120,7 @@ fn report_at_tiny_bounds_is_complete_and_self_contained() {
     for expected in [
         "report: check: FAILED",
         "report: matrix: quick bounds: 2 of 2 cells match their expectation",
-        "trace(s), 0 problem(s)",
+        "report: corpus: 4 trace(s) under",
         "report: matrix counterexamples: 2 of 2 meet their protocol's replay rule",
         "same state counts as the check",
     ] {
@@ -213,7 +213,7 @@ fn report_lists_corpus_problems_and_exits_1() {
     assert!(
         stderr_lines(&output)
             .iter()
-            .any(|line| line.ends_with("4 trace(s), 1 problem(s)")),
+            .any(|line| line.contains("4 trace(s) under") && line.ends_with(", 1 problem(s)")),
         "{:?}",
         stderr_lines(&output)
     );

@@ -18,7 +18,6 @@ table{border-collapse:collapse;margin:8px 0;font-size:.9em;background:#fff}
 th,td{border:1px solid #d0d0d0;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f0f0f0}
 td.r-num{text-align:right;font-variant-numeric:tabular-nums}
-td:first-child code{word-break:break-all}
 code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em}
 pre{background:#fff;border:1px solid #ddd;padding:8px;overflow-x:auto}
 .r-ok{background:#e5f6e5}
@@ -152,10 +151,12 @@ fn block_html(block: &Block, chart_number: &mut usize, out: &mut String) {
         ),
         Block::Chart(chart) => {
             *chart_number += 1;
-            // Folded: a long corpus would otherwise bury the sections after it.
+            // The first chart is open, as an example; the rest are folded, since a long corpus
+            // would otherwise bury the sections after it.
             outln!(
                 out,
-                "<details class=\"r-trace\"><summary>{}</summary><div class=\"r-chart\">{}</div></details>",
+                "<details class=\"r-trace\"{}><summary>{}</summary><div class=\"r-chart\">{}</div></details>",
+                if *chart_number == 1 { " open" } else { "" },
                 escape(&chart.caption),
                 unique_ids(&chart.svg, *chart_number)
             );
@@ -168,7 +169,9 @@ fn spans(spans: &[Span]) -> String {
         .iter()
         .map(|span| match span {
             Span::Text(text) => escape(text),
-            Span::Code(text) => format!("<code>{}</code>", escape(text)),
+            // A break opportunity after each `/`, so a long trace path wraps at its folders
+            // instead of widening its column or breaking inside a name.
+            Span::Code(text) => format!("<code>{}</code>", escape(text).replace('/', "/<wbr>")),
             Span::Strong(text) => format!("<strong>{}</strong>", escape(text)),
             Span::Markdown(text) => inline(text),
             Span::Break => "<br>".to_owned(),

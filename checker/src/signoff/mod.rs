@@ -85,10 +85,15 @@ pub struct RunMetadata {
 }
 
 /// The default check's figures and property statuses.
+///
+/// The unique and total counts of a symmetric DFS do not depend on the thread count (D27), but
+/// with more than one thread the deepest path and the path found for each property depend on
+/// how the threads were scheduled. So that the same command gives the same report, those are
+/// kept only for a one-thread check (`--threads 1`), and are `None` otherwise.
 pub struct CheckSummary {
     pub unique_states: usize,
     pub total_states: usize,
-    pub max_depth: usize,
+    pub max_depth: Option<usize>,
     pub seconds: f64,
     pub completion: Completion,
     pub verdict: Verdict,
@@ -105,7 +110,8 @@ pub struct PropertyRow {
     /// The mutant that proves an `always` can fail.
     pub mutant: Option<String>,
     pub status: Status,
-    /// Actions on the path the check found (a witness for `sometimes`).
+    /// Actions on the path the check found (a witness for `sometimes`); `None` when there is
+    /// none or the check ran on more than one thread (see [`CheckSummary`]).
     pub trace_len: Option<usize>,
 }
 
@@ -133,7 +139,10 @@ pub enum CorpusSection {
 /// symmetry reduction is unsound again) and fails the report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CrossCheck {
-    Agrees,
+    Agrees {
+        unique_states: usize,
+        total_states: usize,
+    },
     Differs {
         check_unique: usize,
         check_total: usize,
@@ -147,7 +156,10 @@ impl CrossCheck {
         if check.unique_states == coverage.unique_states
             && check.total_states == coverage.total_states
         {
-            CrossCheck::Agrees
+            CrossCheck::Agrees {
+                unique_states: check.unique_states,
+                total_states: check.total_states,
+            }
         } else {
             CrossCheck::Differs {
                 check_unique: check.unique_states,
@@ -161,9 +173,13 @@ impl CrossCheck {
     /// One sentence for the report.
     pub fn sentence(self) -> String {
         match self {
-            CrossCheck::Agrees => {
-                "Cross-check: the check counted the same unique and total states.".to_owned()
-            }
+            CrossCheck::Agrees {
+                unique_states,
+                total_states,
+            } => format!(
+                "Cross-check: the check counted the same {unique_states} unique and \
+                 {total_states} total states."
+            ),
             CrossCheck::Differs {
                 check_unique,
                 check_total,
@@ -224,16 +240,16 @@ impl SignoffReport {
                 part: Part::Corpus,
                 as_expected: corpus.problems.is_empty(),
                 text: format!(
-                    "{}: {} trace(s), {} problem(s)",
-                    corpus.root.display(),
+                    "{} trace(s) under {}, {} problem(s)",
                     corpus.traces.len(),
+                    corpus.root.display(),
                     corpus.problems.len()
                 ),
             },
             CorpusSection::Absent(dir) => PartSummary {
                 part: Part::Corpus,
                 as_expected: true,
-                text: format!("{}: not present, nothing replayed", dir.display()),
+                text: format!("no {} here, nothing replayed", dir.display()),
             },
         };
         let matrix_traces_ok = self
@@ -273,13 +289,13 @@ impl SignoffReport {
             },
             PartSummary {
                 part: Part::Coverage,
-                as_expected: self.cross_check == CrossCheck::Agrees,
+                as_expected: matches!(self.cross_check, CrossCheck::Agrees { .. }),
                 text: format!(
                     "{} action kinds, {} never fired; {}",
                     self.coverage.rows.len(),
                     self.coverage.never_fired().len(),
                     match self.cross_check {
-                        CrossCheck::Agrees => "same state counts as the check",
+                        CrossCheck::Agrees { .. } => "same state counts as the check",
                         CrossCheck::Differs { .. } => "state counts DIFFER from the check",
                     }
                 ),
@@ -314,7 +330,16 @@ impl SignoffReport {
             ("threads", meta.threads.to_string()),
             ("unique states", check.unique_states.to_string()),
             ("total states", check.total_states.to_string()),
-            ("max depth", check.max_depth.to_string()),
+            (
+                "max depth",
+                check.max_depth.map_or_else(
+                    || {
+                        "not shown: it depends on the thread schedule (shown with --threads 1)"
+                            .to_owned()
+                    },
+                    |depth| depth.to_string(),
+                ),
+            ),
             ("seconds (check)", format!("{:.2}", check.seconds)),
             ("result", completion),
             ("verdict", verdict_text(check.verdict).to_owned()),
@@ -568,6 +593,8 @@ fn run_default_check(model: &SwbModel, options: &ReportOptions) -> anyhow::Resul
         Some(SwbModel::representative),
         &check_options,
     )?;
+    // Paths and depths are reproducible only on one thread (see `CheckSummary`).
+    let one_thread = options.threads.get() == 1;
     let properties = swb_properties::catalog()
         .into_iter()
         .filter_map(|info| {
@@ -579,14 +606,14 @@ fn run_default_check(model: &SwbModel, options: &ReportOptions) -> anyhow::Resul
                 meaning: info.meaning,
                 mutant: info.mutant.map(swb_properties::mutant_name),
                 status: found.status,
-                trace_len: found.trace_len(),
+                trace_len: found.trace_len().filter(|_| one_thread),
             })
         })
         .collect();
     Ok(CheckSummary {
         unique_states: outcome.unique_states,
         total_states: outcome.total_states,
-        max_depth: outcome.max_depth,
+        max_depth: Some(outcome.max_depth).filter(|_| one_thread),
         seconds: outcome.elapsed.as_secs_f64(),
         completion: outcome.completion,
         verdict: outcome.verdict(),

@@ -291,7 +291,6 @@ fn trace_table(traces: &[TraceEntry]) -> Block {
             vec![
                 Cell::code(trace.found.path.clone()),
                 Cell::text(trace.protocol.name()),
-                trace.property.map_or_else(|| Cell::text(NONE), Cell::code),
                 Cell::text(trace.found.model_check.clone()),
                 Cell::text(trace.detail.clone()),
                 judgement,
@@ -308,7 +307,6 @@ fn trace_table(traces: &[TraceEntry]) -> Block {
         header: vec![
             "file",
             "protocol",
-            "property",
             "model check",
             "engine replay",
             "engine-side judgement",
@@ -382,7 +380,7 @@ fn coverage(report: &SignoffReport) -> Section {
                 coverage.elapsed.as_secs_f64()
             ))]),
             Block::Banner(
-                Tone::of(report.cross_check == CrossCheck::Agrees),
+                Tone::of(matches!(report.cross_check, CrossCheck::Agrees { .. })),
                 report.cross_check.sentence(),
             ),
             Block::Table(Table {
@@ -422,7 +420,11 @@ fn sometimes(report: &SignoffReport) -> Section {
         id: "sometimes",
         heading: vec![code("sometimes"), text(" reachability")],
         blocks: vec![Block::Table(Table {
-            header: vec!["witness", "status", "steps to the first example found"],
+            header: vec![
+                "witness",
+                "status",
+                "steps to the example found (with --threads 1)",
+            ],
             rows,
         })],
     }
