@@ -2,8 +2,8 @@
 //! Section ids are stable ([`SECTION_IDS`]): the browser check and the tests look for them.
 
 use super::document::{code, text, Block, Cell, Chart, Document, Section, Span, Table, Tone, NONE};
+use super::evidence::{status_text, CorpusSection, CrossCheck, SignoffReport};
 use super::replays::{manifest_text, TraceEntry};
-use super::{status_text, CorpusSection, CrossCheck, SignoffReport};
 use crate::check::{Kind, Status};
 use crate::compare::rows_of;
 use crate::scenario::{describe_expected, Bounds};
