@@ -5,7 +5,10 @@
 //! kernel's peak resident size (`VmHWM`) is process-wide and never decreases: in one process the
 //! second run would inherit the first run's peak. A child reports its resident size just before
 //! the search and its peak after it; bytes per unique state is their difference divided by the
-//! unique states. The targets are printed beside the figures, measured and never asserted.
+//! unique states. A child also reports the CPU time its threads used during the search: CPU
+//! seconds over wall seconds is how many cores the search kept busy, which tells a search that
+//! scales badly because its threads wait for work from one that is slow on every core. The
+//! targets are printed beside the figures, measured and never asserted.
 
 pub mod paxos;
 
@@ -48,12 +51,23 @@ pub struct BenchRun {
     pub resident_baseline_bytes: u64,
     /// Peak resident bytes of the child process.
     pub resident_peak_bytes: u64,
+    /// CPU time (user and system, every thread) the search used.
+    pub cpu_seconds: f64,
 }
 
 impl BenchRun {
     fn unique_states_per_second(&self) -> f64 {
         if self.seconds > 0.0 {
             self.unique_states as f64 / self.seconds
+        } else {
+            0.0
+        }
+    }
+
+    /// Cores kept busy on average: CPU seconds per wall second.
+    fn cores_busy(&self) -> f64 {
+        if self.seconds > 0.0 {
+            self.cpu_seconds / self.seconds
         } else {
             0.0
         }
@@ -88,6 +102,7 @@ pub struct RunReport {
     pub unique_states_per_second: f64,
     pub resident_peak_mib: f64,
     pub bytes_per_unique_state: f64,
+    pub cores_busy: f64,
 }
 
 /// The whole benchmark: runs sorted by (role, threads), then the targets in a fixed order.
@@ -148,7 +163,9 @@ impl ModelTask for SingleRun {
         };
         let unreadable = "bench needs /proc/self/status (Linux) to measure memory";
         let resident_baseline_bytes = memory::resident_bytes().context(unreadable)?;
+        let cpu_before = process_cpu_seconds()?;
         let outcome = run_check(model, symmetry, &options)?;
+        let cpu_seconds = process_cpu_seconds()? - cpu_before;
         let resident_peak_bytes = memory::resident_peak_bytes().context(unreadable)?;
         Ok(BenchRun {
             subject: format!("{}/{}", info.protocol, info.scenario),
@@ -160,8 +177,25 @@ impl ModelTask for SingleRun {
             complete: outcome.completion == Completion::Complete,
             resident_baseline_bytes,
             resident_peak_bytes,
+            cpu_seconds,
         })
     }
+}
+
+/// CPU time (user and system) this process has used so far, every thread together.
+fn process_cpu_seconds() -> anyhow::Result<f64> {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: `getrusage` fills the whole `rusage` it is given, or returns -1 and fills nothing;
+    // the zeroed value is read only after it reported success.
+    let usage = unsafe {
+        anyhow::ensure!(
+            libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) == 0,
+            "bench could not read its CPU time (getrusage)"
+        );
+        usage.assume_init()
+    };
+    let seconds = |time: libc::timeval| time.tv_sec as f64 + time.tv_usec as f64 / 1e6;
+    Ok(seconds(usage.ru_utime) + seconds(usage.ru_stime))
 }
 
 /// The parent side: every run in its own child, then the report.
@@ -201,6 +235,7 @@ fn run_all(args: &BenchArgs) -> anyhow::Result<ExitCode> {
                 unique_states_per_second: round(run.unique_states_per_second(), 0),
                 resident_peak_mib: round(run.resident_peak_bytes as f64 / (1024.0 * 1024.0), 1),
                 bytes_per_unique_state: round(run.bytes_per_unique_state(), 1),
+                cores_busy: round(run.cores_busy(), 2),
                 run,
             });
         }
@@ -326,6 +361,7 @@ fn render_table(report: &BenchReport) -> String {
         "unique/s",
         "peak MiB",
         "bytes/state",
+        "cores busy",
         "symmetry",
         "result",
     ]
@@ -341,6 +377,7 @@ fn render_table(report: &BenchReport) -> String {
             format!("{:.0}", run.unique_states_per_second),
             format!("{:.1}", run.resident_peak_mib),
             format!("{:.1}", run.bytes_per_unique_state),
+            format!("{:.2}", run.cores_busy),
             if run.run.symmetry { "on" } else { "off" }.to_owned(),
             if run.run.complete {
                 "complete"

@@ -202,7 +202,8 @@ pub struct CheckArgs {
     pub no_symmetry: bool,
 
     /// Check a named scenario of the catalog (see `swb-check scenarios`), restricting the
-    /// configuration (`--config` or the default) to its faults.
+    /// configuration (`--config`, or the base bounds: the embedded default without message loss)
+    /// to its faults.
     #[arg(long, value_name = "NAME")]
     pub scenario: Option<String>,
 

@@ -377,7 +377,7 @@ impl ConformReport {
 pub fn command(args: &crate::cli::ConformArgs) -> anyhow::Result<std::process::ExitCode> {
     let config = match &args.config {
         Some(path) => Config::from_path(path)?,
-        None => Config::default(),
+        None => Config::embedded_default(),
     };
     let options = ConformOptions {
         config,

@@ -90,7 +90,16 @@ fn reference_info(protocol: &str, scenario: &str) -> ModelInfo {
     ModelInfo {
         protocol: protocol.to_owned(),
         scenario: scenario.to_owned(),
+        config: None,
     }
+}
+
+/// The name a configuration file gives its check: the file's stem.
+pub fn config_name(path: &std::path::Path) -> String {
+    path.file_stem().map_or_else(
+        || "config".to_owned(),
+        |stem| stem.to_string_lossy().into_owned(),
+    )
 }
 
 /// Builds the protocol model, with every property of `swb_properties`, from `config` (a JSON or
@@ -102,14 +111,10 @@ fn with_default_model<T: ModelTask>(config: Option<&Path>, task: T) -> anyhow::R
             config
                 .validate()
                 .with_context(|| format!("checking the configuration {}", path.display()))?;
-            let scenario = path.file_stem().map_or_else(
-                || "config".to_owned(),
-                |stem| stem.to_string_lossy().into_owned(),
-            );
-            (config, scenario)
+            (config, config_name(path))
         }
         None => {
-            let config = Config::default();
+            let config = Config::embedded_default();
             config
                 .validate()
                 .context("checking the embedded default configuration")?;
@@ -119,6 +124,7 @@ fn with_default_model<T: ModelTask>(config: Option<&Path>, task: T) -> anyhow::R
     let info = ModelInfo {
         protocol: config.protocol.name().to_owned(),
         scenario,
+        config: Some(config.clone()),
     };
     let model = swb_properties::build_model(&config);
     let symmetry: SymmetryFn<SwbModel> = Some(SwbModel::representative);

@@ -11,6 +11,8 @@ pub struct ModelInfo {
     pub protocol: String,
     /// The configuration's scenario name.
     pub scenario: String,
+    /// Every bound of the protocol model checked; `None` for a reference model.
+    pub config: Option<swb_model::Config>,
 }
 
 /// The JSON summary. Field order is the documented order.
@@ -18,6 +20,8 @@ pub struct ModelInfo {
 pub struct CheckReport {
     pub protocol: String,
     pub scenario: String,
+    /// Every bound of the protocol model checked; `null` for a reference model.
+    pub config: Option<swb_model::Config>,
     pub complete: bool,
     /// `null`, or the limit that cut the run: max_states, max_depth, timeout, memory_limit,
     /// interrupted.
@@ -71,6 +75,7 @@ impl CheckReport {
         Self {
             protocol: model.protocol.clone(),
             scenario: model.scenario.clone(),
+            config: model.config.clone(),
             complete: limit_hit.is_none(),
             limit_hit,
             unique_states: outcome.unique_states,
@@ -128,6 +133,12 @@ impl CheckReport {
         let figures = [
             ("protocol", self.protocol.clone()),
             ("scenario", self.scenario.clone()),
+            (
+                "bounds",
+                self.config
+                    .as_ref()
+                    .map_or_else(|| "-".to_owned(), ToString::to_string),
+            ),
             ("unique states", self.unique_states.to_string()),
             ("total states", self.total_states.to_string()),
             ("max depth", self.max_depth.to_string()),

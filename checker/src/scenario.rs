@@ -190,7 +190,8 @@ pub struct Inexpressible {
 /// The bound sets a scenario is derived from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Bounds {
-    /// The model's embedded default (`Config::default()`): the full matrix in a few minutes.
+    /// The model's base bounds (`Config::default()`, the embedded default without message loss):
+    /// the full matrix in under a minute.
     Default,
     /// Smaller bounds that keep every expected verdict: the test suite and `docs/comparison.md`.
     Quick,
@@ -383,18 +384,25 @@ pub fn command(args: &crate::cli::ScenariosArgs) -> anyhow::Result<std::process:
     Ok(std::process::ExitCode::SUCCESS)
 }
 
-/// The configuration of `--config FILE` (or the embedded default) restricted to the faults of
-/// `--scenario NAME` (if given), under `--protocol V` (default: the configuration's), validated;
-/// with the scenario's name (`default` without one). Shared by `check` and `explore`.
+/// The configuration `check` and `explore` run for `--config FILE`, `--scenario NAME` and
+/// `--protocol V`, validated, with its name: the configuration is `--config`, else the base
+/// bounds for a scenario (the matrix's, so a cell can be re-checked alone) and the embedded
+/// default without one (the main job, possibly under another version); restricted to the
+/// scenario's faults (if one is named), under the chosen version (default: the configuration's).
+/// The name is the scenario's, else the file's stem, else `default`.
 pub fn scenario_config(
     config: Option<&std::path::Path>,
     scenario: Option<&str>,
     protocol: Option<crate::cli::ProtocolArg>,
 ) -> anyhow::Result<(Config, String)> {
     use anyhow::Context;
-    let base = match config {
-        Some(path) => Config::from_path(path).context("reading the configuration")?,
-        None => Config::default(),
+    let (base, base_name) = match config {
+        Some(path) => (
+            Config::from_path(path).context("reading the configuration")?,
+            crate::models::config_name(path),
+        ),
+        None if scenario.is_some() => (Config::default(), "base".to_owned()),
+        None => (Config::embedded_default(), "default".to_owned()),
     };
     let protocol = protocol.map_or(base.protocol, |protocol| protocol.version());
     let (config, name) = match scenario {
@@ -402,7 +410,7 @@ pub fn scenario_config(
             let scenario = find(name)?;
             (scenario.config(&base, protocol), scenario.name.to_owned())
         }
-        None => (Config { protocol, ..base }, "default".to_owned()),
+        None => (Config { protocol, ..base }, base_name),
     };
     config
         .validate()
@@ -410,9 +418,8 @@ pub fn scenario_config(
     Ok((config, name))
 }
 
-/// `swb-check check --scenario NAME --protocol V`: the configuration (`--config` or the embedded
-/// default) restricted to the scenario's faults, under the chosen version (default: the
-/// configuration's), handed to `task` as the protocol model.
+/// `swb-check check --scenario NAME --protocol V`: the configuration of [`scenario_config`],
+/// handed to `task` as the protocol model.
 pub fn with_scenario_model<T: crate::models::ModelTask>(
     args: &crate::cli::CheckArgs,
     task: T,
@@ -429,6 +436,7 @@ pub fn with_scenario_model<T: crate::models::ModelTask>(
     let info = crate::report::ModelInfo {
         protocol: config.protocol.name().to_owned(),
         scenario: name,
+        config: Some(config.clone()),
     };
     let model = swb_properties::build_model(&config);
     let symmetry: crate::models::SymmetryFn<swb_model::SwbModel> =

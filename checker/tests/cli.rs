@@ -99,6 +99,7 @@ mod json_summary {
         let expected = [
             "protocol",
             "scenario",
+            "config",
             "complete",
             "limit_hit",
             "unique_states",
@@ -404,6 +405,13 @@ mod bad_input {
             exit_code(&baseline),
             3,
             "the unedited configuration is valid"
+        );
+        // The summary names every bound it checked: the file's, field for field.
+        let checked = json(&baseline)["config"].clone();
+        let given: Value = serde_json::from_str(&config_with("nodes", "3")).expect("valid JSON");
+        assert_eq!(
+            checked, given,
+            "the summary shows the configuration checked"
         );
 
         let files = [

@@ -159,6 +159,11 @@ pub struct Ghost {
     pub witnessed: Flags,
     /// [`Breach`]es seen.
     pub breaches: Flags,
+    /// Zero in every state the model reaches. Only the symmetry stand-in sets it: stateright
+    /// fingerprints a class through an otherwise empty state carrying the class's digest here
+    /// (`symmetry::class_stand_in`).
+    #[serde(skip)]
+    pub class_digest: u64,
 }
 
 impl Ghost {

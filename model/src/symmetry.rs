@@ -1,13 +1,26 @@
 //! Symmetry reduction: storage nodes are interchangeable, so states that differ only by a
 //! renaming of nodes are explored once.
 //!
-//! stateright's `ActorModelState::representative` sorts actor states and renames every id it can
-//! see, but it copies timers unchanged. Our per-replica timers name a replica, so the model
-//! supplies its own representative (`representative` below), which renames timer ids too.
+//! A class of states (every renaming of one state) is named by its *digest*: the nodes are put
+//! in a canonical order, and the digest is the hash of the state as it reads in that order, every
+//! actor id renamed (timer ids too, which stateright's own representative copies unchanged).
+//!
+//! stateright's DFS does one thing with the symmetry function's result: it fingerprints it. So
+//! [`SwbModel::representative`](crate::SwbModel::representative) does not build the renamed state;
+//! it returns an otherwise empty stand-in that carries the digest ([`class_stand_in`]). Building
+//! the renamed state (stateright's network and timer sets rebuilt, every node copied) and then
+//! hashing it was about 40% of the whole search; hashing the renamed parts one at a time, as
+//! [`class_digest`] does, allocates nothing but a buffer for the network. [`canonical_state`]
+//! still builds the renamed state, for tests and for reading.
 
-use stateright::actor::Id;
-use stateright::RewritePlan;
-use std::hash::{Hash, Hasher};
+use crate::history::Ghost;
+use crate::node::{Disk, Role};
+use crate::system::{ActorState, State, SwbTimer};
+use stateright::actor::{ActorModelState, Envelope, Id, Network};
+use stateright::util::DenseNatMap;
+use stateright::{Rewrite, RewritePlan};
+use std::cmp::Reverse;
+use std::hash::{BuildHasher, Hash, Hasher};
 
 /// Moves each per-actor value of a fixed array (longer than the actor count) to its actor's new
 /// index: `out[plan(i)] = values[i]`. Slots past the last actor must hold `T::default()` (the
@@ -26,68 +39,289 @@ pub fn permute_array<T: Copy + Default + PartialEq, S, const N: usize>(
     out
 }
 
-/// The tie-breaking hash of a candidate representative: the same on every run, every thread and
-/// every machine (no random keys, no CPU-dependent code path), so the representative chosen for a
-/// class, and hence every trace, is reproducible.
-pub fn stable_hash<T: Hash>(value: &T) -> u64 {
-    let mut hasher = CandidateHasher::default();
-    value.hash(&mut hasher);
+/// A renaming of actors: `order[new] = old`, the actor at index `old` moves to index `new`.
+pub type Order = Vec<usize>;
+
+/// The digest of a state's class: the same for every renaming of the state, different (up to a
+/// 64-bit hash collision, as for stateright's own fingerprints) for states of different classes.
+pub fn class_digest(state: &State) -> u64 {
+    canonical(state).1
+}
+
+/// The renaming that puts a state in its class's canonical form.
+pub fn canonical_order(state: &State) -> Order {
+    canonical(state).0
+}
+
+/// The state renamed into its class's canonical form: equal for every member of a class.
+pub fn canonical_state(state: &State) -> State {
+    rename(state, &canonical_order(state))
+}
+
+/// The state stateright fingerprints in place of a class: empty but for the digest. Nothing else
+/// ever reads it (see the module documentation).
+pub fn class_stand_in(digest: u64) -> State {
+    ActorModelState {
+        actor_states: Vec::new(),
+        network: Network::new_unordered_nonduplicating([]),
+        timers_set: Vec::new(),
+        random_choices: Vec::new(),
+        crashed: Vec::new(),
+        history: Ghost {
+            class_digest: digest,
+            ..Ghost::default()
+        },
+        actor_storages: Vec::new(),
+    }
+}
+
+/// The canonical renaming and the digest it gives.
+///
+/// Nodes are ordered by a key that does not depend on their names: the kind of role, then the
+/// disk, both descending; the coordinator stays first. Every ordering within a tie is tried and
+/// the smallest digest wins. Every member of a class has the same set of renamed candidates,
+/// hence the same winner: the digest is canonical, and the count of unique states does not
+/// depend on which member of a class a thread meets first.
+///
+/// Descending, so that the common shape (the primary, with the longest log, at node 1) is
+/// already in order: an identity renaming hashes the state's parts as they are, copying nothing.
+fn canonical(state: &State) -> (Order, u64) {
+    let key = |index: usize| -> Option<Reverse<(u8, &Disk)>> {
+        match state.actor_states[index].as_ref() {
+            ActorState::Coordinator(_) => None,
+            ActorState::Node(node) => Some(Reverse((role_rank(&node.role), &node.disk))),
+        }
+    };
+    let mut sorted: Order = (0..state.actor_states.len()).collect();
+    sorted.sort_by(|a, b| key(*a).cmp(&key(*b)));
+    let tied = sorted.windows(2).any(|pair| key(pair[0]) == key(pair[1]));
+    if !tied {
+        let digest = digest_in_order(state, &sorted);
+        return (sorted, digest);
+    }
+    let mut candidates: Vec<Order> = vec![Vec::new()];
+    let mut start = 0;
+    while start < sorted.len() {
+        let mut end = start + 1;
+        while end < sorted.len() && key(sorted[end]) == key(sorted[start]) {
+            end += 1;
+        }
+        let run = &sorted[start..end];
+        candidates = candidates
+            .into_iter()
+            .flat_map(|prefix: Order| {
+                permutations(run).into_iter().map(move |tail| {
+                    let mut joined = prefix.clone();
+                    joined.extend(tail);
+                    joined
+                })
+            })
+            .collect();
+        start = end;
+    }
+    candidates
+        .into_iter()
+        .map(|order| {
+            let digest = digest_in_order(state, &order);
+            (order, digest)
+        })
+        .min_by_key(|(_, digest)| *digest)
+        .expect("at least one ordering")
+}
+
+/// The kind of a role, for ordering nodes independently of their names.
+fn role_rank(role: &Role) -> u8 {
+    match role {
+        Role::Joining => 0,
+        Role::Replica => 1,
+        Role::Primary(_) => 2,
+    }
+}
+
+/// Every ordering of `items` (at most `NODES_MAX`! of them).
+fn permutations(items: &[usize]) -> Vec<Order> {
+    if items.len() <= 1 {
+        return vec![items.to_vec()];
+    }
+    let mut out = Vec::new();
+    for (position, first) in items.iter().enumerate() {
+        let mut rest = items.to_vec();
+        rest.remove(position);
+        for mut tail in permutations(&rest) {
+            tail.insert(0, *first);
+            out.push(tail);
+        }
+    }
+    out
+}
+
+/// The plan that renames every actor id by `order`.
+fn plan_for(order: &[usize]) -> RewritePlan<Id, DenseNatMap<Id, Id>> {
+    let mut renaming = vec![Id::from(0); order.len()];
+    for (new, old) in order.iter().enumerate() {
+        renaming[*old] = Id::from(new);
+    }
+    RewritePlan::new(DenseNatMap::from(renaming), |id: &Id, map| {
+        *map.get(*id).expect("every actor id is renamed")
+    })
+}
+
+/// A timer with every replica id it names renamed.
+fn rename_timer<S>(timer: &SwbTimer, plan: &RewritePlan<Id, S>) -> SwbTimer {
+    match timer {
+        SwbTimer::Node(node_timer) => SwbTimer::Node(node_timer.rewrite_ids(plan)),
+        SwbTimer::Coordinator(coordinator_timer) => SwbTimer::Coordinator(*coordinator_timer),
+    }
+}
+
+/// The state with the actor at `order[new]` moved to index `new` and every actor id renamed.
+pub fn rename(state: &State, order: &[usize]) -> State {
+    let plan = plan_for(order);
+    let timers_set = order
+        .iter()
+        .map(|old| {
+            let mut renamed = stateright::actor::Timers::new();
+            for timer in state.timers_set[*old].iter() {
+                renamed.set(rename_timer(timer, &plan));
+            }
+            renamed
+        })
+        .collect();
+    ActorModelState {
+        actor_states: plan.reindex(&state.actor_states),
+        network: state.network.rewrite(&plan),
+        timers_set,
+        random_choices: plan.reindex(&state.random_choices),
+        crashed: plan.reindex(&state.crashed),
+        actor_storages: plan.reindex(&state.actor_storages),
+        history: state.history.rewrite(&plan),
+    }
+}
+
+/// The hasher of digests: ahash with fixed keys (stateright fingerprints with the same scheme),
+/// so a digest is the same on every run and every thread.
+const DIGEST_HASHER: ahash::RandomState = ahash::RandomState::with_seeds(
+    0x243f_6a88_85a3_08d3,
+    0x1319_8a2e_0370_7344,
+    0xa409_3822_299f_31d0,
+    0x082e_fa98_ec4e_6c89,
+);
+
+/// The hash of `state` renamed by `order`, read part by part: what hashing `rename(state,
+/// order)` would read, with sets hashed as sorted lists of their members' hashes so their
+/// iteration order does not matter.
+pub(crate) fn digest_in_order(state: &State, order: &[usize]) -> u64 {
+    let identity = order.iter().enumerate().all(|(new, old)| new == *old);
+    // An identity renaming changes nothing: its parts are hashed as they are, uncopied.
+    let plan = (!identity).then(|| plan_for(order));
+    let plan = plan.as_ref();
+    let mut hasher = DIGEST_HASHER.build_hasher();
+    order.len().hash(&mut hasher);
+    for &old in order {
+        hash_renamed(&*state.actor_states[old], plan, &mut hasher);
+        hash_set(
+            state.timers_set[old].iter().map(|timer| match plan {
+                None => DIGEST_HASHER.hash_one(timer),
+                Some(plan) => DIGEST_HASHER.hash_one(rename_timer(timer, plan)),
+            }),
+            &mut hasher,
+        );
+        state.random_choices[old].hash(&mut hasher);
+        state.crashed[old].hash(&mut hasher);
+        state.actor_storages[old].hash(&mut hasher);
+    }
+    hash_network(&state.network, plan, &mut hasher);
+    hash_renamed(&state.history, plan, &mut hasher);
     hasher.finish()
 }
 
-/// A word-at-a-time multiplicative hasher (the Fx scheme) with a final avalanche. It only breaks
-/// ties among at most `NODES_MAX!` rewritings of one state, so speed matters more than
-/// resistance to crafted input; SipHash here cost a third of the whole search.
-#[derive(Default)]
-struct CandidateHasher {
-    hash: u64,
-}
-
-impl CandidateHasher {
-    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-    fn add(&mut self, word: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
+/// Hashes `value` renamed by `plan` (`None`: the identity).
+fn hash_renamed<T, S, H>(value: &T, plan: Option<&RewritePlan<Id, S>>, hasher: &mut H)
+where
+    T: Hash + Rewrite<Id>,
+    H: Hasher,
+{
+    match plan {
+        None => value.hash(hasher),
+        Some(plan) => value.rewrite(plan).hash(hasher),
     }
 }
 
-impl Hasher for CandidateHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            self.add(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
+/// Hashes a set given by its members' hashes, in sorted order.
+fn hash_set<H: Hasher>(members: impl Iterator<Item = u64>, hasher: &mut H) {
+    // Sets here are a node's few timers or the messages in flight: they fit on the stack, and a
+    // heap buffer per set was a tenth of the digest's cost.
+    const INLINE: usize = 32;
+    let mut inline = [0u64; INLINE];
+    let mut spilled = Vec::new();
+    let mut len = 0;
+    for member in members {
+        if len < INLINE {
+            inline[len] = member;
+        } else {
+            if spilled.is_empty() {
+                spilled.extend_from_slice(&inline);
+            }
+            spilled.push(member);
         }
-        let mut tail = [0u8; 8];
-        let rest = chunks.remainder();
-        tail[..rest.len()].copy_from_slice(rest);
-        self.add(u64::from_le_bytes(tail) ^ ((rest.len() as u64) << 56));
+        len += 1;
     }
-
-    fn write_u8(&mut self, value: u8) {
-        self.add(u64::from(value));
+    let hashes = if len <= INLINE {
+        &mut inline[..len]
+    } else {
+        &mut spilled[..]
+    };
+    hashes.sort_unstable();
+    hashes.len().hash(hasher);
+    for hash in hashes.iter() {
+        hasher.write_u64(*hash);
     }
+}
 
-    fn write_u16(&mut self, value: u16) {
-        self.add(u64::from(value));
-    }
-
-    fn write_u32(&mut self, value: u32) {
-        self.add(u64::from(value));
-    }
-
-    fn write_u64(&mut self, value: u64) {
-        self.add(value);
-    }
-
-    fn write_usize(&mut self, value: usize) {
-        self.add(value as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        // splitmix64's finaliser: every input bit reaches every output bit.
-        let mut z = self.hash;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+/// Hashes the messages in flight, renamed, as a multiset.
+fn hash_network<S, H: Hasher>(
+    network: &Network<crate::msg::Msg>,
+    plan: Option<&RewritePlan<Id, S>>,
+    hasher: &mut H,
+) {
+    let envelope_hash = |envelope: &Envelope<crate::msg::Msg>, count: usize| match plan {
+        None => DIGEST_HASHER.hash_one((envelope, count)),
+        Some(plan) => DIGEST_HASHER.hash_one((
+            Envelope {
+                src: plan.rewrite(&envelope.src),
+                dst: plan.rewrite(&envelope.dst),
+                msg: envelope.msg.rewrite(plan),
+            },
+            count,
+        )),
+    };
+    match network {
+        Network::UnorderedNonDuplicating(multiset) => {
+            0u8.hash(hasher);
+            hash_set(
+                multiset
+                    .iter()
+                    .map(|(envelope, count)| envelope_hash(envelope, *count)),
+                hasher,
+            );
+        }
+        Network::UnorderedDuplicating(set, last) => {
+            1u8.hash(hasher);
+            hash_set(
+                set.iter().map(|envelope| envelope_hash(envelope, 1)),
+                hasher,
+            );
+            last.as_ref()
+                .map(|envelope| envelope_hash(envelope, 1))
+                .hash(hasher);
+        }
+        // The model never orders its network; were it to, the renamed copy is still exact.
+        Network::Ordered(_) => {
+            2u8.hash(hasher);
+            match plan {
+                None => network.hash(hasher),
+                Some(plan) => network.rewrite(plan).hash(hasher),
+            }
+        }
     }
 }

@@ -258,66 +258,11 @@ impl SwbModel {
         self
     }
 
-    /// The symmetry representative of a state (see the module documentation).
-    ///
-    /// Canonical, so the count of unique states does not depend on which member of a class a
-    /// thread meets first: nodes are ordered by a key that does not depend on node names (the
-    /// kind of role, then the disk, both descending; the coordinator stays first), every ordering
-    /// within a tie is tried, and the rewritten state with the smallest hash wins. Every member of
-    /// a class has the same set of candidates, hence the same winner.
-    ///
-    /// Descending, so that the common shape (the primary, with the longest log, at node 1) is
-    /// already in order and is its own representative: rewriting a state is most of this
-    /// function's cost, and it runs on every state the search generates.
+    /// What stateright fingerprints for a state's symmetry class: a stand-in carrying the class's
+    /// digest, the same for every renaming of the state (see `symmetry`). stateright's DFS does
+    /// nothing else with it; [`crate::symmetry::canonical_state`] gives the renamed state itself.
     pub fn representative(state: &State) -> State {
-        // By reference: a disk is a few hundred bytes, and the sort compares keys often.
-        let key = |index: usize| -> (bool, Option<std::cmp::Reverse<(u8, &Disk)>>) {
-            match state.actor_states[index].as_ref() {
-                ActorState::Coordinator(_) => (false, None),
-                ActorState::Node(node) => (
-                    true,
-                    Some(std::cmp::Reverse((role_rank(&node.role), &node.disk))),
-                ),
-            }
-        };
-        let mut order: Vec<usize> = (0..state.actor_states.len()).collect();
-        order.sort_by(|a, b| key(*a).cmp(&key(*b)));
-        // Most states have no tie: their one ordering needs no hash, and when it is already the
-        // identity the state is its own representative and needs no rewrite either.
-        let tied = order.windows(2).any(|pair| key(pair[0]) == key(pair[1]));
-        if !tied {
-            let identity = order.iter().enumerate().all(|(new, old)| new == *old);
-            return if identity {
-                state.clone()
-            } else {
-                rewrite_in_order(state, &order)
-            };
-        }
-        let mut candidates = vec![Vec::new()];
-        let mut start = 0;
-        while start < order.len() {
-            let mut end = start + 1;
-            while end < order.len() && key(order[end]) == key(order[start]) {
-                end += 1;
-            }
-            let run = &order[start..end];
-            candidates = candidates
-                .into_iter()
-                .flat_map(|prefix: Vec<usize>| {
-                    permutations(run).into_iter().map(move |tail| {
-                        let mut joined = prefix.clone();
-                        joined.extend(tail);
-                        joined
-                    })
-                })
-                .collect();
-            start = end;
-        }
-        candidates
-            .iter()
-            .map(|order| rewrite_in_order(state, order))
-            .min_by_key(crate::symmetry::stable_hash)
-            .expect("at least one ordering")
+        crate::symmetry::class_stand_in(crate::symmetry::class_digest(state))
     }
 
     fn allows(&self, state: &State, action: &ActorModelAction<Msg, SwbTimer, ()>) -> bool {
@@ -409,78 +354,6 @@ impl Model for SwbModel {
 
     fn format_action(&self, action: &Action) -> String {
         crate::trace::describe_action(action)
-    }
-}
-
-/// The kind of a role, for ordering nodes independently of their names.
-fn role_rank(role: &crate::node::Role) -> u8 {
-    match role {
-        crate::node::Role::Joining => 0,
-        crate::node::Role::Replica => 1,
-        crate::node::Role::Primary(_) => 2,
-    }
-}
-
-/// Every ordering of `items` (at most `NODES_MAX`! of them).
-fn permutations(items: &[usize]) -> Vec<Vec<usize>> {
-    if items.len() <= 1 {
-        return vec![items.to_vec()];
-    }
-    let mut out = Vec::new();
-    for (position, first) in items.iter().enumerate() {
-        let mut rest = items.to_vec();
-        rest.remove(position);
-        for mut tail in permutations(&rest) {
-            tail.insert(0, *first);
-            out.push(tail);
-        }
-    }
-    out
-}
-
-/// The state with the actor at `order[j]` moved to index `j` and every actor id renamed to match.
-fn rewrite_in_order(state: &State, order: &[usize]) -> State {
-    let mut renaming = vec![Id::from(0); order.len()];
-    for (new, old) in order.iter().enumerate() {
-        renaming[*old] = Id::from(new);
-    }
-    let plan = RewritePlan::new(
-        stateright::util::DenseNatMap::from(renaming),
-        |id: &Id, map: &stateright::util::DenseNatMap<Id, Id>| {
-            *map.get(*id).expect("every actor id is renamed")
-        },
-    );
-    // Each actor's timers move to its new index; only a timer naming a replica is rebuilt, and a
-    // set without one is copied as it is (rebuilding every set was a sixth of the search).
-    let timers_set = order
-        .iter()
-        .map(|old| {
-            let timers = &state.timers_set[*old];
-            let names_replica = timers.iter().any(|timer| match timer {
-                SwbTimer::Node(node_timer) => node_timer.rewrite_ids(&plan) != *node_timer,
-                SwbTimer::Coordinator(_) => false,
-            });
-            if !names_replica {
-                return timers.clone();
-            }
-            let mut renamed = stateright::actor::Timers::new();
-            for timer in timers.iter() {
-                renamed.set(match timer {
-                    SwbTimer::Node(node_timer) => SwbTimer::Node(node_timer.rewrite_ids(&plan)),
-                    other => other.clone(),
-                });
-            }
-            renamed
-        })
-        .collect();
-    ActorModelState {
-        actor_states: plan.reindex(&state.actor_states),
-        network: state.network.rewrite(&plan),
-        timers_set,
-        random_choices: plan.reindex(&state.random_choices),
-        crashed: plan.reindex(&state.crashed),
-        actor_storages: plan.reindex(&state.actor_storages),
-        history: state.history.rewrite(&plan),
     }
 }
 
@@ -730,6 +603,7 @@ mod tests {
 
     use super::*;
     use crate::cfg::ProtocolVersion;
+    use crate::symmetry;
     use std::collections::{HashSet, VecDeque};
 
     /// The first `limit` reachable states, breadth first, without symmetry.
@@ -767,29 +641,45 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn replicas_are_interchangeable() {
-        for protocol in [
+    /// The versions, each at bounds that reach every kind of state: two writes, two faults.
+    fn sample_models() -> Vec<SwbModel> {
+        [
             ProtocolVersion::V1,
             ProtocolVersion::V1_5,
             ProtocolVersion::V2,
-        ] {
-            let config = Config {
+        ]
+        .into_iter()
+        .map(|protocol| {
+            SwbModel::new(&Config {
                 protocol,
                 writes_max: 2,
                 faults_max: 2,
                 ..Config::default()
-            };
-            let model = SwbModel::new(&config);
+            })
+        })
+        .collect()
+    }
+
+    /// Swap the replicas, and rotate all three nodes.
+    const RENAMINGS: [[usize; 4]; 2] = [[0, 1, 3, 2], [0, 2, 3, 1]];
+
+    #[test]
+    fn replicas_are_interchangeable() {
+        for model in sample_models() {
+            let protocol = model.config.protocol;
             for state in reachable(&model, 4_000) {
                 let representative = SwbModel::representative(&state);
+                let canonical = symmetry::canonical_state(&state);
                 let successors = successor_classes(&model, &state);
-                // Swap the replicas, and rotate all three nodes.
-                for order in [[0, 1, 3, 2], [0, 2, 3, 1]] {
-                    let renamed = rewrite_in_order(&state, &order);
+                for order in RENAMINGS {
+                    let renamed = symmetry::rename(&state, &order);
                     assert!(
                         SwbModel::representative(&renamed) == representative,
                         "{protocol:?}: the representative depends on names: {state:?}"
+                    );
+                    assert!(
+                        symmetry::canonical_state(&renamed) == canonical,
+                        "{protocol:?}: the canonical form depends on names: {state:?}"
                     );
                     assert!(
                         successor_classes(&model, &renamed) == successors,
@@ -797,6 +687,52 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// The digest hashes a state's parts renamed one at a time; it must read exactly what hashing
+    /// the renamed state would (a part left unrenamed, or left out, fails here).
+    #[test]
+    fn digest_reads_the_renamed_state() {
+        for model in sample_models() {
+            let protocol = model.config.protocol;
+            for state in reachable(&model, 4_000) {
+                for order in RENAMINGS {
+                    let renamed = symmetry::rename(&state, &order);
+                    assert_eq!(
+                        symmetry::digest_in_order(&state, &order),
+                        symmetry::digest_in_order(&renamed, &[0, 1, 2, 3]),
+                        "{protocol:?}: renamed part by part differs: {state:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// Two states share a digest exactly when they share a canonical form: the digest names
+    /// classes, no more and no fewer (over these samples, no collision either).
+    #[test]
+    fn digest_names_classes_exactly() {
+        for model in sample_models() {
+            let protocol = model.config.protocol;
+            let mut class_of_digest = std::collections::HashMap::new();
+            let mut digest_of_class = std::collections::HashMap::new();
+            for state in reachable(&model, 4_000) {
+                let digest = symmetry::class_digest(&state);
+                let canonical = symmetry::canonical_state(&state);
+                assert!(
+                    *class_of_digest.entry(digest).or_insert(canonical.clone()) == canonical,
+                    "{protocol:?}: two classes share a digest: {state:?}"
+                );
+                assert!(
+                    *digest_of_class.entry(canonical).or_insert(digest) == digest,
+                    "{protocol:?}: one class has two digests: {state:?}"
+                );
+            }
+            assert!(
+                class_of_digest.len() > 1_000,
+                "{protocol:?}: too few classes"
+            );
         }
     }
 }

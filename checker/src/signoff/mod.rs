@@ -175,7 +175,8 @@ fn resolve_inputs(options: &ReportOptions) -> anyhow::Result<Inputs> {
             Config::from_path(path).context("reading the configuration")?,
             path.display().to_string(),
         ),
-        None => (Config::default(), "embedded default".to_owned()),
+        // The main job's configuration, as `swb-check check` runs it given none.
+        None => (Config::embedded_default(), "embedded default".to_owned()),
     };
     config
         .validate()
