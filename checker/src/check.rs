@@ -117,6 +117,16 @@ pub enum Symmetry {
     Off,
 }
 
+impl Symmetry {
+    /// The stable name used in output: `on` or `off`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Symmetry::On => "on",
+            Symmetry::Off => "off",
+        }
+    }
+}
+
 /// The bounds and display of one run.
 #[derive(Clone, Copy, Debug)]
 pub struct CheckOptions {

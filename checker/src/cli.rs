@@ -15,8 +15,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The subcommands. Planned next, each its own variant and module: `scenarios`, `compare`,
-/// `show`, `replay`, `conform`, `report`, `explore`, `properties`.
+/// The subcommands, each its own variant and module.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Explore the state space and report every property.
@@ -35,6 +34,103 @@ pub enum Command {
     Compare(CompareArgs),
     /// List the named properties: kind, source criterion, meaning, and the mutant each catches.
     Properties(PropertiesArgs),
+    /// Write the sign-off report (report.md and a self-contained index.html) into a directory.
+    Report(ReportArgs),
+    /// Serve stateright's Explorer on 127.0.0.1 to step through the model in a browser.
+    Explore(ExploreArgs),
+}
+
+const REPORT_AFTER_HELP: &str = "\
+Replays the counterexample corpus as `replay --corpus` does (engine verdict, engine-side \
+judgement, manifest), runs the default check (exhaustive DFS, symmetry on), the comparison matrix \
+(quick bounds unless --full-matrix) and replays the traces it saves as `replay FILE` does, measures \
+per-action coverage with a pass of its own (its state counts must equal the check's), and writes \
+DIR/report.md, a self-contained DIR/index.html, the charts under DIR/charts and the matrix's \
+counterexamples under DIR/counterexamples. Everything is written beside DIR first and moved into \
+place whole, so DIR is never half-written; DIR must be missing, empty or an earlier report. See \
+docs/report.md.
+
+Exit codes:
+  0  every part as expected: the check holds and every witness is reached, every matrix cell \
+matches its expectation, the corpus has no problem, every matrix trace meets its protocol's rule, \
+and the coverage pass counts the check's states
+  1  some part is not (the report is still written and says which)
+  2  bad usage or input (nothing is written)
+  3  interrupted by Ctrl-C (nothing is written)";
+
+/// `swb-check report`.
+#[derive(Debug, Args)]
+#[command(after_help = REPORT_AFTER_HELP)]
+pub struct ReportArgs {
+    /// The directory the report is written into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Model configuration of the check and the coverage pass (JSON or TOML); the embedded
+    /// default when absent.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Run the comparison matrix at the default bounds over the whole catalog (minutes) instead
+    /// of the quick bounds over the light scenarios.
+    #[arg(long)]
+    pub full_matrix: bool,
+
+    /// Only these matrix rows (comma-separated scenario names) [default: as the bounds choose].
+    #[arg(long, value_name = "A,B,...", value_delimiter = ',')]
+    pub scenarios: Vec<String>,
+
+    /// Only these matrix columns (comma-separated) [default: v1,v1.5,v2].
+    #[arg(long, value_enum, value_name = "V,...", value_delimiter = ',')]
+    pub protocols: Vec<ProtocolArg>,
+
+    /// The counterexample corpus to replay, with its manifest verdicts.json [default:
+    /// counterexamples, when it exists].
+    #[arg(long, value_name = "DIR")]
+    pub counterexamples: Option<PathBuf>,
+
+    /// Worker threads for the check and the matrix [default: all cores].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<NonZeroUsize>,
+}
+
+const EXPLORE_AFTER_HELP: &str = "\
+Serves stateright's Explorer (its own web page, which needs JavaScript) on 127.0.0.1 until the \
+process is stopped. With --counterexample the model is the file's configuration, and the URL of \
+the trace's last state is printed: the Explorer's addresses are #/steps/<initial state \
+index>/<action index>/..., the index of each action among those the model offers in that state.
+
+Exit codes: 2 bad usage or input (an unreadable configuration or trace, a port in use); the \
+server otherwise runs until it is stopped.";
+
+/// `swb-check explore`.
+#[derive(Debug, Args)]
+#[command(after_help = EXPLORE_AFTER_HELP)]
+pub struct ExploreArgs {
+    /// Model configuration (JSON or TOML); the embedded default when absent.
+    #[arg(long, value_name = "FILE", conflicts_with = "counterexample")]
+    pub config: Option<PathBuf>,
+
+    /// A named scenario of the catalog, restricting the configuration to its faults.
+    #[arg(long, value_name = "NAME", conflicts_with = "counterexample")]
+    pub scenario: Option<String>,
+
+    /// The protocol version whose policy the model runs, overriding the configuration's.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "VERSION",
+        conflicts_with = "counterexample"
+    )]
+    pub protocol: Option<ProtocolArg>,
+
+    /// The TCP port on 127.0.0.1.
+    #[arg(long, value_name = "PORT", default_value_t = 3000, value_parser = clap::value_parser!(u16).range(1..))]
+    pub port: u16,
+
+    /// A saved counterexample: explore its configuration and print the URL of its last state.
+    #[arg(long, value_name = "FILE")]
+    pub counterexample: Option<PathBuf>,
 }
 
 const CHECK_AFTER_HELP: &str = "\

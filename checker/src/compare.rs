@@ -25,7 +25,7 @@ use serde::Serialize;
 use stateright::Model;
 use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 use swb_model::{ProtocolVersion, SwbModel};
@@ -454,7 +454,7 @@ pub fn render_matrix(cells: &[Cell], protocols: &[ProtocolVersion]) -> String {
 }
 
 /// The cells grouped by scenario, in the order given.
-fn rows_of(cells: &[Cell]) -> Vec<Vec<&Cell>> {
+pub fn rows_of(cells: &[Cell]) -> Vec<Vec<&Cell>> {
     let mut rows: Vec<Vec<&Cell>> = Vec::new();
     for cell in cells {
         match rows.last_mut() {
@@ -699,71 +699,54 @@ pub fn render_doc(bounds: Bounds, cells: &[Cell], protocols: &[ProtocolVersion])
     doc
 }
 
-/// Writes `text` to `path` whole: a temporary file beside it, then a rename.
-pub fn write_whole(path: &Path, text: &str) -> anyhow::Result<()> {
-    let directory = path
-        .parent()
-        .filter(|parent| !parent.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(directory)
-        .with_context(|| format!("creating {}", directory.display()))?;
-    let file_name = path.file_name().map_or_else(
-        || "document".into(),
-        |name| name.to_string_lossy().into_owned(),
-    );
-    let temporary = directory.join(format!(".{file_name}.tmp"));
-    std::fs::write(&temporary, text).with_context(|| format!("writing {}", temporary.display()))?;
-    std::fs::rename(&temporary, path)
-        .with_context(|| format!("renaming into {}", path.display()))?;
-    Ok(())
+/// The matrix's rows: the scenarios `names` (`--scenarios`), in catalog order whatever order
+/// they were given in, or, when none are named, every scenario the bounds run (the quick matrix
+/// leaves the heavy ones out; naming one runs it anyway). An unknown name is bad input.
+pub fn select_scenarios(bounds: Bounds, names: &[String]) -> anyhow::Result<Vec<Scenario>> {
+    let catalog = catalog();
+    if names.is_empty() {
+        return Ok(catalog
+            .iter()
+            .filter(|scenario| bounds == Bounds::Default || scenario.cost == Cost::Light)
+            .copied()
+            .collect());
+    }
+    let mut chosen = Vec::new();
+    for name in names {
+        let scenario = crate::scenario::find(name)?;
+        if !chosen
+            .iter()
+            .any(|known: &Scenario| known.name == scenario.name)
+        {
+            chosen.push(scenario);
+        }
+    }
+    chosen.sort_by_key(|scenario| catalog.iter().position(|known| known.name == scenario.name));
+    Ok(chosen)
+}
+
+/// The matrix's columns: the versions asked for (`--protocols`), oldest first, or all three.
+pub fn select_protocols(asked: &[crate::cli::ProtocolArg]) -> Vec<ProtocolVersion> {
+    let mut protocols: Vec<ProtocolVersion> = if asked.is_empty() {
+        ProtocolVersion::ALL.to_vec()
+    } else {
+        asked.iter().map(|protocol| protocol.version()).collect()
+    };
+    protocols.sort_unstable();
+    protocols.dedup();
+    protocols
 }
 
 /// `swb-check compare`: resolves the arguments, runs the matrix, prints it (or the JSON), writes
 /// the document when asked. Exit 0 only when every cell matches its expectation.
 pub fn command(args: &crate::cli::CompareArgs) -> anyhow::Result<std::process::ExitCode> {
-    let catalog = crate::scenario::catalog();
     let bounds = if args.quick {
         Bounds::Quick
     } else {
         Bounds::Default
     };
-    let scenarios = if args.scenarios.is_empty() {
-        // The quick matrix leaves the heavy scenarios out; naming one runs it anyway.
-        catalog
-            .iter()
-            .filter(|scenario| bounds == Bounds::Default || scenario.cost == Cost::Light)
-            .copied()
-            .collect()
-    } else {
-        let mut chosen = Vec::new();
-        for name in &args.scenarios {
-            let scenario = crate::scenario::find(name)?;
-            if !chosen
-                .iter()
-                .any(|known: &Scenario| known.name == scenario.name)
-            {
-                chosen.push(scenario);
-            }
-        }
-        // Rows keep catalog order whatever order the names were given in.
-        chosen.sort_by_key(|scenario| catalog.iter().position(|known| known.name == scenario.name));
-        chosen
-    };
-    let mut protocols: Vec<ProtocolVersion> = if args.protocols.is_empty() {
-        ProtocolVersion::ALL.to_vec()
-    } else {
-        args.protocols
-            .iter()
-            .map(|protocol| protocol.version())
-            .collect()
-    };
-    protocols.sort_unstable();
-    protocols.dedup();
-    let bounds = if args.quick {
-        Bounds::Quick
-    } else {
-        Bounds::Default
-    };
+    let scenarios = select_scenarios(bounds, &args.scenarios)?;
+    let protocols = select_protocols(&args.protocols);
     if args.write_doc {
         anyhow::ensure!(
             bounds == Bounds::Quick,
@@ -805,7 +788,11 @@ pub fn command(args: &crate::cli::CompareArgs) -> anyhow::Result<std::process::E
         crate::output::write_stdout(&render_matrix(&cells, &protocols))?;
     }
     if args.write_doc {
-        write_whole(&args.doc, &render_doc(bounds, &cells, &protocols))?;
+        counterexample::write_atomically(
+            &args.doc,
+            render_doc(bounds, &cells, &protocols).as_bytes(),
+        )
+        .with_context(|| format!("{}: cannot write", args.doc.display()))?;
         eprintln!("swb-check: wrote {}", args.doc.display());
     }
     Ok(if cells.iter().all(Cell::matches_expected) {

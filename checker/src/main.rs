@@ -11,7 +11,8 @@
 //! JSON), `bench` (performance against stateright's paxos example), `models` (the model a
 //! command runs on: the protocol model from `swb_properties::build_model`, or a reference
 //! model), `memory`, `interrupt`, `output` (stdout that a closed pipe does not break), `toy`
-//! (the self-test model).
+//! (the self-test model), `signoff` (the sign-off report, `swb-check report`), `explore`
+//! (stateright's Explorer).
 
 mod bench;
 mod check;
@@ -19,6 +20,7 @@ mod cli;
 mod compare;
 mod conform;
 mod counterexample;
+mod explore;
 mod interrupt;
 mod memory;
 mod models;
@@ -29,6 +31,7 @@ mod progress;
 mod replay;
 mod report;
 mod scenario;
+mod signoff;
 mod supervise;
 mod toy;
 
@@ -71,6 +74,8 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Scenarios(args) => scenario::command(&args),
         Command::Compare(args) => compare::command(&args),
         Command::Properties(args) => properties_command(&args),
+        Command::Report(args) => signoff::command(&args),
+        Command::Explore(args) => explore::command(&args),
     }
 }
 

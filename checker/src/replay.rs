@@ -374,6 +374,8 @@ pub fn load_trace(path: &std::path::Path) -> anyhow::Result<TraceToReplay> {
 pub struct FileReplay {
     /// The protocol version the trace was recorded under.
     pub protocol: swb_model::ProtocolVersion,
+    /// The property a counterexample violates; `None` for a conformance trace.
+    pub property: Option<&'static str>,
     /// What the current model says about the trace.
     pub model_check: ModelCheck,
     /// The engine replay, when the model still takes every step.
@@ -407,6 +409,7 @@ pub fn replay_file(path: &std::path::Path) -> anyhow::Result<FileReplay> {
     };
     Ok(FileReplay {
         protocol: trace.config.protocol,
+        property: trace.property.as_ref().map(|property| property.name),
         model_check,
         outcome,
         not_taken: trace.actions.as_ref().err().copied(),
@@ -426,6 +429,28 @@ impl FileReplay {
         self.outcome
             .as_ref()
             .and_then(|outcome| outcome.judgement.as_ref())
+    }
+
+    /// The engine replay in a few words: the verdict, the step it was decided at and what it
+    /// names (the refused call and rule, or the diverged field and both values).
+    pub fn verdict_detail(&self) -> String {
+        let Some(outcome) = &self.outcome else {
+            return match self.not_taken {
+                Some(step) => format!("not replayed: the model no longer takes step {step}"),
+                None => "not replayed: the model has no initial state".to_owned(),
+            };
+        };
+        match &outcome.verdict {
+            Verdict::Conforms => format!("conforms ({} steps)", outcome.steps),
+            Verdict::EngineRefused(refusal) => format!(
+                "engine-refused at step {}: {} refused by rule {}",
+                refusal.step, refusal.call, refusal.rule
+            ),
+            Verdict::Diverged(divergence) => format!(
+                "diverged at step {}: {} is {} in the model, {} in the engine",
+                divergence.step, divergence.field, divergence.model, divergence.engine
+            ),
+        }
     }
 
     /// What the verdict names: the refused rule, or the diverged `nP/nR.field`.

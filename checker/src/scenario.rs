@@ -384,32 +384,28 @@ pub fn command(args: &crate::cli::ScenariosArgs) -> anyhow::Result<std::process:
     Ok(std::process::ExitCode::SUCCESS)
 }
 
-/// `swb-check check --scenario NAME --protocol V`: the configuration restricted to the scenario's
-/// faults, under the chosen version (default: the configuration's), handed to `task` as the
-/// protocol model. The configuration is `--config`, else the base bounds for a scenario (the
-/// matrix's, so a cell can be re-checked alone) and the embedded default without one (the main
-/// job under another version).
-pub fn with_scenario_model<T: crate::models::ModelTask>(
-    args: &crate::cli::CheckArgs,
-    task: T,
-) -> anyhow::Result<T::Output> {
+/// The configuration `check` and `explore` run for `--config FILE`, `--scenario NAME` and
+/// `--protocol V`, validated, with its name: the configuration is `--config`, else the base
+/// bounds for a scenario (the matrix's, so a cell can be re-checked alone) and the embedded
+/// default without one (the main job, possibly under another version); restricted to the
+/// scenario's faults (if one is named), under the chosen version (default: the configuration's).
+/// The name is the scenario's, else the file's stem, else `default`.
+pub fn scenario_config(
+    config: Option<&std::path::Path>,
+    scenario: Option<&str>,
+    protocol: Option<crate::cli::ProtocolArg>,
+) -> anyhow::Result<(Config, String)> {
     use anyhow::Context;
-    anyhow::ensure!(
-        args.model == crate::cli::ModelChoice::SwBlock,
-        "--scenario and --protocol apply only to the sw-block protocol model"
-    );
-    let (base, base_name) = match &args.config {
+    let (base, base_name) = match config {
         Some(path) => (
             Config::from_path(path).context("reading the configuration")?,
             crate::models::config_name(path),
         ),
-        None if args.scenario.is_some() => (Config::default(), "base".to_owned()),
+        None if scenario.is_some() => (Config::default(), "base".to_owned()),
         None => (Config::embedded_default(), "default".to_owned()),
     };
-    let protocol = args
-        .protocol
-        .map_or(base.protocol, |protocol| protocol.version());
-    let (config, name) = match &args.scenario {
+    let protocol = protocol.map_or(base.protocol, |protocol| protocol.version());
+    let (config, name) = match scenario {
         Some(name) => {
             let scenario = find(name)?;
             (scenario.config(&base, protocol), scenario.name.to_owned())
@@ -419,6 +415,24 @@ pub fn with_scenario_model<T: crate::models::ModelTask>(
     config
         .validate()
         .with_context(|| format!("checking the configuration of scenario {name}"))?;
+    Ok((config, name))
+}
+
+/// `swb-check check --scenario NAME --protocol V`: the configuration of [`scenario_config`],
+/// handed to `task` as the protocol model.
+pub fn with_scenario_model<T: crate::models::ModelTask>(
+    args: &crate::cli::CheckArgs,
+    task: T,
+) -> anyhow::Result<T::Output> {
+    anyhow::ensure!(
+        args.model == crate::cli::ModelChoice::SwBlock,
+        "--scenario and --protocol apply only to the sw-block protocol model"
+    );
+    let (config, name) = scenario_config(
+        args.config.as_deref(),
+        args.scenario.as_deref(),
+        args.protocol,
+    )?;
     let info = crate::report::ModelInfo {
         protocol: config.protocol.name().to_owned(),
         scenario: name,

@@ -300,23 +300,27 @@ pub fn render(value: &Value) -> String {
     }
 }
 
+/// Reads a trace file of either format (a counterexample, or a conformance trace) as the
+/// document `show` narrates and draws, and its narrative. A step or state the model no longer
+/// produces is an error: there is no path left to show.
+pub fn load(file: &std::path::Path) -> anyhow::Result<(CounterexampleFile, String)> {
+    if crate::replay::file::is_conformance_trace(file) {
+        let (config, note, path) = crate::replay::file::load_path(file)?;
+        let document = CounterexampleFile::conformance(&config, &note, &path);
+        let text = conformance_narrative(file, &document);
+        Ok((document, text))
+    } else {
+        let loaded = super::load(file)?;
+        let text = narrative(&loaded);
+        Ok((loaded.document, text))
+    }
+}
+
 /// `swb-check show FILE [--svg OUT]`: loads and checks the file first, so bad input prints one
 /// error line and writes nothing.
 pub fn command(args: &crate::cli::ShowArgs) -> anyhow::Result<std::process::ExitCode> {
     use anyhow::Context;
-    let (document, mut text) = match crate::replay::file::is_conformance_trace(&args.file) {
-        true => {
-            let (config, note, path) = crate::replay::file::load_path(&args.file)?;
-            let document = CounterexampleFile::conformance(&config, &note, &path);
-            let text = conformance_narrative(&args.file, &document);
-            (document, text)
-        }
-        false => {
-            let loaded = super::load(&args.file)?;
-            let text = narrative(&loaded);
-            (loaded.document, text)
-        }
-    };
+    let (document, mut text) = load(&args.file)?;
     if let Some(out) = &args.svg {
         let chart = super::svg::chart(&document);
         super::write_atomically(out, chart.as_bytes())

@@ -46,6 +46,19 @@ pub struct VerdictEntry {
     pub judgement: Option<String>,
 }
 
+impl VerdictEntry {
+    /// The entry of the file `path` (as the manifest names it) that replayed as `replayed`.
+    pub fn of(path: String, replayed: &FileReplay) -> VerdictEntry {
+        VerdictEntry {
+            path,
+            model_check: replayed.model_check.name().to_owned(),
+            verdict: replayed.verdict_name().to_owned(),
+            rule: replayed.rule(),
+            judgement: replayed.judgement().map(|judgement| judgement.key()),
+        }
+    }
+}
+
 /// The whole manifest.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -99,14 +112,7 @@ pub fn verdicts(root: &Path) -> anyhow::Result<Vec<(VerdictEntry, FileReplay)>> 
         .into_iter()
         .map(|(name, path)| {
             let replayed = replay_file(&path)?;
-            let entry = VerdictEntry {
-                path: name,
-                model_check: replayed.model_check.name().to_owned(),
-                verdict: replayed.verdict_name().to_owned(),
-                rule: replayed.rule(),
-                judgement: replayed.judgement().map(|judgement| judgement.key()),
-            };
-            Ok((entry, replayed))
+            Ok((VerdictEntry::of(name, &replayed), replayed))
         })
         .collect()
 }
@@ -147,22 +153,43 @@ pub fn manifest_bytes(manifest: &Manifest) -> Vec<u8> {
     text.into_bytes()
 }
 
+/// How one trace file's verdict compares with the manifest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ManifestCheck {
+    /// The manifest records the same model check, verdict, rule and judgement.
+    Matches,
+    /// The manifest records something else (shown as recorded).
+    Changed(VerdictEntry),
+    /// The manifest has no entry for the file.
+    NotListed,
+}
+
+impl ManifestCheck {
+    /// `found` against the manifest's entry for the same path.
+    pub fn of(found: &VerdictEntry, manifest: &Manifest) -> ManifestCheck {
+        match manifest
+            .files
+            .iter()
+            .find(|recorded| recorded.path == found.path)
+        {
+            None => ManifestCheck::NotListed,
+            Some(recorded) if recorded != found => ManifestCheck::Changed(recorded.clone()),
+            Some(_) => ManifestCheck::Matches,
+        }
+    }
+}
+
 /// Every problem of the corpus, one line each, in path order: verdicts that differ from the
 /// manifest, files missing from it, entries without a file, and broken protocol rules.
 pub fn problems(found: &[(VerdictEntry, FileReplay)], manifest: &Manifest) -> Vec<String> {
     let mut problems = Vec::new();
-    let listed: std::collections::BTreeMap<&str, &VerdictEntry> = manifest
-        .files
-        .iter()
-        .map(|entry| (entry.path.as_str(), entry))
-        .collect();
     for (entry, replayed) in found {
-        match listed.get(entry.path.as_str()) {
-            None => problems.push(format!(
+        match ManifestCheck::of(entry, manifest) {
+            ManifestCheck::NotListed => problems.push(format!(
                 "{}: not in {MANIFEST} (regenerate it with `swb-check replay --corpus DIR --write-manifest`)",
                 entry.path
             )),
-            Some(recorded) if *recorded != entry => problems.push(format!(
+            ManifestCheck::Changed(recorded) => problems.push(format!(
                 "{}: verdict changed: manifest {} / {} / {} / {}, now {} / {} / {} / {}",
                 entry.path,
                 recorded.model_check,
@@ -174,7 +201,7 @@ pub fn problems(found: &[(VerdictEntry, FileReplay)], manifest: &Manifest) -> Ve
                 entry.rule.as_deref().unwrap_or("-"),
                 entry.judgement.as_deref().unwrap_or("-"),
             )),
-            Some(_) => {}
+            ManifestCheck::Matches => {}
         }
         if let Err(broken) = replayed.meets_rule() {
             problems.push(format!("{}: {broken}", entry.path));

@@ -442,6 +442,7 @@ fn dropping_the_wal_pin_fails_the_reserved_range_judgement() {
     );
     let replayed = FileReplay {
         protocol: swb_model::ProtocolVersion::V1_5,
+        property: Some("catch_up_only_on_reserved_range"),
         model_check: ModelCheck::StillViolates,
         outcome: Some(outcome),
         not_taken: None,
@@ -501,6 +502,7 @@ fn an_unbudgeted_catch_up_fails_the_round_budget_judgement() {
 fn meets_rule_needs_an_accepting_judgement_for_old_protocols() {
     let replayed = |protocol, judgement| FileReplay {
         protocol,
+        property: Some("committed_data_survives_failover"),
         model_check: ModelCheck::StillViolates,
         outcome: Some(ReplayOutcome {
             verdict: Verdict::Conforms,
