@@ -215,7 +215,7 @@ fn fingerprint(state: &State) -> u64 {
 
 /// `options.traces` walks of at most `options.depth` steps, each step chosen uniformly among the
 /// enabled actions that lead somewhere (`next_steps`, in the model's sorted action order).
-fn random_walks(
+pub(crate) fn random_walks(
     model: &SwbModel,
     init: &State,
     options: &ConformOptions,

@@ -554,20 +554,16 @@ fn engine_side_judgements_hold_along_v2_walks() {
     let config = Config::default();
     let model = swb_properties::build_model(&config);
     let init = model.init_states().remove(0);
-    let mut random = crate::conform::SplitMix64::new(5);
+    let options = crate::conform::ConformOptions {
+        config: config.clone(),
+        traces: walks,
+        depth: 30,
+        seed: 5,
+        exhaustive: false,
+        out: None,
+    };
     let mut judged = 0;
-    for _ in 0..walks {
-        let mut states = vec![init.clone()];
-        let mut actions = Vec::new();
-        for _ in 0..30 {
-            let mut next = model.next_steps(states.last().expect("a walk has a state"));
-            if next.is_empty() {
-                break;
-            }
-            let (action, state) = next.swap_remove(random.below(next.len()));
-            actions.push(action);
-            states.push(state);
-        }
+    for (states, actions) in crate::conform::random_walks(&model, &init, &options) {
         for judge in [Judge::ReservedRange, Judge::RoundBudget] {
             let outcome = replay_judged(&states, &actions, Some(judge), Harness::start);
             assert_eq!(outcome.verdict, Verdict::Conforms);
