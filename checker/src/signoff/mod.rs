@@ -9,7 +9,7 @@
 //!    second) and a malformed corpus is bad input;
 //! 2. the default check (the configuration given, or the embedded default): exhaustive DFS with
 //!    symmetry reduction, as `swb-check check` runs it, with every property's status;
-//! 3. the version comparison matrix, at the quick bounds unless [`MatrixBounds::Default`]
+//! 3. the version comparison matrix, at the quick bounds unless [`Bounds::Default`]
 //!    (`--full-matrix`), its counterexamples saved under `DIR/counterexamples` and replayed as
 //!    `replay FILE` replays them;
 //! 4. per-action coverage of the checked configuration ([`coverage`]), a pass of its own whose
@@ -62,29 +62,13 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use swb_model::{Config, ProtocolVersion, SwbModel};
 
-/// Which bounds the report's comparison matrix runs at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MatrixBounds {
-    /// The quick bounds over the light scenarios (seconds; the test suite's matrix).
-    Quick,
-    /// The default bounds over the whole catalog (`--full-matrix`; minutes).
-    Default,
-}
-
-impl MatrixBounds {
-    fn bounds(self) -> Bounds {
-        match self {
-            MatrixBounds::Quick => Bounds::Quick,
-            MatrixBounds::Default => Bounds::Default,
-        }
-    }
-}
-
 /// What one `report` run covers, resolved from the command line.
 pub struct ReportOptions {
     pub out: PathBuf,
     pub config: Option<PathBuf>,
-    pub matrix_bounds: MatrixBounds,
+    /// The matrix's bounds: quick over the light scenarios, or default over the whole catalog
+    /// (`--full-matrix`).
+    pub matrix_bounds: Bounds,
     /// `--scenarios`, as named (resolved against the catalog before anything runs).
     pub scenario_names: Vec<String>,
     pub protocols: Vec<ProtocolVersion>,
@@ -117,9 +101,9 @@ pub fn command(args: &crate::cli::ReportArgs) -> anyhow::Result<ExitCode> {
         out: args.out.clone(),
         config: args.config.clone(),
         matrix_bounds: if args.full_matrix {
-            MatrixBounds::Default
+            Bounds::Default
         } else {
-            MatrixBounds::Quick
+            Bounds::Quick
         },
         scenario_names: args.scenarios.clone(),
         protocols: select_protocols(&args.protocols),
@@ -181,7 +165,7 @@ fn resolve_inputs(options: &ReportOptions) -> anyhow::Result<Inputs> {
     config
         .validate()
         .with_context(|| format!("checking the configuration ({config_source})"))?;
-    let scenarios = select_scenarios(options.matrix_bounds.bounds(), &options.scenario_names)?;
+    let scenarios = select_scenarios(options.matrix_bounds, &options.scenario_names)?;
     let corpus = match &options.corpus {
         Some(path) => {
             anyhow::ensure!(
@@ -226,7 +210,7 @@ fn gather(options: &ReportOptions, inputs: Inputs, dir: &Path) -> anyhow::Result
         return Ok(Gathered::Interrupted);
     }
 
-    let bounds = options.matrix_bounds.bounds();
+    let bounds = options.matrix_bounds;
     eprintln!(
         "swb-check: report: 2/4 the comparison matrix ({} bounds)",
         bounds.name()
