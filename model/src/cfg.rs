@@ -170,7 +170,7 @@ impl Config {
     /// The configuration `swb-check check` runs when given none, the main job: the base bounds
     /// ([`Config::default`]) on a network that may lose any message at any time, on top of the
     /// one fault of any kind. Loss is unbounded in count, so this is the widest search that still
-    /// finishes in about a minute on 2 cores (measured: see `docs/design.md`, D30); a second
+    /// finishes in about a minute on 2 cores (measured: see `docs/design.md`, D31); a second
     /// fault per run, or a third write, does not.
     pub fn embedded_default() -> Config {
         Config {

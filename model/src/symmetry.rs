@@ -10,8 +10,8 @@
 //! it returns an otherwise empty stand-in that carries the digest ([`class_stand_in`]). Building
 //! the renamed state (stateright's network and timer sets rebuilt, every node copied) and then
 //! hashing it was about 40% of the whole search; hashing the renamed parts one at a time, as
-//! [`class_digest`] does, allocates nothing but a buffer for the network. [`canonical_state`]
-//! still builds the renamed state, for tests and for reading.
+//! [`class_digest`] does, copies no collection of stateright's. [`canonical_state`] still
+//! builds the renamed state, for tests and for reading.
 
 use crate::cfg::ACTORS_MAX;
 use crate::history::Ghost;
@@ -279,8 +279,8 @@ where
 
 /// Hashes a set given by its members' hashes, in sorted order.
 fn hash_set<H: Hasher>(members: impl Iterator<Item = u64>, hasher: &mut H) {
-    // Sets here are a node's few timers or the messages in flight: they fit on the stack, and a
-    // heap buffer per set was a tenth of the digest's cost.
+    // Sets here are a node's few timers or the messages in flight: they fit on the stack, so the
+    // digest, which runs on every generated state, needs no heap buffer per set.
     const INLINE: usize = 32;
     let mut inline = [0u64; INLINE];
     let mut spilled = Vec::new();
