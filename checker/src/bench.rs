@@ -9,6 +9,18 @@
 //! seconds over wall seconds is how many cores the search kept busy, which tells a search that
 //! scales badly because its threads wait for work from one that is slow on every core. The
 //! targets are printed beside the figures, measured and never asserted.
+//!
+//! Every run is measured `--repeat` times (3 by default), the four runs interleaved so that a
+//! slow spell of the machine falls on all of them alike, and the report shows the median run by
+//! seconds with the fastest and slowest beside it: on this 2-core virtual machine one run's
+//! seconds vary by several percent, enough to move the speed-up across its target. Bytes per
+//! unique state is the worst of the repeats.
+//!
+//! Unique states per second is the product of two figures that the report also prints for the
+//! one-thread runs, because they explain a ratio to paxos: how many transitions (total states)
+//! the search computes per unique state it finds, and how long one transition takes. The first
+//! is the model's branching (on a lossy network every message in flight can also be dropped);
+//! the second is the cost of the model's code and stateright's per-transition work together.
 
 pub mod paxos;
 
@@ -73,6 +85,16 @@ impl BenchRun {
         }
     }
 
+    /// Transitions computed per unique state found.
+    fn total_per_unique_state(&self) -> f64 {
+        self.total_states as f64 / self.unique_states.max(1) as f64
+    }
+
+    /// Wall microseconds per transition.
+    fn microseconds_per_total_state(&self) -> f64 {
+        self.seconds * 1e6 / self.total_states.max(1) as f64
+    }
+
     fn bytes_per_unique_state(&self) -> f64 {
         let growth = self
             .resident_peak_bytes
@@ -92,11 +114,18 @@ pub struct TargetReport {
     pub met: bool,
 }
 
-/// A run in the report, with the derived figures.
+/// A run in the report (the median of its repeats by seconds), with the derived figures.
 #[derive(Debug, Serialize)]
 pub struct RunReport {
     /// `model` or `reference`.
     pub role: &'static str,
+    /// How many times the run was measured.
+    pub repeats: usize,
+    /// The fastest and the slowest repeat.
+    pub seconds_min: f64,
+    pub seconds_max: f64,
+    /// The worst bytes per unique state of the repeats.
+    pub bytes_per_unique_state_max: f64,
     #[serde(flatten)]
     pub run: BenchRun,
     pub unique_states_per_second: f64,
@@ -105,11 +134,21 @@ pub struct RunReport {
     pub cores_busy: f64,
 }
 
-/// The whole benchmark: runs sorted by (role, threads), then the targets in a fixed order.
+/// A figure of the model's one-thread run beside the reference's: no target, an explanation.
+#[derive(Debug, Serialize)]
+pub struct ComparisonReport {
+    pub name: &'static str,
+    pub model: f64,
+    pub reference: f64,
+}
+
+/// The whole benchmark: runs sorted by (role, threads), then the targets in a fixed order, then
+/// the one-thread comparison figures.
 #[derive(Debug, Serialize)]
 pub struct BenchReport {
     pub runs: Vec<RunReport>,
     pub targets: Vec<TargetReport>,
+    pub comparison: Vec<ComparisonReport>,
 }
 
 /// Runs `swb-check bench`.
@@ -200,48 +239,31 @@ fn process_cpu_seconds() -> anyhow::Result<f64> {
 
 /// The parent side: every run in its own child, then the report.
 fn run_all(args: &BenchArgs) -> anyhow::Result<ExitCode> {
-    let exe = std::env::current_exe().context("finding the swb-check executable")?;
-    let mut runs = Vec::new();
-    for (role, target) in [
+    let plan: Vec<(&'static str, BenchTarget, usize)> = [
         ("model", BenchTarget::Model),
         ("reference", BenchTarget::Paxos),
-    ] {
-        for threads in THREAD_COUNTS {
-            eprintln!("swb-check: bench: {role} with {threads} thread(s)");
-            let mut command = Command::new(&exe);
-            command
-                .arg("bench")
-                .args(["--single", target_name(target)])
-                .args(["--threads", &threads.to_string()])
-                .args(["--timeout", &args.timeout.as_secs_f64().to_string()])
-                .args(["--model", model_name(args.model)]);
-            if let Some(config) = &args.config {
-                command.arg("--config").arg(config);
-            }
-            let output = command
-                .stdin(Stdio::null())
-                .stderr(Stdio::inherit())
-                .output()
-                .context("starting a bench run")?;
-            anyhow::ensure!(
-                output.status.success(),
-                "the {role} run with {threads} thread(s) failed ({})",
-                output.status
+    ]
+    .into_iter()
+    .flat_map(|(role, target)| THREAD_COUNTS.map(|threads| (role, target, threads)))
+    .collect();
+    let mut repeats: Vec<Vec<BenchRun>> = vec![Vec::new(); plan.len()];
+    for repeat in 1..=args.repeat {
+        for ((role, target, threads), measured) in plan.iter().zip(&mut repeats) {
+            eprintln!(
+                "swb-check: bench: {role} with {threads} thread(s), {repeat} of {}",
+                args.repeat
             );
-            let run: BenchRun = serde_json::from_slice(&output.stdout)
-                .context("reading the result of a bench run")?;
-            runs.push(RunReport {
-                role,
-                unique_states_per_second: round(run.unique_states_per_second(), 0),
-                resident_peak_mib: round(run.resident_peak_bytes as f64 / (1024.0 * 1024.0), 1),
-                bytes_per_unique_state: round(run.bytes_per_unique_state(), 1),
-                cores_busy: round(run.cores_busy(), 2),
-                run,
-            });
+            measured.push(measure_in_child(args, role, *target, *threads)?);
         }
     }
+    let runs: Vec<RunReport> = plan
+        .iter()
+        .zip(repeats)
+        .map(|((role, _, _), measured)| summarise(role, measured))
+        .collect();
     let report = BenchReport {
         targets: targets(&runs),
+        comparison: comparison(&runs),
         runs,
     };
     if args.json {
@@ -255,6 +277,66 @@ fn run_all(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(3)
     })
+}
+
+/// Runs `swb-check bench --single ...` and reads the run it prints.
+fn measure_in_child(
+    args: &BenchArgs,
+    role: &str,
+    target: BenchTarget,
+    threads: usize,
+) -> anyhow::Result<BenchRun> {
+    let exe = std::env::current_exe().context("finding the swb-check executable")?;
+    let mut command = Command::new(&exe);
+    command
+        .arg("bench")
+        .args(["--single", target_name(target)])
+        .args(["--threads", &threads.to_string()])
+        .args(["--timeout", &args.timeout.as_secs_f64().to_string()])
+        .args(["--model", model_name(args.model)]);
+    if let Some(config) = &args.config {
+        command.arg("--config").arg(config);
+    }
+    let output = command
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .context("starting a bench run")?;
+    anyhow::ensure!(
+        output.status.success(),
+        "the {role} run with {threads} thread(s) failed ({})",
+        output.status
+    );
+    serde_json::from_slice(&output.stdout).context("reading the result of a bench run")
+}
+
+/// The median repeat by seconds (the lower one of an even count), with the range and the worst
+/// memory figure of all repeats. `measured` is not empty (`--repeat` is at least 1).
+fn summarise(role: &'static str, mut measured: Vec<BenchRun>) -> RunReport {
+    measured.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
+    let repeats = measured.len();
+    let seconds_min = measured[0].seconds;
+    let seconds_max = measured[repeats - 1].seconds;
+    let bytes_per_unique_state_max = measured
+        .iter()
+        .map(BenchRun::bytes_per_unique_state)
+        .fold(0.0, f64::max);
+    // An incomplete repeat makes the whole run incomplete, whichever repeat is the median.
+    let complete = measured.iter().all(|run| run.complete);
+    let mut run = measured.swap_remove((repeats - 1) / 2);
+    run.complete = complete;
+    RunReport {
+        role,
+        repeats,
+        seconds_min: round(seconds_min, 2),
+        seconds_max: round(seconds_max, 2),
+        bytes_per_unique_state_max: round(bytes_per_unique_state_max, 1),
+        unique_states_per_second: round(run.unique_states_per_second(), 0),
+        resident_peak_mib: round(run.resident_peak_bytes as f64 / (1024.0 * 1024.0), 1),
+        bytes_per_unique_state: round(run.bytes_per_unique_state(), 1),
+        cores_busy: round(run.cores_busy(), 2),
+        run,
+    }
 }
 
 fn target_name(target: BenchTarget) -> &'static str {
@@ -280,8 +362,8 @@ fn find<'a>(runs: &'a [RunReport], role: &str, threads: usize) -> Option<&'a Ben
         .map(|run| &run.run)
 }
 
-/// The four targets of issue 2, each computed from the runs conservatively: the worse of the
-/// two thread counts where a figure exists for both.
+/// The four targets of issue 2, each computed from the median runs conservatively: the worse of
+/// the two thread counts where a figure exists for both, and the worst repeat for memory.
 fn targets(runs: &[RunReport]) -> Vec<TargetReport> {
     let (Some(model_1), Some(model_2), Some(paxos_1), Some(paxos_2)) = (
         find(runs, "model", 1),
@@ -297,9 +379,11 @@ fn targets(runs: &[RunReport]) -> Vec<TargetReport> {
         f64::INFINITY
     };
     let speed_up = model_2.unique_states_per_second() / model_1.unique_states_per_second();
-    let bytes = model_1
-        .bytes_per_unique_state()
-        .max(model_2.bytes_per_unique_state());
+    let bytes = runs
+        .iter()
+        .filter(|run| run.role == "model")
+        .map(|run| run.bytes_per_unique_state_max)
+        .fold(0.0, f64::max);
     let ratio = (model_1.unique_states_per_second() / paxos_1.unique_states_per_second())
         .min(model_2.unique_states_per_second() / paxos_2.unique_states_per_second());
     vec![
@@ -318,6 +402,30 @@ fn targets(runs: &[RunReport]) -> Vec<TargetReport> {
             "unique states/s ratio to paxos, worse",
             ratio,
             PAXOS_RATIO_MIN,
+        ),
+    ]
+}
+
+/// The one-thread figures whose product is unique states per second (see the module
+/// documentation).
+fn comparison(runs: &[RunReport]) -> Vec<ComparisonReport> {
+    let (Some(model), Some(reference)) = (find(runs, "model", 1), find(runs, "reference", 1))
+    else {
+        return Vec::new();
+    };
+    let figure = |name, of: fn(&BenchRun) -> f64| ComparisonReport {
+        name,
+        model: round(of(model), 2),
+        reference: round(of(reference), 2),
+    };
+    vec![
+        figure(
+            "total states per unique state",
+            BenchRun::total_per_unique_state,
+        ),
+        figure(
+            "microseconds per total state",
+            BenchRun::microseconds_per_total_state,
         ),
     ]
 }
@@ -358,6 +466,7 @@ fn render_table(report: &BenchReport) -> String {
         "unique states",
         "total states",
         "seconds",
+        "min-max",
         "unique/s",
         "peak MiB",
         "bytes/state",
@@ -374,6 +483,10 @@ fn render_table(report: &BenchReport) -> String {
             run.run.unique_states.to_string(),
             run.run.total_states.to_string(),
             format!("{:.2}", run.run.seconds),
+            format!(
+                "{:.2}-{:.2} ({})",
+                run.seconds_min, run.seconds_max, run.repeats
+            ),
             format!("{:.0}", run.unique_states_per_second),
             format!("{:.1}", run.resident_peak_mib),
             format!("{:.1}", run.bytes_per_unique_state),
@@ -399,6 +512,18 @@ fn render_table(report: &BenchReport) -> String {
         ]);
     }
     table.push_str(&align(&target_rows));
+    if !report.comparison.is_empty() {
+        table.push('\n');
+        let mut comparison_rows = vec![["1 thread", "model", "reference"].map(str::to_owned)];
+        for figure in &report.comparison {
+            comparison_rows.push([
+                figure.name.to_owned(),
+                format!("{:.2}", figure.model),
+                format!("{:.2}", figure.reference),
+            ]);
+        }
+        table.push_str(&align(&comparison_rows));
+    }
     table
 }
 

@@ -253,6 +253,10 @@ pub struct BenchArgs {
     #[arg(long, value_name = "SECS", value_parser = parse_seconds, default_value = "600")]
     pub timeout: Duration,
 
+    /// Measure every run N times (interleaved) and report the median by seconds, with the range.
+    #[arg(long, value_name = "N", default_value = "3", value_parser = clap::value_parser!(u8).range(1..=20))]
+    pub repeat: u8,
+
     /// The model measured against the paxos reference (self-test).
     #[arg(long, value_enum, default_value_t = ModelChoice::SwBlock, hide = true)]
     pub model: ModelChoice,

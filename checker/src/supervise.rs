@@ -29,6 +29,15 @@
 //! Property conditions are plain `fn` pointers, so the wrapper cannot forward to the inner
 //! model's conditions with closures; it forwards through a table of monomorphised functions, one
 //! per property index ([`PROPERTY_COUNT_MAX`] of them).
+//!
+//! A `sometimes` property is forwarded until it is first witnessed, and reads false from then
+//! on. stateright 0.31 evaluates every `sometimes` at every state and, wherever one holds, writes
+//! the state's whole action path into its shared discovery map again; a witness such as "a commit
+//! happened" holds in most states, so those rewrites (a lock and a path copy per state and
+//! property, and contention between threads) were a real share of the search. Reporting each
+//! witness once changes no verdict and no state count: a `sometimes` is reached when any state
+//! satisfies it, and which state is recorded only decides which witness path is shown, now the
+//! first one found instead of the last one.
 
 use stateright::{Expectation, HasDiscoveries, Model, Path, Property};
 use std::collections::BTreeSet;
@@ -49,6 +58,9 @@ pub struct Supervised<M: Model> {
     inner: M,
     /// Invariant: `inner_properties.len() <= PROPERTY_COUNT_MAX`, and no name equals `STOP_PROPERTY`.
     inner_properties: Vec<Property<M>>,
+    /// One flag per inner property: set once a `sometimes` has been reported witnessed in this
+    /// search (one wrapper serves one search, so the flags start clear with it).
+    witnessed: Box<[AtomicBool]>,
     stop: Arc<AtomicBool>,
     refused_actions: RefusedActions,
 }
@@ -83,9 +95,14 @@ impl<M: Model> Supervised<M> {
                 property.name
             );
         }
+        let witnessed = inner_properties
+            .iter()
+            .map(|_| AtomicBool::new(false))
+            .collect();
         Ok(Self {
             inner,
             inner_properties,
+            witnessed,
             stop,
             refused_actions: RefusedActions::Offered,
         })
@@ -121,7 +138,18 @@ fn stop_requested<M: Model>(model: &Supervised<M>, _: &M::State) -> bool {
 }
 
 fn forward<M: Model, const INDEX: usize>(model: &Supervised<M>, state: &M::State) -> bool {
-    (model.inner_properties[INDEX].condition)(&model.inner, state)
+    let property = &model.inner_properties[INDEX];
+    match property.expectation {
+        // Witnessed once per search (see the module documentation). The swap makes exactly one
+        // thread report the witness when several find one at the same time.
+        Expectation::Sometimes => {
+            let witnessed = &model.witnessed[INDEX];
+            !witnessed.load(Ordering::Relaxed)
+                && (property.condition)(&model.inner, state)
+                && !witnessed.swap(true, Ordering::Relaxed)
+        }
+        Expectation::Always | Expectation::Eventually => (property.condition)(&model.inner, state),
+    }
 }
 
 type Condition<M> = fn(&Supervised<M>, &<M as Model>::State) -> bool;
@@ -212,5 +240,64 @@ where
 
     fn within_boundary(&self, state: &Self::State) -> bool {
         self.inner.within_boundary(state)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use stateright::Checker;
+
+    /// A counter from 0 to 5: one path, six states.
+    struct Climb;
+
+    impl Model for Climb {
+        type State = u8;
+        type Action = ();
+
+        fn init_states(&self) -> Vec<u8> {
+            vec![0]
+        }
+
+        fn actions(&self, state: &u8, actions: &mut Vec<()>) {
+            if *state < 5 {
+                actions.push(());
+            }
+        }
+
+        fn next_state(&self, state: &u8, _: ()) -> Option<u8> {
+            Some(state + 1)
+        }
+
+        fn properties(&self) -> Vec<Property<Self>> {
+            vec![
+                Property::sometimes("climbed", |_, state| *state > 0),
+                Property::always("below_six", |_, state| *state < 6),
+            ]
+        }
+    }
+
+    /// A `sometimes` that holds in five states is reported at the first of them, and reporting
+    /// it once changes neither the state count nor the other verdicts.
+    #[test]
+    fn sometimes_is_reported_at_its_first_witness() {
+        for dfs in [true, false] {
+            let model = Supervised::new(Climb, Arc::new(AtomicBool::new(false))).unwrap();
+            let builder = model
+                .checker()
+                .finish_when(Supervised::<Climb>::finish_when());
+            if dfs {
+                assert_first_witness(builder.spawn_dfs().join());
+            } else {
+                assert_first_witness(builder.spawn_bfs().join());
+            }
+        }
+    }
+
+    fn assert_first_witness(checker: impl Checker<Supervised<Climb>>) {
+        assert_eq!(checker.unique_state_count(), 6);
+        let witness = checker.discovery("climbed").expect("climbed is reached");
+        assert_eq!(witness.into_states(), vec![0, 1]);
+        assert!(checker.discovery("below_six").is_none());
     }
 }
