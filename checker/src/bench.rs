@@ -544,3 +544,47 @@ fn align<const N: usize>(rows: &[[String; N]]) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(seconds: f64, resident_peak_bytes: u64, complete: bool) -> BenchRun {
+        BenchRun {
+            subject: String::from("v2/default"),
+            threads: 1,
+            unique_states: 100,
+            total_states: 600,
+            seconds,
+            symmetry: true,
+            complete,
+            resident_baseline_bytes: 1_000,
+            resident_peak_bytes,
+            cpu_seconds: seconds,
+        }
+    }
+
+    // Goal: the reported run is the median by seconds, the range spans every repeat, memory is
+    // the worst repeat's, and one incomplete repeat makes the run incomplete.
+    #[test]
+    fn repeats_summarise_to_the_median_with_range_and_worst_memory() {
+        let summary = summarise(
+            "model",
+            vec![
+                run(5.0, 4_000, true),
+                run(3.0, 2_000, true),
+                run(4.0, 3_000, false),
+            ],
+        );
+        assert_eq!(summary.repeats, 3);
+        assert_eq!(summary.run.seconds, 4.0);
+        assert_eq!((summary.seconds_min, summary.seconds_max), (3.0, 5.0));
+        assert_eq!(summary.bytes_per_unique_state, 20.0);
+        assert_eq!(summary.bytes_per_unique_state_max, 30.0);
+        assert!(!summary.run.complete);
+
+        let even = summarise("model", vec![run(2.0, 1_500, true), run(1.0, 1_500, true)]);
+        assert_eq!(even.run.seconds, 1.0, "the lower median of an even count");
+        assert!(even.run.complete);
+    }
+}
