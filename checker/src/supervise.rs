@@ -281,17 +281,15 @@ mod tests {
     /// it once changes neither the state count nor the other verdicts.
     #[test]
     fn sometimes_is_reported_at_its_first_witness() {
-        for dfs in [true, false] {
-            let model = Supervised::new(Climb, Arc::new(AtomicBool::new(false))).unwrap();
-            let builder = model
-                .checker()
-                .finish_when(Supervised::<Climb>::finish_when());
-            if dfs {
-                assert_first_witness(builder.spawn_dfs().join());
-            } else {
-                assert_first_witness(builder.spawn_bfs().join());
-            }
-        }
+        assert_first_witness(climb().spawn_dfs().join());
+        assert_first_witness(climb().spawn_bfs().join());
+    }
+
+    fn climb() -> stateright::CheckerBuilder<Supervised<Climb>> {
+        Supervised::new(Climb, Arc::new(AtomicBool::new(false)))
+            .unwrap()
+            .checker()
+            .finish_when(Supervised::<Climb>::finish_when())
     }
 
     fn assert_first_witness(checker: impl Checker<Supervised<Climb>>) {
