@@ -151,12 +151,14 @@ mod memory_limit {
       "crashes_max": 0, "address_changes_max": 0, "lease_expiries_max": 1, "partitions_max": 0,
       "timeouts_max": 0, "faults_max": 12, "catch_up_rounds_max": 1, "catch_up_batch": 1,
       "retention_entries": 1, "message_loss": "reliable", "message_duplication": "exactly",
-      "mutant": "handshake_compares_lsn_only"
+      "fenced_traffic": "keep", "mutant": "handshake_compares_lsn_only"
     }"#;
 
     // Goal (issue 7): a memory limit the search fits under but the minimisation does not stops
     // the minimisation cleanly: every violation is still saved (found trace, partially shrunk),
-    // the summary names the memory limit for it, and no temporary file is left.
+    // the summary names the memory limit for it, and no temporary file is left. Fenced traffic
+    // stays in flight (D35 off) so that the shortest-trace search needs more memory than the
+    // depth-bounded search that found the violation.
     #[test]
     fn memory_limit_during_minimisation_saves_partial_traces_and_says_so() {
         let directory = common::scratch_dir("swb-cex-cli", "memory");

@@ -106,6 +106,11 @@ impl Flags {
         self.0 |= 1 << flag;
     }
 
+    /// Removes a flag (its discriminant).
+    pub fn remove(&mut self, flag: u16) {
+        self.0 &= !(1 << flag);
+    }
+
     /// True when the flag is set.
     pub fn contains(&self, flag: u16) -> bool {
         self.0 & (1 << flag) != 0
@@ -175,6 +180,12 @@ impl Ghost {
     /// Records a witness.
     pub fn witness(&mut self, witness: Witness) {
         self.witnessed.insert(witness as u16);
+    }
+
+    /// Forgets a witness: for comparing states modulo when a witness was recorded (the
+    /// fenced-traffic reduction records `FencedStaleMessage` when a message dies, D35).
+    pub fn forget_witness(&mut self, witness: Witness) {
+        self.witnessed.remove(witness as u16);
     }
 
     /// True when the witness was seen.

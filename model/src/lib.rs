@@ -48,13 +48,17 @@ pub mod msg;
 pub mod node;
 pub mod policy;
 pub mod primary;
+pub mod reduction;
 pub mod replica;
 pub mod symmetry;
 pub mod system;
 pub mod trace;
 pub mod wal;
 
-pub use cfg::{CommitMode, Config, ConfigError, MessageDuplication, MessageLoss, ProtocolVersion};
+pub use cfg::{
+    CommitMode, Config, ConfigError, FencedTraffic, MessageDuplication, MessageLoss,
+    ProtocolVersion,
+};
 pub use policy::{Mutant, Policy};
 pub use system::{Action, State, SwbModel};
 

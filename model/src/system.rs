@@ -243,6 +243,13 @@ impl SwbModel {
         }
     }
 
+    /// The same model without the fenced-traffic reduction (D35): every stale message stays in
+    /// flight until it is delivered. For the tests that prove the reduction sound.
+    pub fn keeping_fenced_traffic(mut self) -> SwbModel {
+        self.config.fenced_traffic = crate::cfg::FencedTraffic::Keep;
+        self
+    }
+
     /// Attaches properties (names must be unique).
     pub fn with_properties(mut self, properties: Vec<Property<SwbModel>>) -> SwbModel {
         for (index, property) in properties.iter().enumerate() {
@@ -332,6 +339,10 @@ impl Model for SwbModel {
             Action::Actor(inner_action) => {
                 let mut next = self.inner.next_state(last, inner_action.clone())?;
                 next.history = observe(&self.params, last, &inner_action, &next);
+                if self.config.fenced_traffic == crate::cfg::FencedTraffic::Discard {
+                    next =
+                        crate::reduction::discard_fenced_traffic(&self.params, &self.inner, next);
+                }
                 Some(next)
             }
             Action::Isolate(node) => {
@@ -397,7 +408,7 @@ pub fn current_primary(state: &State) -> Option<(Id, &NodeState)> {
 }
 
 /// The epoch an actor holds: E for the coordinator, its adopted epoch for a node.
-fn epoch_of(actor: &ActorState) -> swb_engine::types::Epoch {
+pub(crate) fn epoch_of(actor: &ActorState) -> swb_engine::types::Epoch {
     match actor {
         ActorState::Coordinator(coordinator) => coordinator.epoch,
         ActorState::Node(node) => node.disk.epoch,

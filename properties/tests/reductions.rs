@@ -1,0 +1,256 @@
+//! The main job's two economies are sound for the properties (docs/design.md, D34 and D35).
+//!
+//! Goal: exhaustive safety runs use a reliable network (D34: message loss adds no behaviour any
+//! property can see) and deliver traffic its receiver can only fence at once (D35: fenced-traffic
+//! discarding). Either would be unsound if it hid a state a property or a `sometimes` witness
+//! needs. Method: at small bounds that still exercise every fault kind (a lease expiry, a crash,
+//! a move, a timeout, a partition; one or two writes), enumerate every reachable state
+//! breadth-first without symmetry, project each to what the properties read (actor states,
+//! timers, crash flags, saved disks and the ghost history: everything but the network), and
+//! require the projected sets to be identical
+//! - with and without message loss, exactly, and again with the reduction on, and
+//! - with and without the reduction.
+//!
+//! Where the reduction is on, the ghost is compared without the `FencedStaleMessage` witness:
+//! the reduction records it when a stale message dies instead of when it is delivered (and a
+//! lossy network may drop the message first). That the witness is still reached is part of the
+//! verdicts compared below.
+//!
+//! Then every shipped mutant must get the same verdict (the set of violated `always` properties
+//! and reached `sometimes` properties, from an exhaustive search with every property) under all
+//! four combinations, at the bounds where each mutant is caught; A1's mutant, whose bounds are too
+//! deep for an exhaustive search in a test, by its literal trace.
+
+use stateright::{Checker, Model};
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeSet, HashSet};
+use std::hash::{Hash, Hasher};
+use swb_model::history::Witness;
+use swb_model::{Config, MessageLoss, State, SwbModel};
+use swb_properties::mutants::{follow, mutant_cases, ShortestEvidence, COUNTER_ONLY_PROMOTION};
+use swb_properties::PropertyKind;
+
+/// A 64-bit digest of what the properties read of a state: everything but the network (actor
+/// states, timers, crash flags, saved disks and the ghost). Sets of digests stand for sets of
+/// projected states (a collision could only hide a difference, with odds of about 2^-40 here).
+fn projection_digest(state: &State, forget_fenced_witness: bool) -> u64 {
+    let mut ghost = state.history;
+    if forget_fenced_witness {
+        ghost.forget_witness(Witness::FencedStaleMessage);
+    }
+    let mut hasher = DefaultHasher::new();
+    state.actor_states.hash(&mut hasher);
+    state.timers_set.hash(&mut hasher);
+    state.crashed.hash(&mut hasher);
+    state.actor_storages.hash(&mut hasher);
+    ghost.hash(&mut hasher);
+    hasher.finish()
+}
+
+fn digest(state: &State) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    state.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Every reachable state of `model` (depth first, without symmetry), as projection digests.
+fn projected_reachable(model: &SwbModel, forget_fenced_witness: bool) -> HashSet<u64> {
+    let mut seen: HashSet<u64> = HashSet::new();
+    let mut stack: Vec<State> = model.init_states();
+    let mut projected = HashSet::new();
+    let mut actions = Vec::new();
+    while let Some(state) = stack.pop() {
+        if !seen.insert(digest(&state)) {
+            continue;
+        }
+        actions.clear();
+        model.actions(&state, &mut actions);
+        for action in actions.drain(..) {
+            if let Some(next) = model.next_state(&state, action) {
+                stack.push(next);
+            }
+        }
+        projected.insert(projection_digest(&state, forget_fenced_witness));
+    }
+    projected
+}
+
+fn with_loss(config: &Config, loss: MessageLoss) -> Config {
+    Config {
+        message_loss: loss,
+        ..config.clone()
+    }
+}
+
+/// Small bounds that together exercise every fault kind, one or two per run: (name, bounds).
+/// The largest has 164,595 reachable states on a lossy network without the reduction.
+fn small_configurations() -> Vec<(&'static str, Config)> {
+    let only = |writes, crashes, moves, leases, partitions, timeouts, faults| Config {
+        writes_max: writes,
+        crashes_max: crashes,
+        address_changes_max: moves,
+        lease_expiries_max: leases,
+        partitions_max: partitions,
+        timeouts_max: timeouts,
+        faults_max: faults,
+        ..Config::default()
+    };
+    vec![
+        ("any one fault, 1 write", only(1, 1, 1, 1, 1, 1, 1)),
+        ("one timeout, 2 writes", only(2, 0, 0, 0, 0, 1, 1)),
+        (
+            "a crash and a partition, 1 write",
+            only(1, 1, 0, 0, 1, 0, 2),
+        ),
+        ("a move and a timeout, 1 write", only(1, 0, 1, 0, 0, 1, 2)),
+    ]
+}
+
+fn model(config: &Config, reduced: bool) -> SwbModel {
+    let model = SwbModel::new(config);
+    if reduced {
+        model
+    } else {
+        model.keeping_fenced_traffic()
+    }
+}
+
+#[test]
+fn loss_adds_no_state_the_properties_can_see() {
+    for (name, config) in small_configurations() {
+        for reduced in [false, true] {
+            // With the reduction the witness is recorded when a stale message dies, and a lossy
+            // network can drop the message before that: compared without the witness then.
+            let forget = reduced;
+            let reliable = projected_reachable(
+                &model(&with_loss(&config, MessageLoss::Reliable), reduced),
+                forget,
+            );
+            let lossy = projected_reachable(
+                &model(&with_loss(&config, MessageLoss::Lossy), reduced),
+                forget,
+            );
+            assert!(reliable.len() > 100, "{name}: too small to mean anything");
+            assert!(
+                reliable == lossy,
+                "{name} (reduction {reduced}): {} projected states reliable, {} lossy; {} only reliable, {} only lossy",
+                reliable.len(),
+                lossy.len(),
+                reliable.difference(&lossy).count(),
+                lossy.difference(&reliable).count(),
+            );
+        }
+    }
+}
+
+#[test]
+fn discarding_fenced_traffic_hides_no_state_the_properties_can_see() {
+    for (name, config) in small_configurations() {
+        let kept = projected_reachable(&model(&config, false), true);
+        let discarded = projected_reachable(&model(&config, true), true);
+        assert!(
+            kept == discarded,
+            "{name}: {} projected states kept, {} discarded; {} only kept, {} only discarded",
+            kept.len(),
+            discarded.len(),
+            kept.difference(&discarded).count(),
+            discarded.difference(&kept).count(),
+        );
+    }
+}
+
+/// The verdict of an exhaustive search with every property: violated `always` properties and
+/// reached `sometimes` properties, by name.
+fn verdict(model: SwbModel) -> BTreeSet<&'static str> {
+    let properties = model.properties();
+    let checker = model
+        .checker()
+        .threads(1)
+        .symmetry_fn(SwbModel::representative)
+        .spawn_dfs()
+        .join();
+    let discoveries = checker.discoveries();
+    properties
+        .iter()
+        .map(|property| property.name)
+        .filter(|name| discoveries.contains_key(name))
+        .collect()
+}
+
+/// The four models of one configuration: (loss, reduction on) and the model.
+fn combinations(config: &Config) -> Vec<((MessageLoss, bool), SwbModel)> {
+    let mut models = Vec::new();
+    for loss in [MessageLoss::Reliable, MessageLoss::Lossy] {
+        for reduced in [false, true] {
+            let built = swb_properties::build_model(&with_loss(config, loss));
+            let built = if reduced {
+                built
+            } else {
+                built.keeping_fenced_traffic()
+            };
+            models.push(((loss, reduced), built));
+        }
+    }
+    models
+}
+
+#[test]
+fn every_mutant_gets_the_same_verdict_with_and_without_loss_and_reduction() {
+    let mut configs: Vec<Config> = Vec::new();
+    for case in mutant_cases() {
+        if case.evidence != ShortestEvidence::IterativeDeepening {
+            continue;
+        }
+        // The unmutated model at the same bounds too: its verdict is every `sometimes` reached.
+        let unmutated = Config {
+            mutant: None,
+            ..case.config.clone()
+        };
+        for config in [case.config, unmutated] {
+            if !configs.contains(&config) {
+                configs.push(config);
+            }
+        }
+    }
+    for config in configs {
+        let verdicts: Vec<_> = combinations(&config)
+            .into_iter()
+            .map(|(combination, model)| (combination, verdict(model)))
+            .collect();
+        let first = &verdicts[0].1;
+        for (combination, found) in &verdicts {
+            assert_eq!(
+                found, first,
+                "mutant {:?}: verdict under {combination:?} differs from reliable, unreduced",
+                config.mutant
+            );
+        }
+        if let Some(mutant) = config.mutant {
+            assert!(
+                first.iter().any(|name| swb_properties::find(name)
+                    .is_some_and(|property| property.kind == PropertyKind::Always)),
+                "mutant {mutant:?} is not caught at its bounds"
+            );
+        }
+    }
+}
+
+/// A1's mutant is caught by a literal trace (too deep for an exhaustive search in a test,
+/// `ShortestEvidence::LiteralTrace`): the trace must be offered, and violate A1 at its end, in all
+/// four models (it loses no message, so the lossy network offers it too).
+#[test]
+fn the_literal_a1_trace_is_caught_with_and_without_loss_and_reduction() {
+    let case = mutant_cases()
+        .into_iter()
+        .find(|case| case.evidence == ShortestEvidence::LiteralTrace)
+        .expect("A1's case is catalogued");
+    let property = swb_properties::find(case.property).expect("registered");
+    for (combination, model) in combinations(&case.config) {
+        let last = follow(&model, &COUNTER_ONLY_PROMOTION)
+            .unwrap_or_else(|step| panic!("{combination:?}: step {step} is not offered"));
+        assert!(
+            !(property.condition)(&model, &last),
+            "{combination:?}: A1 must fail at the end of the trace"
+        );
+    }
+}
