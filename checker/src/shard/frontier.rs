@@ -61,8 +61,11 @@ pub struct FrontierState {
 pub struct Frontier {
     /// The depth, in actions from the initial state.
     pub depth: usize,
-    /// The states at `depth`, in breadth-first order. Empty when no path is that long.
+    /// The states at `depth` this shard owns, in breadth-first order. Empty when no path is
+    /// that long.
     pub states: Vec<FrontierState>,
+    /// Every state at `depth`, whichever shard owns it.
+    pub states_total: usize,
     /// Unique states at depths below `depth`, each checked here.
     pub prefix_unique: usize,
     /// States generated at depths below `depth`, counting repeats (the initial states included),
@@ -80,12 +83,14 @@ pub struct Frontier {
 
 impl Frontier {
     /// Explores `model` breadth-first to `depth` (see the module documentation), obeying the
-    /// timeout, memory limit and interrupt of `options`.
+    /// timeout, memory limit and interrupt of `options`, and keeps the frontier states whose
+    /// [`share_key`] `owned` accepts (only those are held: the frontier level is the widest).
     pub fn explore(
         model: &SwbModel,
         identity: Identity,
         depth: usize,
         options: &CheckOptions,
+        owned: impl Fn(u64) -> bool,
     ) -> anyhow::Result<Frontier> {
         let properties = model.properties();
         anyhow::ensure!(
@@ -98,6 +103,7 @@ impl Frontier {
         let mut frontier = Frontier {
             depth,
             states: Vec::new(),
+            states_total: 0,
             prefix_unique: 0,
             prefix_total: 0,
             deepest: 0,
@@ -140,7 +146,16 @@ impl Frontier {
                 frontier.check(model, &properties, reached);
                 if level_depth + 1 == depth {
                     // The frontier's own states are counted and checked by their shards.
+                    // Only this shard's are held, so the widest level never is whole.
+                    let before = next.len();
                     frontier.expand(model, identity, reached, &mut seen, &mut next, None);
+                    frontier.states_total += next.len() - before;
+                    let successors: Vec<FrontierState> = next.drain(before..).collect();
+                    next.extend(
+                        successors
+                            .into_iter()
+                            .filter(|state| owned(share_key(state))),
+                    );
                 } else {
                     let mut generated = 0;
                     frontier.expand(
@@ -156,7 +171,11 @@ impl Frontier {
             }
             level = next;
         }
-        if !level.is_empty() {
+        if depth == 0 {
+            frontier.states_total = level.len();
+            level.retain(|state| owned(share_key(state)));
+        }
+        if frontier.states_total > 0 {
             frontier.deepest = depth;
         }
         frontier.states = level;

@@ -142,13 +142,8 @@ pub fn command(
         (Identity::Class, Some(SwbModel::representative))
     };
 
-    let frontier = Frontier::explore(&model, identity, depth, &options)?;
-    let share: Vec<&frontier::FrontierState> = frontier
-        .states
-        .iter()
-        .filter(|state| shard.owns(frontier::share_key(state)))
-        .collect();
-    let outcome = search_share(&model, symmetry, &options, &frontier, &share)?;
+    let frontier = Frontier::explore(&model, identity, depth, &options, |key| shard.owns(key))?;
+    let outcome = search_share(&model, symmetry, &options, &frontier)?;
 
     let saved = counterexample::save_violations_within(
         &model,
@@ -162,7 +157,7 @@ pub fn command(
         options.memory_limit(),
     )?;
     let report = CheckReport::new(&info, &outcome);
-    let shard_info = ShardInfo::new(shard, &frontier, share.len(), &saved, out_dir);
+    let shard_info = ShardInfo::new(shard, &frontier, &saved, out_dir);
     let document = with_last_fields(
         &counterexample::report_json(&report.to_json(), &saved),
         &[("shard", shard_info.to_json())],
@@ -192,8 +187,8 @@ fn search_share(
     symmetry: crate::check::SymmetryFn<SwbModel>,
     options: &CheckOptions,
     frontier: &Frontier,
-    share: &[&frontier::FrontierState],
 ) -> anyhow::Result<CheckOutcome<State, Action>> {
+    let share = &frontier.states;
     // A stopped frontier has no states: the search then starts from none and ends at once,
     // which still gives every property its (undiscovered) outcome.
     let start: Vec<State> = share.iter().map(|state| state.state.clone()).collect();
@@ -225,4 +220,132 @@ fn search_share(
     };
     outcome.elapsed += frontier.elapsed;
     Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Strategy;
+    use stateright::Model;
+    use std::num::NonZeroUsize;
+    use swb_model::Config;
+
+    // Goal: `--shard auto/N` reads JOB_COMPLETION_INDEX first, then SLURM_ARRAY_TASK_ID, and
+    // refuses a missing, malformed or out-of-range index; a given index is taken as it is.
+    #[test]
+    fn shard_index_comes_from_the_command_line_or_the_scheduler() {
+        let auto = ShardArg {
+            index: ShardIndexArg::FromScheduler,
+            count: 4,
+        };
+        let given = ShardArg {
+            index: ShardIndexArg::Given(3),
+            count: 4,
+        };
+        let shard = |index| Some(Shard { index, count: 4 });
+        let cases: [(ShardArg, &[(&str, &str)], Option<Shard>); 7] = [
+            (given, &[("JOB_COMPLETION_INDEX", "1")], shard(3)),
+            (auto, &[("JOB_COMPLETION_INDEX", "1")], shard(1)),
+            (auto, &[("SLURM_ARRAY_TASK_ID", "2")], shard(2)),
+            (
+                auto,
+                &[("SLURM_ARRAY_TASK_ID", "2"), ("JOB_COMPLETION_INDEX", "0")],
+                shard(0),
+            ),
+            (auto, &[], None),
+            (auto, &[("JOB_COMPLETION_INDEX", "4")], None),
+            (auto, &[("SLURM_ARRAY_TASK_ID", "two")], None),
+        ];
+        for (arg, variables, expected) in cases {
+            let lookup = |name: &str| {
+                variables
+                    .iter()
+                    .find(|(variable, _)| *variable == name)
+                    .map(|(_, value)| (*value).to_owned())
+            };
+            assert_eq!(
+                Shard::resolve(arg, lookup).ok(),
+                expected,
+                "{arg:?} {variables:?}"
+            );
+        }
+    }
+
+    // Goal: every key is owned by exactly one shard of a split.
+    #[test]
+    fn every_key_has_exactly_one_owner() {
+        for count in [1, 2, 3, 4, 7] {
+            for key in [0, 1, 5, 42, u64::MAX - 1, u64::MAX] {
+                let owners = (0..count)
+                    .filter(|index| {
+                        Shard {
+                            index: *index,
+                            count,
+                        }
+                        .owns(key)
+                    })
+                    .count();
+                assert_eq!(owners, 1, "key {key} of {count} shards");
+            }
+        }
+    }
+
+    fn tiny_model() -> SwbModel {
+        swb_properties::build_model(&Config {
+            writes_max: 1,
+            address_changes_max: 0,
+            partitions_max: 0,
+            timeouts_max: 0,
+            ..Config::default()
+        })
+    }
+
+    fn options() -> CheckOptions {
+        CheckOptions::unlimited(Strategy::Dfs, NonZeroUsize::MIN)
+    }
+
+    // Goal: the frontier is the same on every computation (every shard computes its own), holds
+    // one state per symmetry class, and depth 0 is the initial state alone.
+    #[test]
+    fn frontier_is_deterministic_and_one_state_per_class() {
+        let model = tiny_model();
+        let digests = |frontier: &Frontier| -> Vec<u64> {
+            frontier.states.iter().map(frontier::share_key).collect()
+        };
+        let first =
+            Frontier::explore(&model, Identity::Class, 6, &options(), |_| true).expect("explores");
+        let second =
+            Frontier::explore(&model, Identity::Class, 6, &options(), |_| true).expect("explores");
+        assert_eq!(digests(&first), digests(&second));
+        assert_eq!(first.prefix_unique, second.prefix_unique);
+        let mut unique = digests(&first);
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), first.states.len());
+        assert!(
+            first.states.len() > 4,
+            "{} frontier states",
+            first.states.len()
+        );
+
+        let start =
+            Frontier::explore(&model, Identity::Class, 0, &options(), |_| true).expect("explores");
+        assert_eq!(start.states.len(), 1);
+        assert_eq!(start.prefix_unique, 0);
+    }
+
+    // Goal: a frontier state's path leads from the initial state to that very state in
+    // exactly `depth` actions.
+    #[test]
+    fn frontier_paths_start_at_the_initial_state() {
+        let model = tiny_model();
+        let frontier =
+            Frontier::explore(&model, Identity::Class, 5, &options(), |_| true).expect("explores");
+        for state in &frontier.states {
+            let path = frontier.full_path(&model, state, &[]);
+            assert_eq!(path.last_state(), &state.state);
+            assert_eq!(path.clone().into_actions().len(), 5);
+            assert_eq!(path.into_states()[0], model.init_states()[0]);
+        }
+    }
 }

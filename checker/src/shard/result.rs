@@ -38,13 +38,7 @@ pub struct ShardInfo {
 
 impl ShardInfo {
     /// The `shard` object of `shard`, whose counterexamples were saved under `out_dir`.
-    pub fn new(
-        shard: Shard,
-        frontier: &Frontier,
-        share: usize,
-        saved: &[Saved],
-        out_dir: &Path,
-    ) -> ShardInfo {
+    pub fn new(shard: Shard, frontier: &Frontier, saved: &[Saved], out_dir: &Path) -> ShardInfo {
         let counterexample_files = saved
             .iter()
             .map(|saved| {
@@ -62,8 +56,8 @@ impl ShardInfo {
             count: shard.count,
             version: env!("CARGO_PKG_VERSION").to_owned(),
             frontier_depth: frontier.depth,
-            frontier_states: frontier.states.len(),
-            frontier_share: share,
+            frontier_states: frontier.states_total,
+            frontier_share: frontier.states.len(),
             prefix_states: frontier.prefix_unique,
             frontier_seconds: (frontier.elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
             counterexample_files,
