@@ -12,7 +12,8 @@
 //! command runs on: the protocol model from `swb_properties::build_model`, or a reference
 //! model), `memory`, `interrupt`, `output` (stdout that a closed pipe does not break), `toy`
 //! (the self-test model), `signoff` (the sign-off report, `swb-check report`), `explore`
-//! (stateright's Explorer).
+//! (stateright's Explorer), `shard`
+//! (`check --shard I/N` and `merge`: one check split over N processes, `docs/distributed.md`).
 
 mod bench;
 mod check;

@@ -421,3 +421,39 @@ fn shard_usage_errors_are_one_line() {
     }
     assert!(!directory.join("out").exists(), "nothing written");
 }
+
+// Goal (issue 19 §2): the Slurm scripts in deploy/ run as a job array would run them: each
+// task's SLURM_ARRAY_TASK_ID picks its shard, and the merge script decides the same verdict as
+// the single run.
+#[test]
+fn slurm_array_scripts_shard_and_merge_like_the_single_run() {
+    let run = sound_run();
+    let directory = workspace("slurm");
+    let scripts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/slurm");
+    let results = directory.join("results");
+    let script = |name: &str, task: Option<u32>| {
+        let mut command = std::process::Command::new("bash");
+        command
+            .arg(scripts.join(name))
+            .current_dir(&directory)
+            .env("SWB_CHECK", common::EXE)
+            .env("SWB_CONFIG", directory.join("sound.json"))
+            .env("SWB_RESULTS", &results)
+            .env("SWB_SHARDS", SHARDS.to_string())
+            .env("SWB_FRONTIER_DEPTH", FRONTIER_DEPTH)
+            .env_remove("JOB_COMPLETION_INDEX")
+            .env_remove("SLURM_CPUS_PER_TASK");
+        if let Some(task) = task {
+            command.env("SLURM_ARRAY_TASK_ID", task.to_string());
+        }
+        command.output().expect("bash runs the script")
+    };
+    for task in 0..SHARDS {
+        let output = script("shards.sbatch", Some(task));
+        assert_eq!(exit_code(&output), exit_code(&run.single), "task {task}");
+    }
+    let merged = script("merge.sbatch", None);
+    assert_eq!(exit_code(&merged), exit_code(&run.single));
+    let table = String::from_utf8_lossy(&merged.stdout);
+    assert!(table.contains("result         complete"), "{table}");
+}
