@@ -243,7 +243,9 @@ mod tests {
             count: 4,
         };
         let shard = |index| Some(Shard { index, count: 4 });
-        let cases: [(ShardArg, &[(&str, &str)], Option<Shard>); 7] = [
+        // (name, value) pairs of the environment.
+        type Variables = &'static [(&'static str, &'static str)];
+        let cases: [(ShardArg, Variables, Option<Shard>); 7] = [
             (given, &[("JOB_COMPLETION_INDEX", "1")], shard(3)),
             (auto, &[("JOB_COMPLETION_INDEX", "1")], shard(1)),
             (auto, &[("SLURM_ARRAY_TASK_ID", "2")], shard(2)),
