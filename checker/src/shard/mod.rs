@@ -142,6 +142,9 @@ pub fn command(
         (Identity::Class, Some(SwbModel::representative))
     };
 
+    // Before the search, so that an unusable directory costs one line, not a whole shard's run.
+    std::fs::create_dir_all(out_dir)
+        .with_context(|| format!("cannot create the results directory {}", out_dir.display()))?;
     let frontier = Frontier::explore(&model, identity, depth, &options, |key| shard.owns(key))?;
     let outcome = search_share(&model, symmetry, &options, &frontier)?;
 
