@@ -295,7 +295,7 @@ fn parse_shard(text: &str) -> Result<ShardArg, String> {
 const MERGE_AFTER_HELP: &str = "\
 Reads every DIR/shard-I-of-N.json written by `check --shard I/N --out-dir DIR` (several DIRs may \
 hold parts of one run) and prints the combined verdict as `check` does (--json: the `check --json` \
-object plus `shards` and `frontier`). A property is violated or reached when any shard says so; \
+object plus `shards`, `missing_shards` and `frontier`). A property is violated or reached when any shard says so; \
 unique and total states are the sums over the shards (duplicated work included). The result is \
 complete only if every shard 0..N-1 is present and complete; every shard must come from the same \
 configuration, scenario, frontier depth, shard count and swb-check version. The shortest \
