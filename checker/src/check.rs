@@ -86,9 +86,22 @@ pub enum Limit {
     Timeout,
     Memory,
     Interrupted,
+    /// A merge of shard results lacked some shard (`swb-check merge`): part of the state space
+    /// was never searched.
+    MissingShards,
 }
 
 impl Limit {
+    /// Every limit, in declaration order.
+    pub const ALL: [Limit; 6] = [
+        Limit::MaxStates,
+        Limit::MaxDepth,
+        Limit::Timeout,
+        Limit::Memory,
+        Limit::Interrupted,
+        Limit::MissingShards,
+    ];
+
     /// The stable snake_case name used in reports.
     pub fn name(self) -> &'static str {
         match self {
@@ -97,7 +110,13 @@ impl Limit {
             Limit::Timeout => "timeout",
             Limit::Memory => "memory_limit",
             Limit::Interrupted => "interrupted",
+            Limit::MissingShards => "missing_shards",
         }
+    }
+
+    /// The limit named `name` (as [`Limit::name`] spells it), if any.
+    pub fn from_name(name: &str) -> Option<Limit> {
+        Limit::ALL.into_iter().find(|limit| limit.name() == name)
     }
 }
 
@@ -175,7 +194,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn of(expectation: &Expectation) -> Self {
+    pub fn of(expectation: &Expectation) -> Self {
         match expectation {
             Expectation::Always => Kind::Always,
             Expectation::Sometimes => Kind::Sometimes,
@@ -208,7 +227,7 @@ pub enum Status {
 }
 
 impl Status {
-    fn of(kind: Kind, discovered: bool) -> Self {
+    pub fn of(kind: Kind, discovered: bool) -> Self {
         match (kind, discovered) {
             (Kind::Always | Kind::Eventually, true) => Status::Violated,
             (Kind::Always | Kind::Eventually, false) => Status::Holds,
@@ -292,6 +311,17 @@ impl<State, Action> CheckOutcome<State, Action> {
     }
 }
 
+impl Verdict {
+    /// The process exit code of a `check` (or `merge`) with this verdict: 0, 1 or 3.
+    pub fn exit_code(self) -> std::process::ExitCode {
+        match self {
+            Verdict::AllHold => std::process::ExitCode::SUCCESS,
+            Verdict::Failed => std::process::ExitCode::from(1),
+            Verdict::Incomplete => std::process::ExitCode::from(3),
+        }
+    }
+}
+
 /// A model's symmetry reduction: its representative function, or `None` without one.
 pub type SymmetryFn<M> = Option<fn(&<M as Model>::State) -> <M as Model>::State>;
 
@@ -301,6 +331,30 @@ pub fn run_check<M>(
     model: M,
     symmetry: SymmetryFn<M>,
     options: &CheckOptions,
+) -> anyhow::Result<CheckOutcome<M::State, M::Action>>
+where
+    M: Model + Send + Sync + 'static,
+    M::State: Clone + Debug + Hash + PartialEq + Send + Sync + 'static,
+    M::Action: Clone + Debug + PartialEq + Send + Sync + 'static,
+{
+    run_check_from(model, symmetry, options, Start::InitialStates)
+}
+
+/// Where a search starts.
+#[derive(Clone, Debug)]
+pub enum Start<State> {
+    /// The model's own initial states.
+    InitialStates,
+    /// These states (a shard's share of the frontier): discovered paths begin at one of them.
+    States(Vec<State>),
+}
+
+/// [`run_check`] from `start`.
+pub fn run_check_from<M>(
+    model: M,
+    symmetry: SymmetryFn<M>,
+    options: &CheckOptions,
+    start: Start<M::State>,
 ) -> anyhow::Result<CheckOutcome<M::State, M::Action>>
 where
     M: Model + Send + Sync + 'static,
@@ -352,6 +406,10 @@ where
             Supervised::new(model, Arc::clone(&stop))?.hiding_refused_actions()
         }
         Strategy::Dfs | Strategy::Bfs => Supervised::new(model, Arc::clone(&stop))?,
+    };
+    let supervised = match start {
+        Start::InitialStates => supervised,
+        Start::States(states) => supervised.starting_from(states),
     };
     let mut builder = supervised
         .checker()
@@ -478,7 +536,7 @@ where
 
 /// A stop the polling loop must request now, if any. Ctrl-C is looked at first so that an
 /// interrupted run says so even when another limit is due in the same poll.
-fn requested_stop(options: &CheckOptions, elapsed: Duration) -> Option<Limit> {
+pub fn requested_stop(options: &CheckOptions, elapsed: Duration) -> Option<Limit> {
     if options
         .interrupt
         .is_some_and(|flag| flag.load(Ordering::SeqCst))

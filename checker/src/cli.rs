@@ -32,6 +32,8 @@ pub enum Command {
     Scenarios(ScenariosArgs),
     /// Check every scenario under every protocol version and print the matrix.
     Compare(CompareArgs),
+    /// Combine the results of `check --shard I/N` runs into one verdict.
+    Merge(MergeArgs),
     /// List the named properties: kind, source criterion, meaning, and the mutant each catches.
     Properties(PropertiesArgs),
     /// Write the sign-off report (report.md and a self-contained index.html) into a directory.
@@ -216,15 +218,121 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = ModelChoice::SwBlock, hide = true)]
     pub model: ModelChoice,
 
-    /// Where violations are saved, minimised, as
-    /// DIR/<scenario>/<protocol>/<property>.json.
-    #[arg(long, value_name = "DIR", default_value = "counterexamples")]
-    pub out_dir: PathBuf,
+    /// Where violations are saved, minimised, as DIR/<scenario>/<protocol>/<property>.json
+    /// [default: counterexamples]. With --shard (required there): the shared directory that
+    /// receives DIR/shard-I-of-N.json and the shard's counterexamples under DIR/shard-I-of-N/.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+
+    /// Do not save counterexample files.
+    #[arg(long, conflicts_with = "out_dir")]
+    pub no_save: bool,
+
+    /// Run as shard I of N (I from 0 to N-1) of a sharded exhaustive search, or `auto/N` to take
+    /// I from JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or SLURM_ARRAY_TASK_ID (Slurm array).
+    /// Every shard computes the same breadth-first frontier at --frontier-depth, keeps the
+    /// frontier states whose class digest mod N is I, and searches depth-first from them; `swb-check
+    /// merge DIR` combines the N results (docs/distributed.md).
+    #[arg(
+        long,
+        value_name = "I/N",
+        value_parser = parse_shard,
+        requires_all = ["frontier_depth", "out_dir"],
+        conflicts_with_all = ["max_depth", "max_states", "seed"]
+    )]
+    pub shard: Option<ShardArg>,
+
+    /// With --shard: the depth (in actions) of the frontier the shards split.
+    #[arg(long, value_name = "K", requires = "shard")]
+    pub frontier_depth: Option<usize>,
+}
+
+/// The most shards one search may be split into.
+pub const SHARD_COUNT_MAX: u32 = 65_536;
+
+/// `--shard I/N`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShardArg {
+    /// Which shard this run is.
+    pub index: ShardIndexArg,
+    /// How many shards the search is split into. Invariant: 1 to [`SHARD_COUNT_MAX`].
+    pub count: u32,
+}
+
+/// The `I` of `--shard I/N`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShardIndexArg {
+    /// Given on the command line. Invariant: below the shard count.
+    Given(u32),
+    /// `auto`: read from the scheduler's environment when the run starts.
+    FromScheduler,
+}
+
+fn parse_shard(text: &str) -> Result<ShardArg, String> {
+    let (index, count) = text
+        .split_once('/')
+        .ok_or_else(|| format!("{text:?} is not I/N (for example 0/4 or auto/4)"))?;
+    let count: u32 = count
+        .parse()
+        .ok()
+        .filter(|count| (1..=SHARD_COUNT_MAX).contains(count))
+        .ok_or_else(|| format!("{text:?}: N must be a whole number from 1 to {SHARD_COUNT_MAX}"))?;
+    let index = match index {
+        "auto" => ShardIndexArg::FromScheduler,
+        given => ShardIndexArg::Given(
+            given
+                .parse()
+                .ok()
+                .filter(|index| *index < count)
+                .ok_or_else(|| {
+                    format!("{text:?}: I must be a whole number from 0 to {}", count - 1)
+                })?,
+        ),
+    };
+    Ok(ShardArg { index, count })
+}
+
+const MERGE_AFTER_HELP: &str = "\
+Reads every DIR/shard-I-of-N.json written by `check --shard I/N --out-dir DIR` (several DIRs may \
+hold parts of one run) and prints the combined verdict as `check` does (--json: the `check --json` \
+object plus `shards`, `missing_shards` and `frontier`). A property is violated or reached when any shard says so; \
+unique and total states are the sums over the shards (duplicated work included). The result is \
+complete only if every shard 0..N-1 is present and complete; every shard must come from the same \
+configuration, scenario, frontier depth, shard count and swb-check version. The shortest \
+counterexample any shard saved for a property is minimised again from the initial state and saved \
+under --out-dir, as `check` saves one.
+
+Exit codes:
+  0  every shard present and complete, every always holds and every sometimes is reached
+  1  a violation (in any shard), or an unreached sometimes in a complete merge
+  2  bad input: no shard file, a corrupt or unreadable one, two files for one shard, shards of \
+different runs (one error line, nothing on stdout)
+  3  incomplete with no violation: a shard is missing (named on one stderr line) or was cut by a limit";
+
+/// `swb-check merge`.
+#[derive(Debug, Args)]
+#[command(after_help = MERGE_AFTER_HELP)]
+pub struct MergeArgs {
+    /// Directories holding the shard results.
+    #[arg(value_name = "DIR", required = true)]
+    pub dirs: Vec<PathBuf>,
+
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Where the merged counterexamples are saved, as DIR/<scenario>/<protocol>/<property>.json
+    /// [default: counterexamples].
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 
     /// Do not save counterexample files.
     #[arg(long, conflicts_with = "out_dir")]
     pub no_save: bool,
 }
+
+/// Where `check` and `merge` save counterexamples when `--out-dir` is not given.
+pub const COUNTEREXAMPLES_DIR: &str = "counterexamples";
 
 /// `swb-check show`.
 #[derive(Debug, Args)]
@@ -514,6 +622,38 @@ mod tests {
         ];
         for (text, expected) in cases {
             assert_eq!(parse_seconds(text).ok(), expected, "input {text:?}");
+        }
+    }
+
+    // Goal: `--shard` takes I/N with I below N, and auto/N; everything else is refused.
+    #[test]
+    fn shard_accepts_index_below_count_and_auto() {
+        let given = |index, count| {
+            Some(ShardArg {
+                index: ShardIndexArg::Given(index),
+                count,
+            })
+        };
+        let cases = [
+            ("0/4", given(0, 4)),
+            ("3/4", given(3, 4)),
+            ("0/1", given(0, 1)),
+            (
+                "auto/8",
+                Some(ShardArg {
+                    index: ShardIndexArg::FromScheduler,
+                    count: 8,
+                }),
+            ),
+            ("4/4", None),
+            ("0/0", None),
+            ("-1/4", None),
+            ("1", None),
+            ("a/4", None),
+            ("0/65537", None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse_shard(text).ok(), expected, "input {text:?}");
         }
     }
 

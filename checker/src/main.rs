@@ -12,7 +12,8 @@
 //! command runs on: the protocol model from `swb_properties::build_model`, or a reference
 //! model), `memory`, `interrupt`, `output` (stdout that a closed pipe does not break), `toy`
 //! (the self-test model), `signoff` (the sign-off report, `swb-check report`), `explore`
-//! (stateright's Explorer).
+//! (stateright's Explorer), `shard`
+//! (`check --shard I/N` and `merge`: one check split over N processes, `docs/distributed.md`).
 
 mod bench;
 mod check;
@@ -31,11 +32,12 @@ mod progress;
 mod replay;
 mod report;
 mod scenario;
+mod shard;
 mod signoff;
 mod supervise;
 mod toy;
 
-use crate::check::{run_check, CheckOptions, Strategy, Verdict};
+use crate::check::{run_check, CheckOptions, Strategy};
 use crate::cli::{CheckArgs, Cli, Command, StrategyArg};
 use crate::models::{with_model, CheckableModel, ModelTask, SymmetryFn};
 use crate::progress::ProgressMode;
@@ -73,6 +75,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Show(args) => counterexample::show::command(&args),
         Command::Scenarios(args) => scenario::command(&args),
         Command::Compare(args) => compare::command(&args),
+        Command::Merge(args) => shard::merge::command(&args),
         Command::Properties(args) => properties_command(&args),
         Command::Report(args) => signoff::command(&args),
         Command::Explore(args) => explore::command(&args),
@@ -151,11 +154,18 @@ fn check_command(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         interrupt: Some(interrupt::install()?),
         progress: ProgressMode::for_stderr(),
     };
+    if let (Some(shard), Some(out_dir)) = (args.shard, args.out_dir.as_deref()) {
+        return shard::command(args, shard, options, out_dir);
+    }
     let task = CheckTask {
         options,
         symmetry_requested: !args.no_symmetry,
         json: args.json,
-        out_dir: (!args.no_save).then(|| args.out_dir.clone()),
+        out_dir: (!args.no_save).then(|| {
+            args.out_dir
+                .clone()
+                .unwrap_or_else(|| cli::COUNTEREXAMPLES_DIR.into())
+        }),
     };
     if args.scenario.is_some() || args.protocol.is_some() {
         return scenario::with_scenario_model(args, task);
@@ -203,21 +213,9 @@ impl ModelTask for CheckTask {
             (_, None) => None,
         };
         let report = CheckReport::new(&info, &outcome);
-        let text = match (self.json, &saved) {
-            (true, Some(saved)) => counterexample::report_json(&report.to_json(), saved),
-            (true, None) => report.to_json(),
-            (false, saved) => format!(
-                "{}{}",
-                report.to_table(),
-                counterexample::saved_lines(saved.as_deref().unwrap_or_default())
-            ),
-        };
+        let text = counterexample::check_output(&report, saved.as_deref(), self.json);
         output::write_stdout(&text)?;
-        Ok(match outcome.verdict() {
-            Verdict::AllHold => ExitCode::SUCCESS,
-            Verdict::Failed => ExitCode::from(1),
-            Verdict::Incomplete => ExitCode::from(3),
-        })
+        Ok(outcome.verdict().exit_code())
     }
 }
 

@@ -164,6 +164,24 @@ impl CheckReport {
     }
 }
 
+/// `object` (a pretty-printed JSON object ending in `}`, as [`CheckReport::to_json`] gives it)
+/// with `fields` added last, in the given order, each value a JSON text (pretty or not). The
+/// report's own fields keep their documented order, which a round trip through
+/// `serde_json::Value` would sort away.
+pub fn with_last_fields(object: &str, fields: &[(&str, String)]) -> String {
+    let Some(body) = object.trim_end().strip_suffix('}') else {
+        // Not an object: leave it as it is rather than emit broken JSON.
+        return object.to_owned();
+    };
+    let mut json = body.trim_end().to_owned();
+    for (name, value) in fields {
+        let value = value.trim_end().replace('\n', "\n  ");
+        json.push_str(&format!(",\n  {name:?}: {value}"));
+    }
+    json.push_str("\n}\n");
+    json
+}
+
 fn round_to_milliseconds(seconds: f64) -> f64 {
     (seconds * 1000.0).round() / 1000.0
 }

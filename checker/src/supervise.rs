@@ -63,6 +63,9 @@ pub struct Supervised<M: Model> {
     witnessed: Box<[AtomicBool]>,
     stop: Arc<AtomicBool>,
     refused_actions: RefusedActions,
+    /// The states the search starts from instead of the inner model's initial states (a shard's
+    /// share of the frontier); `None` to start where the inner model does.
+    start: Option<Vec<M::State>>,
 }
 
 /// Whether the wrapper offers the actions the inner model refuses.
@@ -105,7 +108,18 @@ impl<M: Model> Supervised<M> {
             witnessed,
             stop,
             refused_actions: RefusedActions::Offered,
+            start: None,
         })
+    }
+
+    /// The same wrapper whose search starts from `states` rather than the inner model's initial
+    /// states. Paths the search discovers then begin at one of `states`; a shard prepends the
+    /// path that reached it (`shard::frontier`).
+    pub fn starting_from(self, states: Vec<M::State>) -> Self {
+        Self {
+            start: Some(states),
+            ..self
+        }
     }
 
     /// The same wrapper offering only the actions the inner model takes (see the module
@@ -172,13 +186,17 @@ forwarding_table!(
 
 impl<M: Model> Model for Supervised<M>
 where
+    M::State: Clone,
     M::Action: Clone,
 {
     type State = M::State;
     type Action = M::Action;
 
     fn init_states(&self) -> Vec<Self::State> {
-        self.inner.init_states()
+        match &self.start {
+            Some(states) => states.clone(),
+            None => self.inner.init_states(),
+        }
     }
 
     fn actions(&self, state: &Self::State, actions: &mut Vec<Self::Action>) {

@@ -252,17 +252,37 @@ pub fn report_json(report_json: &str, saved: &[Saved]) -> String {
             states_searched: saved.states_searched,
         })
         .collect();
-    let indent = |json: String| json.replace('\n', "\n  ");
-    let files = indent(serde_json::to_string_pretty(&files).expect("a list of strings serialises"));
-    let minimisation =
-        indent(serde_json::to_string_pretty(&minimisation).expect("plain fields serialise"));
-    match report_json.trim_end().strip_suffix('}') {
-        Some(body) => format!(
-            "{},\n  \"counterexamples\": {files},\n  \"minimisation\": {minimisation}\n}}\n",
-            body.trim_end()
+    crate::report::with_last_fields(
+        report_json,
+        &[
+            (
+                "counterexamples",
+                serde_json::to_string_pretty(&files).expect("a list of strings serialises"),
+            ),
+            (
+                "minimisation",
+                serde_json::to_string_pretty(&minimisation).expect("plain fields serialise"),
+            ),
+        ],
+    )
+}
+
+/// What `check` prints for `report`: the JSON object (with the saved counterexamples when
+/// `saved` is `Some`, that is for the protocol model) or the table followed by one line per
+/// saved counterexample.
+pub fn check_output(
+    report: &crate::report::CheckReport,
+    saved: Option<&[Saved]>,
+    json: bool,
+) -> String {
+    match (json, saved) {
+        (true, Some(saved)) => report_json(&report.to_json(), saved),
+        (true, None) => report.to_json(),
+        (false, saved) => format!(
+            "{}{}",
+            report.to_table(),
+            saved_lines(saved.unwrap_or_default())
         ),
-        // Not an object: leave the report as it is rather than emit broken JSON.
-        None => report_json.to_owned(),
     }
 }
 
