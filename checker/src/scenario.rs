@@ -21,6 +21,9 @@
 
 pub mod catalog;
 pub mod explain;
+pub mod file;
+pub mod scope;
+pub mod script;
 
 use swb_model::{Config, ProtocolVersion};
 
@@ -49,6 +52,11 @@ impl Expected {
 pub struct Verdicts {
     /// `sometimes` witnesses no version can reach under these faults, sorted.
     pub out_of_scope: &'static [&'static str],
+    /// Why each of `out_of_scope` is, in the same order (empty where the file gives no reason).
+    pub out_of_scope_reasons: &'static [&'static str],
+    /// True when the file lists `out_of_scope`; false when it was derived from the faults the
+    /// scenario leaves off (`scope.rs`).
+    pub out_of_scope_listed: bool,
     /// The expected verdict of V1, V1.5 and V2, in that order.
     pub expected: [Expected; 3],
 }
@@ -67,12 +75,11 @@ pub struct Scenario {
     /// Whether the quick bound set (tests, `docs/comparison.md`) runs it.
     pub cost: Cost,
     /// The scenario's configuration, derived from the base bounds: which faults it enables and
-    /// how far, and the writes its story needs. It never changes the protocol version (the
-    /// matrix sets that).
-    pub restrict: fn(&Config) -> Config,
-    /// How many of the enabled faults one run may combine: [`FaultsPerRun::All`] for a story
-    /// that needs them together, [`FaultsPerRun::AtMost`] for one that is about either.
-    pub faults_per_run: FaultsPerRun,
+    /// how far, the writes its story needs, how many of the enabled faults one run may combine
+    /// ([`FaultsPerRun::All`] for a story that needs them together, [`FaultsPerRun::AtMost`]
+    /// for one that is about either) and its own witnesses. It never changes the protocol
+    /// version (the matrix sets that).
+    pub restriction: file::Restriction,
     /// The expected verdicts at the quick bounds (and at the default ones, unless overridden).
     pub verdicts: Verdicts,
     /// The expected verdicts at the default bounds, where more writes reach more behaviour
@@ -81,28 +88,15 @@ pub struct Scenario {
     /// Where the model differs from upstream's expectation for this scenario, why; `None` when
     /// the verdicts are the ones upstream predicts.
     pub finding: Option<&'static str>,
+    /// Events the model is driven through before a search from where they leave it
+    /// (`check --from-script`); empty for every catalog scenario.
+    pub script: &'static [&'static str],
 }
 
 impl Scenario {
     /// The scenario's configuration for `protocol`, from the base bounds `base`.
     pub fn config(&self, base: &Config, protocol: ProtocolVersion) -> Config {
-        let restricted = (self.restrict)(base);
-        // The scenario's per-kind budgets are its story; the model's total budget is their sum,
-        // so that it never cuts one of them short, unless the story is about either fault alone.
-        let every_fault = restricted.crashes_max
-            + restricted.address_changes_max
-            + restricted.lease_expiries_max
-            + restricted.partitions_max
-            + restricted.timeouts_max;
-        let faults_max = match self.faults_per_run {
-            FaultsPerRun::All => every_fault,
-            FaultsPerRun::AtMost(most) => every_fault.min(most),
-        };
-        Config {
-            protocol,
-            faults_max,
-            ..restricted
-        }
+        self.restriction.config(base, protocol)
     }
 
     /// The expected verdicts at `bounds`.
@@ -145,8 +139,8 @@ impl Scenario {
     /// The faults and bounds the scenario sets, as `field value` words, in `Config` field order
     /// (with `at most N faults per run` when the story limits how many combine).
     pub fn describe_faults(&self, base: &Config) -> String {
-        let described = describe_config(&(self.restrict)(base));
-        match self.faults_per_run {
+        let described = describe_config(&self.restriction.restrict(base));
+        match self.restriction.faults_per_run {
             FaultsPerRun::All => described,
             FaultsPerRun::AtMost(most) => {
                 let plural = if most == 1 { "" } else { "s" };

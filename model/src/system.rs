@@ -567,7 +567,7 @@ fn observe(
             }
         }
     }
-    let _ = params;
+    crate::witness::observe_step(&params.witnesses, last, action, next, &mut ghost.scenario);
     ghost
 }
 
