@@ -278,11 +278,17 @@ impl<State, Action> CheckOutcome<State, Action> {
     /// Decides the verdict: a violation wins over incompleteness, which wins over an unreached
     /// `sometimes` (an incomplete run may simply not have got there yet).
     pub fn verdict(&self) -> Verdict {
+        self.verdict_in_scope(&[])
+    }
+
+    /// [`CheckOutcome::verdict`] with the witnesses `out_of_scope` left out: unreachable under
+    /// the configuration's faults, they are reported as such and never fail a run.
+    pub fn verdict_in_scope(&self, out_of_scope: &[&str]) -> Verdict {
         let violated = self.properties.iter().any(|p| p.status == Status::Violated);
         let unreached = self
             .properties
             .iter()
-            .any(|p| p.status == Status::Unreached);
+            .any(|p| p.status == Status::Unreached && !out_of_scope.contains(&p.name));
         match (violated, self.completion, unreached) {
             (true, _, _) => Verdict::Failed,
             (false, Completion::Incomplete(_), _) => Verdict::Incomplete,

@@ -156,8 +156,13 @@ fn check_command(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         symmetry_requested: !args.no_symmetry,
         json: args.json,
         out_dir: (!args.no_save).then(|| args.out_dir.clone()),
+        witness_dir: args.witness_dir.clone(),
     };
-    if args.scenario.is_some() || args.protocol.is_some() {
+    if args.scenario.is_some()
+        || args.protocol.is_some()
+        || args.scenario_file.is_some()
+        || args.from.is_some()
+    {
         return scenario::with_scenario_model(args, task);
     }
     with_model(args.model, args.config.as_deref(), task)
@@ -169,6 +174,8 @@ struct CheckTask {
     json: bool,
     /// Where violations are saved; `None` with `--no-save`.
     out_dir: Option<std::path::PathBuf>,
+    /// Where reached witnesses' traces are saved (`--witness-dir`).
+    witness_dir: Option<std::path::PathBuf>,
 }
 
 impl ModelTask for CheckTask {
@@ -186,9 +193,27 @@ impl ModelTask for CheckTask {
             .downcast_ref::<swb_model::SwbModel>()
             .cloned();
         let outcome = run_check(model, symmetry, &self.options)?;
+        // Traces are saved from time zero: past a `--from` prefix, the model without its start
+        // state replays the prefix first.
+        let prefix: &[swb_model::Action] = info
+            .prefix
+            .as_ref()
+            .map_or(&[], |prefix| prefix.actions.as_slice());
+        let from_time_zero = protocol_model
+            .as_ref()
+            .map(|model| swb_properties::build_model(&model.config));
         // `None` for a reference model, which has no counterexample files at all.
-        let saved = match (&self.out_dir, &protocol_model) {
-            (Some(dir), Some(protocol_model)) => Some(counterexample::save_violations_within(
+        let saved = match (&self.out_dir, &protocol_model, &from_time_zero) {
+            (Some(dir), Some(_), Some(model)) if info.prefix.is_some() => {
+                Some(counterexample::save_violations_as_found(
+                    model,
+                    prefix,
+                    &info.scenario,
+                    &outcome.properties,
+                    dir,
+                )?)
+            }
+            (Some(dir), Some(protocol_model), _) => Some(counterexample::save_violations_within(
                 protocol_model,
                 &info.scenario,
                 &outcome.properties,
@@ -199,21 +224,37 @@ impl ModelTask for CheckTask {
                 },
                 self.options.memory_limit(),
             )?),
-            (None, Some(_)) => Some(Vec::new()),
-            (_, None) => None,
+            (None, Some(_), _) => Some(Vec::new()),
+            (_, None, _) => None,
+        };
+        let witnesses = match (&self.witness_dir, &from_time_zero) {
+            (Some(dir), Some(model)) => counterexample::save_witnesses(
+                model,
+                prefix,
+                &info.scenario,
+                &outcome.properties,
+                dir,
+            )?,
+            (Some(_), None) => anyhow::bail!("--witness-dir applies only to the sw-block protocol model"),
+            (None, _) => Vec::new(),
         };
         let report = CheckReport::new(&info, &outcome);
         let text = match (self.json, &saved) {
-            (true, Some(saved)) => counterexample::report_json(&report.to_json(), saved),
+            (true, Some(saved)) => counterexample::witness_json(
+                &counterexample::report_json(&report.to_json(), saved),
+                &witnesses,
+                self.witness_dir.is_some(),
+            ),
             (true, None) => report.to_json(),
             (false, saved) => format!(
-                "{}{}",
+                "{}{}{}",
                 report.to_table(),
-                counterexample::saved_lines(saved.as_deref().unwrap_or_default())
+                counterexample::saved_lines(saved.as_deref().unwrap_or_default()),
+                counterexample::witness_lines(&witnesses)
             ),
         };
         output::write_stdout(&text)?;
-        Ok(match outcome.verdict() {
+        Ok(match outcome.verdict_in_scope(&info.out_of_scope_names()) {
             Verdict::AllHold => ExitCode::SUCCESS,
             Verdict::Failed => ExitCode::from(1),
             Verdict::Incomplete => ExitCode::from(3),

@@ -39,14 +39,6 @@ pub struct Expected {
     pub unreached: &'static [&'static str],
 }
 
-impl Expected {
-    /// Every property holds and every in-scope witness is reached.
-    pub const ALL_HOLD: Expected = Expected {
-        violated: &[],
-        unreached: &[],
-    };
-}
-
 /// A scenario's expected verdicts at one bound set.
 #[derive(Clone, Copy, Debug)]
 pub struct Verdicts {
@@ -88,9 +80,6 @@ pub struct Scenario {
     /// Where the model differs from upstream's expectation for this scenario, why; `None` when
     /// the verdicts are the ones upstream predicts.
     pub finding: Option<&'static str>,
-    /// Events the model is driven through before a search from where they leave it
-    /// (`check --from-script`); empty for every catalog scenario.
-    pub script: &'static [&'static str],
 }
 
 impl Scenario {
@@ -412,30 +401,153 @@ pub fn scenario_config(
     Ok((config, name))
 }
 
-/// `swb-check check --scenario NAME --protocol V`: the configuration of [`scenario_config`],
-/// handed to `task` as the protocol model.
+/// Symmetry reduction for a protocol configuration: on, unless a scenario witness names a node
+/// (`promote(n2)`), which a renaming of nodes would change.
+pub fn symmetry_for(config: &Config) -> crate::models::SymmetryFn<swb_model::SwbModel> {
+    let names_nodes = swb_model::witness::Patterns::compile(&config.witnesses)
+        .is_ok_and(|patterns| patterns.names_nodes());
+    if names_nodes {
+        eprintln!(
+            "swb-check: note: a scenario witness names a node, so symmetry reduction is off"
+        );
+        return None;
+    }
+    Some(swb_model::SwbModel::representative)
+}
+
+/// The standard witnesses `config` puts out of scope, with why: those the faults it leaves off
+/// make unreachable (`scope.rs`), and those a scenario lists (its reason, where it gives one,
+/// wins). Sorted by name.
+fn out_of_scope(config: &Config, listed: Option<&Verdicts>) -> Vec<(String, String)> {
+    let mut scope: std::collections::BTreeMap<String, String> = scope::derived_out_of_scope(config)
+        .into_iter()
+        .map(|(name, why)| (name.to_owned(), why.to_owned()))
+        .collect();
+    if let Some(verdicts) = listed.filter(|verdicts| verdicts.out_of_scope_listed) {
+        for (name, why) in verdicts.out_of_scope.iter().zip(verdicts.out_of_scope_reasons) {
+            let why = match (why.is_empty(), scope.get(*name)) {
+                (false, _) => (*why).to_owned(),
+                (true, Some(derived)) => derived.clone(),
+                (true, None) => "listed out of scope by the scenario".to_owned(),
+            };
+            scope.insert((*name).to_owned(), why);
+        }
+    }
+    scope.into_iter().collect()
+}
+
+/// The standard witnesses out of scope for a configuration checked with no scenario.
+pub fn derived_out_of_scope(config: &Config) -> Vec<(String, String)> {
+    out_of_scope(config, None)
+}
+
+/// `swb-check check` on the protocol model with `--scenario NAME`, `--scenario-file FILE`,
+/// `--protocol V`, `--from FILE` or `--from-script`: the configuration (of
+/// [`scenario_config`], or the scenario file's over the base bounds), its out-of-scope
+/// witnesses, and the prefix the search starts past, handed to `task` as the protocol model.
 pub fn with_scenario_model<T: crate::models::ModelTask>(
     args: &crate::cli::CheckArgs,
     task: T,
 ) -> anyhow::Result<T::Output> {
+    use anyhow::Context;
     anyhow::ensure!(
         args.model == crate::cli::ModelChoice::SwBlock,
-        "--scenario and --protocol apply only to the sw-block protocol model"
+        "--scenario, --scenario-file, --protocol and --from apply only to the sw-block protocol model"
     );
-    let (config, name) = scenario_config(
-        args.config.as_deref(),
-        args.scenario.as_deref(),
-        args.protocol,
-    )?;
-    let info = crate::report::ModelInfo {
-        protocol: config.protocol.name().to_owned(),
-        scenario: name,
-        config: Some(config.clone()),
+    let (config, name, out_of_scope, script) = match &args.scenario_file {
+        Some(path) => {
+            let file = file::ScenarioFile::from_path(path)?;
+            let protocol = args
+                .protocol
+                .map_or(ProtocolVersion::V2, |protocol| protocol.version());
+            let config = file.config(&Bounds::Default.base(), protocol);
+            config.validate().with_context(|| {
+                format!("checking the configuration of {}", path.display())
+            })?;
+            let script = script::Script::compile(&file.script)?;
+            let scenario = file.into_scenario();
+            let scope = out_of_scope(&config, Some(&scenario.verdicts(Bounds::Default)));
+            (config, scenario.name.to_owned(), scope, Some((script, path.clone())))
+        }
+        None => {
+            let (config, name) = scenario_config(
+                args.config.as_deref(),
+                args.scenario.as_deref(),
+                args.protocol,
+            )?;
+            let listed = match &args.scenario {
+                Some(scenario) => Some(find(scenario)?.verdicts(Bounds::Default)),
+                None => None,
+            };
+            let scope = out_of_scope(&config, listed.as_ref());
+            (config, name, scope, None)
+        }
     };
     let model = swb_properties::build_model(&config);
-    let symmetry: crate::models::SymmetryFn<swb_model::SwbModel> =
-        Some(swb_model::SwbModel::representative);
+    let prefix = match (&args.from, args.from_script, script) {
+        (Some(trace), _, _) => Some(prefix_of_trace(&model, trace)?),
+        (None, true, Some((script, path))) => {
+            anyhow::ensure!(
+                !script.is_empty(),
+                "{} has no script for --from-script",
+                path.display()
+            );
+            let actions = script
+                .drive(&model)
+                .with_context(|| format!("driving the script of {}", path.display()))?;
+            Some(crate::report::Prefix {
+                source: format!("script of {}", path.display()),
+                actions,
+            })
+        }
+        _ => None,
+    };
+    let model = match &prefix {
+        Some(prefix) => {
+            let start = last_state(&model, &prefix.actions)
+                .ok_or_else(|| anyhow::anyhow!("{}: not a path of this configuration", prefix.source))?;
+            model.starting_from(start)
+        }
+        None => model,
+    };
+    let info = crate::report::ModelInfo {
+        out_of_scope,
+        prefix,
+        ..crate::report::ModelInfo::new(config.protocol.name().to_owned(), name, Some(config.clone()))
+    };
+    let symmetry = symmetry_for(&config);
     task.run(model, symmetry, info)
+}
+
+/// The prefix a saved trace gives: its actions, which must be a path of `model` (the trace may
+/// have been recorded under another configuration, as long as the model takes every step).
+fn prefix_of_trace(
+    model: &swb_model::SwbModel,
+    trace: &std::path::Path,
+) -> anyhow::Result<crate::report::Prefix> {
+    let loaded = crate::counterexample::load(trace)?;
+    let actions = loaded.path.into_actions();
+    anyhow::ensure!(
+        last_state(model, &actions).is_some(),
+        "{}: its steps are not a path of the configuration checked (a step it records is not \
+         enabled there)",
+        trace.display()
+    );
+    Ok(crate::report::Prefix {
+        source: trace.display().to_string(),
+        actions,
+    })
+}
+
+/// The state `actions` lead to from time zero, if the model takes them all.
+fn last_state(
+    model: &swb_model::SwbModel,
+    actions: &[swb_model::Action],
+) -> Option<swb_model::State> {
+    use stateright::Model;
+    let init = model.init_states().into_iter().next()?;
+    stateright::Path::from_actions(model, init, actions.iter())
+        .map(|path| path.last_state().clone())
 }
 
 #[cfg(test)]

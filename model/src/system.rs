@@ -213,6 +213,8 @@ pub struct SwbModel {
     pub params: Params,
     inner: ActorModel<SwbActor, Params, Ghost>,
     properties: Vec<Property<SwbModel>>,
+    /// The state a search starts from instead of time zero (`check --from`), if any.
+    start: Option<Arc<State>>,
 }
 
 impl SwbModel {
@@ -240,7 +242,15 @@ impl SwbModel {
             params,
             inner,
             properties: Vec::new(),
+            start: None,
         }
+    }
+
+    /// The same model, its search starting from `state` (a state it reaches) instead of time
+    /// zero: `check --from` searches exhaustively past a given prefix.
+    pub fn starting_from(mut self, state: State) -> SwbModel {
+        self.start = Some(Arc::new(state));
+        self
     }
 
     /// Attaches properties (names must be unique).
@@ -303,6 +313,9 @@ impl Model for SwbModel {
     type Action = Action;
 
     fn init_states(&self) -> Vec<State> {
+        if let Some(start) = &self.start {
+            return vec![State::clone(start)];
+        }
         self.inner.init_states()
     }
 

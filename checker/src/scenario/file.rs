@@ -366,7 +366,6 @@ impl ScenarioFile {
             verdicts: quick,
             default_verdicts,
             finding: self.finding.map(leak),
-            script: leak_slice(self.script.into_iter().map(leak).collect()),
         }
     }
 }
@@ -398,7 +397,7 @@ fn check_kind(
     match swb_properties::find_in(config, name) {
         Some(property) if property.kind == kind => Ok(()),
         Some(property) => Err(format!(
-            "{name} is a {} property, listed where a {} one belongs",
+            "{name} is an `{}` property, listed where a `{}` one belongs",
             property.kind.name(),
             kind.name()
         )),

@@ -72,7 +72,9 @@ impl Script {
         let wanted = progress.matched(0);
         // Parent links: (parent index, action) per visited node; index 0 is `start`.
         let mut links: Vec<(usize, Option<Action>)> = vec![(0, None)];
-        let mut seen: HashSet<(State, Progress)> = HashSet::from([(start.clone(), progress)]);
+        // Fingerprints, not states: the frontier holds the states it needs, and a 64-bit
+        // fingerprint per visited state keeps the search in a few megabytes.
+        let mut seen: HashSet<u64> = HashSet::from([fingerprint(start, progress)]);
         let mut queue = VecDeque::from([(0usize, start.clone(), progress)]);
         while let Some((index, state, progress)) = queue.pop_front() {
             let mut enabled = Vec::new();
@@ -98,7 +100,7 @@ impl Script {
                         self.events[wanted]
                     );
                 }
-                if seen.insert((next.clone(), advanced)) {
+                if seen.insert(fingerprint(&next, advanced)) {
                     queue.push_back((here, next, advanced));
                 }
             }
@@ -109,6 +111,16 @@ impl Script {
             self.events[wanted]
         )
     }
+}
+
+/// A fixed-key hash of a state and the script's progress (`DefaultHasher::new` has fixed keys,
+/// so the search, and the prefix it finds, are the same on every run).
+fn fingerprint(state: &State, progress: Progress) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    state.hash(&mut hasher);
+    progress.hash(&mut hasher);
+    hasher.finish()
 }
 
 fn path_to(links: &[(usize, Option<Action>)], mut index: usize) -> Vec<Action> {
