@@ -235,7 +235,9 @@ impl ModelTask for CheckTask {
                 &outcome.properties,
                 dir,
             )?,
-            (Some(_), None) => anyhow::bail!("--witness-dir applies only to the sw-block protocol model"),
+            (Some(_), None) => {
+                anyhow::bail!("--witness-dir applies only to the sw-block protocol model")
+            }
             (None, _) => Vec::new(),
         };
         let report = CheckReport::new(&info, &outcome);

@@ -34,7 +34,10 @@ impl ModelInfo {
 
     /// The names of the out-of-scope witnesses.
     pub fn out_of_scope_names(&self) -> Vec<&str> {
-        self.out_of_scope.iter().map(|(name, _)| name.as_str()).collect()
+        self.out_of_scope
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect()
     }
 }
 

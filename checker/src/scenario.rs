@@ -281,6 +281,9 @@ pub fn describe_expected(expected: Expected) -> String {
     parts.join("; ")
 }
 
+/// The scenario-file format and the event vocabulary, the last section of `docs/scenarios.md`.
+const FORMAT_DOC: &str = include_str!("scenario/format.md");
+
 /// `swb-check scenarios`: every scenario with its description, source, faults (at `bounds`) and
 /// expected verdicts, as plain text or as a Markdown table (`docs/scenarios.md`), followed by
 /// the backlog entries the model cannot express.
@@ -320,6 +323,8 @@ pub fn render_list(bounds: Bounds, markdown: bool) -> String {
                 entry.name, entry.source, entry.reason
             ));
         }
+        text.push('\n');
+        text.push_str(FORMAT_DOC);
     } else {
         for scenario in catalog() {
             text.push_str(&format!("{}\n", scenario.name));
@@ -407,9 +412,7 @@ pub fn symmetry_for(config: &Config) -> crate::models::SymmetryFn<swb_model::Swb
     let names_nodes = swb_model::witness::Patterns::compile(&config.witnesses)
         .is_ok_and(|patterns| patterns.names_nodes());
     if names_nodes {
-        eprintln!(
-            "swb-check: note: a scenario witness names a node, so symmetry reduction is off"
-        );
+        eprintln!("swb-check: note: a scenario witness names a node, so symmetry reduction is off");
         return None;
     }
     Some(swb_model::SwbModel::representative)
@@ -424,7 +427,11 @@ fn out_of_scope(config: &Config, listed: Option<&Verdicts>) -> Vec<(String, Stri
         .map(|(name, why)| (name.to_owned(), why.to_owned()))
         .collect();
     if let Some(verdicts) = listed.filter(|verdicts| verdicts.out_of_scope_listed) {
-        for (name, why) in verdicts.out_of_scope.iter().zip(verdicts.out_of_scope_reasons) {
+        for (name, why) in verdicts
+            .out_of_scope
+            .iter()
+            .zip(verdicts.out_of_scope_reasons)
+        {
             let why = match (why.is_empty(), scope.get(*name)) {
                 (false, _) => (*why).to_owned(),
                 (true, Some(derived)) => derived.clone(),
@@ -461,13 +468,18 @@ pub fn with_scenario_model<T: crate::models::ModelTask>(
                 .protocol
                 .map_or(ProtocolVersion::V2, |protocol| protocol.version());
             let config = file.config(&Bounds::Default.base(), protocol);
-            config.validate().with_context(|| {
-                format!("checking the configuration of {}", path.display())
-            })?;
+            config
+                .validate()
+                .with_context(|| format!("checking the configuration of {}", path.display()))?;
             let script = script::Script::compile(&file.script)?;
             let scenario = file.into_scenario();
             let scope = out_of_scope(&config, Some(&scenario.verdicts(Bounds::Default)));
-            (config, scenario.name.to_owned(), scope, Some((script, path.clone())))
+            (
+                config,
+                scenario.name.to_owned(),
+                scope,
+                Some((script, path.clone())),
+            )
         }
         None => {
             let (config, name) = scenario_config(
@@ -504,8 +516,9 @@ pub fn with_scenario_model<T: crate::models::ModelTask>(
     };
     let model = match &prefix {
         Some(prefix) => {
-            let start = last_state(&model, &prefix.actions)
-                .ok_or_else(|| anyhow::anyhow!("{}: not a path of this configuration", prefix.source))?;
+            let start = last_state(&model, &prefix.actions).ok_or_else(|| {
+                anyhow::anyhow!("{}: not a path of this configuration", prefix.source)
+            })?;
             model.starting_from(start)
         }
         None => model,
@@ -513,7 +526,11 @@ pub fn with_scenario_model<T: crate::models::ModelTask>(
     let info = crate::report::ModelInfo {
         out_of_scope,
         prefix,
-        ..crate::report::ModelInfo::new(config.protocol.name().to_owned(), name, Some(config.clone()))
+        ..crate::report::ModelInfo::new(
+            config.protocol.name().to_owned(),
+            name,
+            Some(config.clone()),
+        )
     };
     let symmetry = symmetry_for(&config);
     task.run(model, symmetry, info)
@@ -622,6 +639,18 @@ mod tests {
                     scenario.name
                 );
             }
+        }
+    }
+
+    // Goal: the documented vocabulary lists every event the model extracts.
+    #[test]
+    fn format_doc_lists_every_event() {
+        for kind in swb_model::events::EventKind::ALL {
+            assert!(
+                FORMAT_DOC.contains(&format!("| `{}` |", kind.name())),
+                "{} missing from scenario/format.md",
+                kind.name()
+            );
         }
     }
 

@@ -10,10 +10,10 @@
 //! Partitions and heals are steps of the wrapper, not of an actor, and are not events: a
 //! scenario about a partition names what it causes (a barrier timeout, a catch-up).
 
+use crate::coordinator::CoordinatorTimer;
 use crate::msg::Msg;
 use crate::node::{NodeTimer, SenderPhase};
 use crate::system::{coordinator_of, node_of, nodes_of, sender_phase, State, SwbTimer};
-use crate::coordinator::CoordinatorTimer;
 use serde::{Deserialize, Serialize};
 use stateright::actor::{ActorModelAction, Id};
 use swb_engine::types::{Epoch, Lsn};

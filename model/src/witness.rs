@@ -241,7 +241,11 @@ fn parse_event<'a>(text: &'a str, variables: &mut Vec<&'a str>) -> Result<EventP
         kind,
         ..EventPattern::default()
     };
-    for argument in arguments.split(',').map(str::trim).filter(|a| !a.is_empty()) {
+    for argument in arguments
+        .split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+    {
         match argument.split_once('=') {
             Some((key, value)) => {
                 let (key, value) = (key.trim(), value.trim());
@@ -271,7 +275,10 @@ fn parse_node<'a>(text: &'a str, variables: &mut Vec<&'a str>) -> Result<NodeRef
     if text == "_" {
         return Ok(NodeRef::Any);
     }
-    if let Some(number) = text.strip_prefix('n').and_then(|rest| rest.parse::<u8>().ok()) {
+    if let Some(number) = text
+        .strip_prefix('n')
+        .and_then(|rest| rest.parse::<u8>().ok())
+    {
         if (1..=crate::cfg::NODES_MAX).contains(&number) {
             return Ok(NodeRef::Node(number));
         }
@@ -461,12 +468,9 @@ mod tests {
     // never share one.
     #[test]
     fn automaton_matches_in_order_with_bindings() {
-        let patterns = Patterns::compile(&[witness(&[
-            "commit(a, epoch=1)",
-            "promote(b)",
-            "promote(a)",
-        ])])
-        .expect("compiles");
+        let patterns =
+            Patterns::compile(&[witness(&["commit(a, epoch=1)", "promote(b)", "promote(a)"])])
+                .expect("compiles");
         let mut progress = Progress::default();
         progress.advance(&patterns, &[event(EventKind::Promote, 2, 2)]);
         assert_eq!(progress.matched(0), 0, "out of order");

@@ -233,7 +233,9 @@ fn scenario_witness_reached<const INDEX: usize>(model: &SwbModel, state: &State)
 fn intern(text: &str) -> &'static str {
     static NAMES: std::sync::Mutex<std::collections::BTreeSet<&'static str>> =
         std::sync::Mutex::new(std::collections::BTreeSet::new());
-    let mut names = NAMES.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut names = NAMES
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some(known) = names.get(text) {
         return known;
     }

@@ -257,10 +257,12 @@ pub fn parse(file: &Path, bytes: &[u8]) -> Result<Loaded, TraceError> {
 
     // A standard property, or one of the configuration's scenario witnesses; a witness trace
     // (`check --witness-dir`) names a `sometimes` its last state reaches.
-    let property = swb_properties::find_in(&document.config, &document.property.name)
-        .ok_or_else(|| TraceError::UnknownProperty {
-            file: file.to_path_buf(),
-            property: document.property.name.clone(),
+    let property =
+        swb_properties::find_in(&document.config, &document.property.name).ok_or_else(|| {
+            TraceError::UnknownProperty {
+                file: file.to_path_buf(),
+                property: document.property.name.clone(),
+            }
         })?;
     if property.kind == PropertyKind::Eventually {
         return Err(TraceError::NotAnInvariant {

@@ -360,7 +360,10 @@ mod bad_input {
         let mut value = valid_value();
         value["property"]["name"] = json!("commit_happens");
         let loaded = parse_value(&value).expect("a witness trace loads");
-        assert_eq!(loaded.property.kind, swb_properties::PropertyKind::Sometimes);
+        assert_eq!(
+            loaded.property.kind,
+            swb_properties::PropertyKind::Sometimes
+        );
         let reached = (loaded.property.condition)(&loaded.model, loaded.path.last_state());
         assert_eq!(loaded.still_violates(), reached);
     }

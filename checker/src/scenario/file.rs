@@ -248,10 +248,11 @@ impl ScenarioFile {
     /// Reads a `.toml` or `.json` scenario file and checks it ([`ScenarioFile::check`]).
     pub fn from_path(path: &Path) -> Result<ScenarioFile, ScenarioFileError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|error| ScenarioFileError::Unreadable {
-            path: shown.clone(),
-            reason: error.to_string(),
-        })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|error| ScenarioFileError::Unreadable {
+                path: shown.clone(),
+                reason: error.to_string(),
+            })?;
         let format = match path.extension().and_then(|e| e.to_str()) {
             Some("toml") => Format::Toml,
             Some("json") => Format::Json,
@@ -476,7 +477,12 @@ impl Verdicts {
             Some(listed) => listed
                 .names()
                 .into_iter()
-                .map(|name| (leak(name.to_owned()), leak(listed.reason(name).unwrap_or("").to_owned())))
+                .map(|name| {
+                    (
+                        leak(name.to_owned()),
+                        leak(listed.reason(name).unwrap_or("").to_owned()),
+                    )
+                })
                 .collect(),
             None => {
                 let config = restriction.config(&bounds.base(), ProtocolVersion::V2);

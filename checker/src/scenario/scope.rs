@@ -94,7 +94,11 @@ mod tests {
     fn rules_name_standard_witnesses() {
         for (name, _) in NEEDS {
             let property = swb_properties::find(name).expect("a standard property");
-            assert_eq!(property.kind, swb_properties::PropertyKind::Sometimes, "{name}");
+            assert_eq!(
+                property.kind,
+                swb_properties::PropertyKind::Sometimes,
+                "{name}"
+            );
         }
     }
 

@@ -7,10 +7,10 @@
 //! of scenario witnesses (`swb_model::events`), matched by the same automaton, so a script reads
 //! like the witness it leads to.
 
+use stateright::Model;
 use std::collections::{HashSet, VecDeque};
 use swb_model::witness::{PatternError, Patterns, Progress, ScenarioWitness};
 use swb_model::{Action, State, SwbModel};
-use stateright::Model;
 
 /// The most states one event's search may visit before the script is refused.
 pub const STATES_MAX: usize = 500_000;
