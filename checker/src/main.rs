@@ -205,11 +205,12 @@ impl ModelTask for CheckTask {
         // `None` for a reference model, which has no counterexample files at all.
         let saved = match (&self.out_dir, &protocol_model, &from_time_zero) {
             (Some(dir), Some(_), Some(model)) if info.prefix.is_some() => {
-                Some(counterexample::save_violations_as_found(
+                Some(counterexample::save_as_found(
                     model,
                     prefix,
                     &info.scenario,
                     &outcome.properties,
+                    check::Status::Violated,
                     dir,
                 )?)
             }
@@ -228,11 +229,12 @@ impl ModelTask for CheckTask {
             (_, None, _) => None,
         };
         let witnesses = match (&self.witness_dir, &from_time_zero) {
-            (Some(dir), Some(model)) => counterexample::save_witnesses(
+            (Some(dir), Some(model)) => counterexample::save_as_found(
                 model,
                 prefix,
                 &info.scenario,
                 &outcome.properties,
+                check::Status::Reached,
                 dir,
             )?,
             (Some(_), None) => {

@@ -245,7 +245,7 @@ pub fn step_events(
 
 /// What a delivery that changed its receiver did to it.
 fn delivery_events(last: &State, dst: Id, msg: &Msg, next: &State, events: &mut Vec<Event>) {
-    if !params_is_node(last, dst) {
+    if !is_node(last, dst) {
         return;
     }
     let before = &node_of(last, dst).disk.wal;
@@ -284,7 +284,7 @@ fn delivery_events(last: &State, dst: Id, msg: &Msg, next: &State, events: &mut 
 }
 
 /// True when `id` is a storage node (the coordinator is actor 0).
-fn params_is_node(state: &State, id: Id) -> bool {
+fn is_node(state: &State, id: Id) -> bool {
     usize::from(id) != 0 && usize::from(id) < state.actor_states.len()
 }
 

@@ -182,14 +182,7 @@ pub fn save_violations_within<S: 'static, A: 'static>(
         if outcome.kind != Kind::Always || outcome.status != Status::Violated {
             continue;
         }
-        let Some(found) = outcome
-            .discovery
-            .as_ref()
-            .and_then(|path| (path as &dyn Any).downcast_ref::<ModelPath<State, Action>>())
-        else {
-            continue;
-        };
-        let Some(property) = swb_properties::find(outcome.name) else {
+        let Some((found, property)) = protocol_discovery(outcome, &model.config) else {
             continue;
         };
         let Some((counterexample, minimised)) =
@@ -235,56 +228,23 @@ pub fn from_time_zero(
     ModelPath::from_actions(model, init, actions.iter())
 }
 
-/// Saves every reached `sometimes` of a `check` run (standard and scenario witnesses) as the
-/// path the search found, from time zero (`prefix` first, for a `check --from` run), so a
-/// reviewer can read that the situation happened (`check --witness-dir`). `model` is the
-/// model from time zero. Sorted by property name.
-pub fn save_witnesses<S: 'static, A: 'static>(
+/// Saves every property of a `check` run with `status` as the path the search found, from
+/// time zero (`prefix` first, for a `check --from` run), sorted by property name. `model` is the
+/// model from time zero. With [`Status::Reached`]: every reached witness (standard and scenario),
+/// so a reviewer can read that the situation happened (`check --witness-dir`). With
+/// [`Status::Violated`]: the violations of a `check --from` run (minimising them would search
+/// from time zero and lose the prefix).
+pub fn save_as_found<S: 'static, A: 'static>(
     model: &SwbModel,
     prefix: &[Action],
     scenario: &str,
     properties: &[PropertyOutcome<S, A>],
-    dir: &Path,
-) -> Result<Vec<Saved>, TraceError> {
-    let wanted = |outcome: &PropertyOutcome<S, A>| {
-        outcome.kind == Kind::Sometimes && outcome.status == Status::Reached
-    };
-    save_as_found(model, prefix, scenario, properties, wanted, dir)
-}
-
-/// Saves the violations of a `check --from` run as found (minimising them would search from
-/// time zero and lose the prefix), each from time zero.
-pub fn save_violations_as_found<S: 'static, A: 'static>(
-    model: &SwbModel,
-    prefix: &[Action],
-    scenario: &str,
-    properties: &[PropertyOutcome<S, A>],
-    dir: &Path,
-) -> Result<Vec<Saved>, TraceError> {
-    let wanted = |outcome: &PropertyOutcome<S, A>| {
-        outcome.kind == Kind::Always && outcome.status == Status::Violated
-    };
-    save_as_found(model, prefix, scenario, properties, wanted, dir)
-}
-
-fn save_as_found<S: 'static, A: 'static>(
-    model: &SwbModel,
-    prefix: &[Action],
-    scenario: &str,
-    properties: &[PropertyOutcome<S, A>],
-    wanted: impl Fn(&PropertyOutcome<S, A>) -> bool,
+    status: Status,
     dir: &Path,
 ) -> Result<Vec<Saved>, TraceError> {
     let mut saved = Vec::new();
-    for outcome in properties.iter().filter(|outcome| wanted(outcome)) {
-        let Some(found) = outcome
-            .discovery
-            .as_ref()
-            .and_then(|path| (path as &dyn Any).downcast_ref::<ModelPath<State, Action>>())
-        else {
-            continue;
-        };
-        let Some(property) = swb_properties::find_in(&model.config, outcome.name) else {
+    for outcome in properties.iter().filter(|outcome| outcome.status == status) {
+        let Some((found, property)) = protocol_discovery(outcome, &model.config) else {
             continue;
         };
         let Some(path) = from_time_zero(model, prefix, found) else {
@@ -334,13 +294,22 @@ pub fn witness_json(report_json: &str, saved: &[Saved], wanted: bool) -> String 
             })
         })
         .collect();
-    let traces = serde_json::to_string_pretty(&traces)
-        .expect("plain values serialise")
-        .replace('\n', "\n  ");
-    match report_json.trim_end().strip_suffix('}') {
-        Some(body) => format!("{},\n  \"witness_traces\": {traces}\n}}\n", body.trim_end()),
-        None => report_json.to_owned(),
+    let traces = serde_json::to_string_pretty(&traces).expect("plain values serialise");
+    with_last_fields(report_json, &[("witness_traces", traces)])
+}
+
+/// `report_json` (a pretty object ending in `}`) with `fields` (name, pretty JSON) appended as
+/// its last fields, indented to match. Not an object: left as it is rather than broken.
+fn with_last_fields(report_json: &str, fields: &[(&str, String)]) -> String {
+    let Some(body) = report_json.trim_end().strip_suffix('}') else {
+        return report_json.to_owned();
+    };
+    let mut json = body.trim_end().to_owned();
+    for (name, value) in fields {
+        json.push_str(&format!(",\n  \"{name}\": {}", value.replace('\n', "\n  ")));
     }
+    json.push_str("\n}\n");
+    json
 }
 
 /// The lines `check --witness-dir` prints, one per saved witness trace.
@@ -358,6 +327,19 @@ pub fn witness_lines(saved: &[Saved]) -> String {
         ));
     }
     lines
+}
+
+/// An outcome's discovered path, when it is the protocol model's (`Any` tells: a reference
+/// model's paths are not), with its property (standard or one of `config`'s scenario witnesses).
+fn protocol_discovery<'a, S: 'static, A: 'static>(
+    outcome: &'a PropertyOutcome<S, A>,
+    config: &Config,
+) -> Option<(&'a ModelPath<State, Action>, PropertyInfo)> {
+    let found = outcome
+        .discovery
+        .as_ref()
+        .and_then(|path| (path as &dyn Any).downcast_ref::<ModelPath<State, Action>>())?;
+    Some((found, swb_properties::find_in(config, outcome.name)?))
 }
 
 /// How one saved trace was minimised, in the `check --json` object.
@@ -395,18 +377,12 @@ pub fn report_json(report_json: &str, saved: &[Saved]) -> String {
             states_searched: saved.states_searched,
         })
         .collect();
-    let indent = |json: String| json.replace('\n', "\n  ");
-    let files = indent(serde_json::to_string_pretty(&files).expect("a list of strings serialises"));
-    let minimisation =
-        indent(serde_json::to_string_pretty(&minimisation).expect("plain fields serialise"));
-    match report_json.trim_end().strip_suffix('}') {
-        Some(body) => format!(
-            "{},\n  \"counterexamples\": {files},\n  \"minimisation\": {minimisation}\n}}\n",
-            body.trim_end()
-        ),
-        // Not an object: leave the report as it is rather than emit broken JSON.
-        None => report_json.to_owned(),
-    }
+    let files = serde_json::to_string_pretty(&files).expect("a list of strings serialises");
+    let minimisation = serde_json::to_string_pretty(&minimisation).expect("plain fields serialise");
+    with_last_fields(
+        report_json,
+        &[("counterexamples", files), ("minimisation", minimisation)],
+    )
 }
 
 /// The lines `check` prints under its table, one per saved counterexample.
