@@ -148,6 +148,9 @@ Shallow or deep: --strategy bfs --max-depth D answers `within D steps of time ze
 --from-script covers everything after a given prefix, for scenarios too deep to finish from time \
 zero (docs/scenarios.md).
 
+With --scenario-file, a version the file expects to get something wrong exits 0 when the run \
+shows exactly that expectation (the `expected` line), 1 otherwise.
+
 Exit codes:
   0  complete, every always/eventually holds and every in-scope sometimes is reached
   1  a violation (even in an incomplete run), or an unreached in-scope sometimes in a complete run

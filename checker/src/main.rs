@@ -258,7 +258,12 @@ impl ModelTask for CheckTask {
             ),
         };
         output::write_stdout(&text)?;
-        Ok(match outcome.verdict_in_scope(&info.out_of_scope_names()) {
+        let out_of_scope = info.out_of_scope_names();
+        let verdict = match &info.expected {
+            Some(expected) => outcome.verdict_as_expected(&out_of_scope, expected),
+            None => outcome.verdict_in_scope(&out_of_scope),
+        };
+        Ok(match verdict {
             Verdict::AllHold => ExitCode::SUCCESS,
             Verdict::Failed => ExitCode::from(1),
             Verdict::Incomplete => ExitCode::from(3),

@@ -18,6 +18,9 @@ pub struct ModelInfo {
     pub out_of_scope: Vec<(String, String)>,
     /// The prefix a `check --from` search started past, if any.
     pub prefix: Option<Prefix>,
+    /// What a scenario file expects of the version checked, when it expects it to get
+    /// something wrong (an older version); `None` means: everything in scope holds.
+    pub expected: Option<crate::scenario::Expected>,
 }
 
 impl ModelInfo {
@@ -29,6 +32,7 @@ impl ModelInfo {
             config,
             out_of_scope: Vec::new(),
             prefix: None,
+            expected: None,
         }
     }
 
@@ -75,6 +79,10 @@ pub struct CheckReport {
     /// Standard witnesses out of scope, with why (absent when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub out_of_scope: Vec<OutOfScopeReport>,
+    /// What the scenario file expects of this version (absent when everything in scope must
+    /// hold): the exit code says whether the run matched it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
     /// The prefix the search started past (absent for a search from time zero): every result
     /// is relative to it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -164,6 +172,7 @@ impl CheckReport {
                     reason: reason.clone(),
                 })
                 .collect(),
+            expected: model.expected.map(crate::scenario::describe_expected),
             from: model.prefix.as_ref().map(|prefix| FromReport {
                 source: prefix.source.clone(),
                 steps: prefix.actions.len(),
@@ -251,7 +260,14 @@ impl CheckReport {
                 ),
             )
         });
-        let figures: Vec<(&str, String)> = figures.into_iter().chain(from).collect();
+        let expected = self.expected.as_ref().map(|expected| {
+            (
+                "expected",
+                format!("{expected} (the scenario file's, for this version)"),
+            )
+        });
+        let figures: Vec<(&str, String)> =
+            figures.into_iter().chain(expected).chain(from).collect();
         let label_width = figures
             .iter()
             .map(|(label, _)| label.len())

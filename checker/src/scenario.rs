@@ -461,7 +461,7 @@ pub fn with_scenario_model<T: crate::models::ModelTask>(
         args.model == crate::cli::ModelChoice::SwBlock,
         "--scenario, --scenario-file, --protocol and --from apply only to the sw-block protocol model"
     );
-    let (config, name, out_of_scope, script) = match &args.scenario_file {
+    let (config, name, out_of_scope, script, expected) = match &args.scenario_file {
         Some(path) => {
             let file = file::ScenarioFile::from_path(path)?;
             let protocol = args
@@ -474,11 +474,16 @@ pub fn with_scenario_model<T: crate::models::ModelTask>(
             let script = script::Script::compile(&file.script)?;
             let scenario = file.into_scenario();
             let scope = out_of_scope(&config, Some(&scenario.verdicts(Bounds::Default)));
+            // An older version's expectation decides its exit code; V2's is "all holds".
+            let expected = scenario.expected(Bounds::Default, protocol);
+            let expected = (!expected.violated.is_empty() || !expected.unreached.is_empty())
+                .then_some(expected);
             (
                 config,
                 scenario.name.to_owned(),
                 scope,
                 Some((script, path.clone())),
+                expected,
             )
         }
         None => {
@@ -492,7 +497,7 @@ pub fn with_scenario_model<T: crate::models::ModelTask>(
                 None => None,
             };
             let scope = out_of_scope(&config, listed.as_ref());
-            (config, name, scope, None)
+            (config, name, scope, None, None)
         }
     };
     let model = swb_properties::build_model(&config);
@@ -526,6 +531,7 @@ pub fn with_scenario_model<T: crate::models::ModelTask>(
     let info = crate::report::ModelInfo {
         out_of_scope,
         prefix,
+        expected,
         ..crate::report::ModelInfo::new(
             config.protocol.name().to_owned(),
             name,

@@ -189,3 +189,46 @@ fn bad_scenario_files_are_refused_with_one_line() {
     }
     let _ = std::fs::remove_dir_all(&directory);
 }
+
+// Goal: a scenario file's expectation for an older version decides that version's exit code: a
+// catalog file checked directly matches it under V1 (exit 0, the expectation shown), and the
+// same file without its V1 expectation fails under V1 (exit 1: V1 breaks A1 and A9 there).
+#[test]
+fn an_older_versions_expectation_decides_its_exit_code() {
+    let catalog_file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../scenarios/s2-non-quorum-write-then-failover.toml");
+    let catalog_file = catalog_file.display().to_string();
+    let run = |file: &str| {
+        swb_check_args(&[
+            "check",
+            "--scenario-file",
+            file,
+            "--protocol",
+            "v1",
+            "--threads",
+            "1",
+            "--no-save",
+            "--json",
+        ])
+    };
+    let output = run(&catalog_file);
+    assert_eq!(exit_code(&output), 0, "{}", stdout_text(&output));
+    let summary = json(&output);
+    assert!(summary["expected"]
+        .as_str()
+        .expect("expected shown")
+        .contains("committed_data_survives_failover"));
+
+    let directory = scratch_dir("scenario-file", "expected");
+    let text = std::fs::read_to_string(&catalog_file).expect("reads");
+    let without_v1: String = text
+        .lines()
+        .filter(|line| !line.starts_with("v1 ="))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let file = directory.join("s2-without-v1.toml");
+    std::fs::write(&file, without_v1).expect("writes");
+    let output = run(&file.display().to_string());
+    assert_eq!(exit_code(&output), 1, "{}", stdout_text(&output));
+    let _ = std::fs::remove_dir_all(&directory);
+}
