@@ -297,11 +297,49 @@ impl<State, Action> CheckOutcome<State, Action> {
     /// Decides the verdict: a violation wins over incompleteness, which wins over an unreached
     /// `sometimes` (an incomplete run may simply not have got there yet).
     pub fn verdict(&self) -> Verdict {
+        self.verdict_in_scope(&[])
+    }
+
+    /// The verdict against a scenario file's expectation for an older version: all hold when
+    /// the violated `always` properties and the unreached in-scope witnesses are exactly the
+    /// expected ones (a cut run that found no unexpected violation is incomplete).
+    pub fn verdict_as_expected(
+        &self,
+        out_of_scope: &[&str],
+        expected: &crate::scenario::Expected,
+    ) -> Verdict {
+        let names = |status: Status| -> Vec<&str> {
+            self.properties
+                .iter()
+                .filter(|p| p.status == status && !out_of_scope.contains(&p.name))
+                .map(|p| p.name)
+                .collect()
+        };
+        let violated = names(Status::Violated);
+        let unexpected_violation = violated
+            .iter()
+            .any(|name| !expected.violated.contains(name));
+        match self.completion {
+            _ if unexpected_violation => Verdict::Failed,
+            Completion::Incomplete(_) => Verdict::Incomplete,
+            Completion::Complete
+                if violated == expected.violated
+                    && names(Status::Unreached) == expected.unreached =>
+            {
+                Verdict::AllHold
+            }
+            Completion::Complete => Verdict::Failed,
+        }
+    }
+
+    /// [`CheckOutcome::verdict`] with the witnesses `out_of_scope` left out: unreachable under
+    /// the configuration's faults, they are reported as such and never fail a run.
+    pub fn verdict_in_scope(&self, out_of_scope: &[&str]) -> Verdict {
         let violated = self.properties.iter().any(|p| p.status == Status::Violated);
         let unreached = self
             .properties
             .iter()
-            .any(|p| p.status == Status::Unreached);
+            .any(|p| p.status == Status::Unreached && !out_of_scope.contains(&p.name));
         match (violated, self.completion, unreached) {
             (true, _, _) => Verdict::Failed,
             (false, Completion::Incomplete(_), _) => Verdict::Incomplete,

@@ -140,9 +140,22 @@ Statuses: an `always` or `eventually` property holds or is violated (with the le
 path found); a `sometimes` property is reached or unreached. A run cut by a limit keeps these \
 statuses, says `incomplete` and which limit, and exits 3 unless it found a violation.
 
+Out of scope: a standard witness the configuration's faults make unreachable (a promotion without \
+a lease expiry; the rules are in docs/scenarios.md), or one a scenario file lists, is reported as \
+`out of scope: why` when unreached and never fails the run. Scenario witnesses (a scenario \
+file's ordered patterns of protocol events) are `sometimes` properties like the others.
+
+Shallow or deep: --strategy bfs --max-depth D answers `within D steps of time zero` exhaustively \
+(no symmetry); DFS (the default) covers the whole configuration when it finishes; --from FILE or \
+--from-script covers everything after a given prefix, for scenarios too deep to finish from time \
+zero (docs/scenarios.md).
+
+With --scenario-file, a version the file expects to get something wrong exits 0 when the run \
+shows exactly that expectation (the `expected` line), 1 otherwise.
+
 Exit codes:
-  0  complete, every always/eventually holds and every sometimes is reached
-  1  a violation (even in an incomplete run), or an unreached sometimes in a complete run
+  0  complete, every always/eventually holds and every in-scope sometimes is reached
+  1  a violation (even in an incomplete run), or an unreached in-scope sometimes in a complete run
   2  bad usage or bad configuration
   3  cut by a limit (--max-states, --max-depth, --timeout, --memory-limit, Ctrl-C) with no violation
 
@@ -245,6 +258,28 @@ pub struct CheckArgs {
     /// With --shard: the depth (in actions) of the frontier the shards split.
     #[arg(long, value_name = "K", requires = "shard")]
     pub frontier_depth: Option<usize>,
+
+    /// Check a scenario file (TOML or JSON, the catalog's format; see docs/scenarios.md): its
+    /// bounds over the base, its own witnesses, and the standard witnesses out of scope (derived
+    /// from the faults it leaves off unless it lists them).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["scenario", "config"])]
+    pub scenario_file: Option<PathBuf>,
+
+    /// Save the trace of every reached witness (standard and scenario) as
+    /// DIR/<scenario>/<protocol>/<witness>.json, in the counterexample format (`show`, `show
+    /// --svg` and `replay` read it).
+    #[arg(long, value_name = "DIR")]
+    pub witness_dir: Option<PathBuf>,
+
+    /// Search exhaustively from the last state of this saved trace (a counterexample or witness
+    /// file) instead of time zero; every result is then relative to that prefix.
+    #[arg(long, value_name = "FILE", conflicts_with = "from_script")]
+    pub from: Option<PathBuf>,
+
+    /// Search exhaustively from where the scenario file's script leaves the model; every result
+    /// is then relative to that prefix.
+    #[arg(long, requires = "scenario_file")]
+    pub from_script: bool,
 }
 
 /// The most shards one search may be split into.

@@ -166,8 +166,13 @@ fn check_command(args: &CheckArgs) -> anyhow::Result<ExitCode> {
                 .clone()
                 .unwrap_or_else(|| cli::COUNTEREXAMPLES_DIR.into())
         }),
+        witness_dir: args.witness_dir.clone(),
     };
-    if args.scenario.is_some() || args.protocol.is_some() {
+    if args.scenario.is_some()
+        || args.protocol.is_some()
+        || args.scenario_file.is_some()
+        || args.from.is_some()
+    {
         return scenario::with_scenario_model(args, task);
     }
     with_model(args.model, args.config.as_deref(), task)
@@ -179,6 +184,8 @@ struct CheckTask {
     json: bool,
     /// Where violations are saved; `None` with `--no-save`.
     out_dir: Option<std::path::PathBuf>,
+    /// Where reached witnesses' traces are saved (`--witness-dir`).
+    witness_dir: Option<std::path::PathBuf>,
 }
 
 impl ModelTask for CheckTask {
@@ -196,9 +203,28 @@ impl ModelTask for CheckTask {
             .downcast_ref::<swb_model::SwbModel>()
             .cloned();
         let outcome = run_check(model, symmetry, &self.options)?;
+        // Traces are saved from time zero: past a `--from` prefix, the model without its start
+        // state replays the prefix first.
+        let prefix: &[swb_model::Action] = info
+            .prefix
+            .as_ref()
+            .map_or(&[], |prefix| prefix.actions.as_slice());
+        let from_time_zero = protocol_model
+            .as_ref()
+            .map(|model| swb_properties::build_model(&model.config));
         // `None` for a reference model, which has no counterexample files at all.
-        let saved = match (&self.out_dir, &protocol_model) {
-            (Some(dir), Some(protocol_model)) => Some(counterexample::save_violations_within(
+        let saved = match (&self.out_dir, &protocol_model, &from_time_zero) {
+            (Some(dir), Some(_), Some(model)) if info.prefix.is_some() => {
+                Some(counterexample::save_as_found(
+                    model,
+                    prefix,
+                    &info.scenario,
+                    &outcome.properties,
+                    check::Status::Violated,
+                    dir,
+                )?)
+            }
+            (Some(dir), Some(protocol_model), _) => Some(counterexample::save_violations_within(
                 protocol_model,
                 &info.scenario,
                 &outcome.properties,
@@ -209,13 +235,47 @@ impl ModelTask for CheckTask {
                 },
                 self.options.memory_limit(),
             )?),
-            (None, Some(_)) => Some(Vec::new()),
-            (_, None) => None,
+            (None, Some(_), _) => Some(Vec::new()),
+            (_, None, _) => None,
+        };
+        let witnesses = match (&self.witness_dir, &from_time_zero) {
+            (Some(dir), Some(model)) => counterexample::save_as_found(
+                model,
+                prefix,
+                &info.scenario,
+                &outcome.properties,
+                check::Status::Reached,
+                dir,
+            )?,
+            (Some(_), None) => {
+                anyhow::bail!("--witness-dir applies only to the sw-block protocol model")
+            }
+            (None, _) => Vec::new(),
         };
         let report = CheckReport::new(&info, &outcome);
-        let text = counterexample::check_output(&report, saved.as_deref(), self.json);
+        let text = match (self.json, &saved) {
+            (true, Some(saved)) => counterexample::witness_json(
+                &counterexample::report_json(&report.to_json(), saved),
+                &witnesses,
+                self.witness_dir.is_some(),
+            ),
+            (json, saved) => format!(
+                "{}{}",
+                counterexample::check_output(&report, saved.as_deref(), json),
+                if json {
+                    String::new()
+                } else {
+                    counterexample::witness_lines(&witnesses)
+                }
+            ),
+        };
         output::write_stdout(&text)?;
-        Ok(outcome.verdict().exit_code())
+        let out_of_scope = info.out_of_scope_names();
+        let verdict = match &info.expected {
+            Some(expected) => outcome.verdict_as_expected(&out_of_scope, expected),
+            None => outcome.verdict_in_scope(&out_of_scope),
+        };
+        Ok(verdict.exit_code())
     }
 }
 

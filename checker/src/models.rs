@@ -14,7 +14,7 @@ use stateright::{Model, Representative};
 use std::fmt::Debug;
 use std::hash::Hash;
 use std::path::Path;
-use swb_model::{Config, SwbModel};
+use swb_model::Config;
 
 /// A model the checker can run: what stateright's checkers and path reconstruction require.
 pub trait CheckableModel:
@@ -87,11 +87,7 @@ pub fn with_model<T: ModelTask>(
 }
 
 fn reference_info(protocol: &str, scenario: &str) -> ModelInfo {
-    ModelInfo {
-        protocol: protocol.to_owned(),
-        scenario: scenario.to_owned(),
-        config: None,
-    }
+    ModelInfo::new(protocol.to_owned(), scenario.to_owned(), None)
 }
 
 /// The name a configuration file gives its check: the file's stem.
@@ -122,11 +118,14 @@ fn with_default_model<T: ModelTask>(config: Option<&Path>, task: T) -> anyhow::R
         }
     };
     let info = ModelInfo {
-        protocol: config.protocol.name().to_owned(),
-        scenario,
-        config: Some(config.clone()),
+        out_of_scope: crate::scenario::derived_out_of_scope(&config),
+        ..ModelInfo::new(
+            config.protocol.name().to_owned(),
+            scenario,
+            Some(config.clone()),
+        )
     };
     let model = swb_properties::build_model(&config);
-    let symmetry: SymmetryFn<SwbModel> = Some(SwbModel::representative);
+    let symmetry = crate::scenario::symmetry_for(&config);
     task.run(model, symmetry, info)
 }

@@ -358,7 +358,7 @@ pub fn load_trace(path: &std::path::Path) -> anyhow::Result<TraceToReplay> {
         }),
         Err(TraceError::UnknownStep { step, .. } | TraceError::StateMismatch { step, .. }) => {
             let document: crate::counterexample::CounterexampleFile = serde_json::from_str(&text)?;
-            let property = swb_properties::find(&document.property.name);
+            let property = swb_properties::find_in(&document.config, &document.property.name);
             Ok(TraceToReplay {
                 config: document.config,
                 property,

@@ -13,6 +13,45 @@ pub struct ModelInfo {
     pub scenario: String,
     /// Every bound of the protocol model checked; `None` for a reference model.
     pub config: Option<swb_model::Config>,
+    /// Standard witnesses out of scope for this configuration, each with why (sorted); an
+    /// unreached one is reported as out of scope, never as a failure.
+    pub out_of_scope: Vec<(String, String)>,
+    /// The prefix a `check --from` search started past, if any.
+    pub prefix: Option<Prefix>,
+    /// What a scenario file expects of the version checked, when it expects it to get
+    /// something wrong (an older version); `None` means: everything in scope holds.
+    pub expected: Option<crate::scenario::Expected>,
+}
+
+impl ModelInfo {
+    /// A model checked from time zero with every witness in scope.
+    pub fn new(protocol: String, scenario: String, config: Option<swb_model::Config>) -> Self {
+        ModelInfo {
+            protocol,
+            scenario,
+            config,
+            out_of_scope: Vec::new(),
+            prefix: None,
+            expected: None,
+        }
+    }
+
+    /// The names of the out-of-scope witnesses.
+    pub fn out_of_scope_names(&self) -> Vec<&str> {
+        self.out_of_scope
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect()
+    }
+}
+
+/// The steps a `check --from` search starts after.
+#[derive(Clone, Debug)]
+pub struct Prefix {
+    /// Where they come from: a trace file, or a scenario file's script.
+    pub source: String,
+    /// The actions from time zero.
+    pub actions: Vec<swb_model::Action>,
 }
 
 /// The JSON summary. Field order is the documented order.
@@ -37,6 +76,36 @@ pub struct CheckReport {
     pub seed: Option<u64>,
     /// Sorted by name.
     pub properties: Vec<PropertyReport>,
+    /// Standard witnesses out of scope, with why (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub out_of_scope: Vec<OutOfScopeReport>,
+    /// What the scenario file expects of this version (absent when everything in scope must
+    /// hold): the exit code says whether the run matched it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    /// The prefix the search started past (absent for a search from time zero): every result
+    /// is relative to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<FromReport>,
+}
+
+/// One out-of-scope witness in the JSON summary.
+#[derive(Debug, Serialize)]
+pub struct OutOfScopeReport {
+    pub name: String,
+    pub reason: String,
+}
+
+/// The prefix of a `check --from` run in the JSON summary.
+#[derive(Debug, Serialize)]
+pub struct FromReport {
+    /// The trace file, or `script of FILE`.
+    pub source: String,
+    /// Actions on the prefix.
+    pub steps: usize,
+    /// Always `relative to the prefix`: the search covered every state reachable after it,
+    /// not every state of the configuration.
+    pub scope: &'static str,
 }
 
 /// One property in the JSON summary.
@@ -45,7 +114,8 @@ pub struct PropertyReport {
     pub name: &'static str,
     /// always, sometimes or eventually.
     pub kind: &'static str,
-    /// holds, violated, reached or unreached.
+    /// holds, violated, reached, unreached or out_of_scope (an unreached witness the
+    /// configuration's faults put out of scope).
     pub status: &'static str,
     /// Actions on the discovered path; `null` without a discovery.
     pub trace_len: Option<usize>,
@@ -57,13 +127,20 @@ impl CheckReport {
         model: &ModelInfo,
         outcome: &CheckOutcome<State, Action>,
     ) -> Self {
+        let out_of_scope = model.out_of_scope_names();
         let mut properties: Vec<PropertyReport> = outcome
             .properties
             .iter()
             .map(|property| PropertyReport {
                 name: property.name,
                 kind: property.kind.name(),
-                status: property.status.name(),
+                status: if property.status == crate::check::Status::Unreached
+                    && out_of_scope.contains(&property.name)
+                {
+                    "out_of_scope"
+                } else {
+                    property.status.name()
+                },
                 trace_len: property.trace_len(),
             })
             .collect();
@@ -87,6 +164,20 @@ impl CheckReport {
             symmetry: outcome.symmetry == Symmetry::On,
             seed: outcome.strategy.seed(),
             properties,
+            out_of_scope: model
+                .out_of_scope
+                .iter()
+                .map(|(name, reason)| OutOfScopeReport {
+                    name: name.clone(),
+                    reason: reason.clone(),
+                })
+                .collect(),
+            expected: model.expected.map(crate::scenario::describe_expected),
+            from: model.prefix.as_ref().map(|prefix| FromReport {
+                source: prefix.source.clone(),
+                steps: prefix.actions.len(),
+                scope: "relative to the prefix",
+            }),
         }
     }
 
@@ -106,9 +197,17 @@ impl CheckReport {
             "status".to_owned(),
         ]];
         for property in &self.properties {
-            let status = match property.trace_len {
-                Some(len) => format!("{} (trace length {len})", property.status),
-                None => property.status.to_owned(),
+            let reason = self
+                .out_of_scope
+                .iter()
+                .find(|out| out.name == property.name)
+                .map(|out| out.reason.as_str());
+            let status = match (property.trace_len, reason) {
+                (Some(len), _) => format!("{} (trace length {len})", property.status),
+                (None, Some(reason)) if property.status == "out_of_scope" => {
+                    format!("out of scope: {reason}")
+                }
+                (None, _) => property.status.to_owned(),
             };
             rows.push([property.name.to_owned(), property.kind.to_owned(), status]);
         }
@@ -152,6 +251,23 @@ impl CheckReport {
             ("seed", seed),
             ("result", result),
         ];
+        let from = self.from.as_ref().map(|from| {
+            (
+                "from",
+                format!(
+                    "{} ({} steps): every result is relative to this prefix",
+                    from.source, from.steps
+                ),
+            )
+        });
+        let expected = self.expected.as_ref().map(|expected| {
+            (
+                "expected",
+                format!("{expected} (the scenario file's, for this version)"),
+            )
+        });
+        let figures: Vec<(&str, String)> =
+            figures.into_iter().chain(expected).chain(from).collect();
         let label_width = figures
             .iter()
             .map(|(label, _)| label.len())

@@ -21,6 +21,9 @@
 
 pub mod catalog;
 pub mod explain;
+pub mod file;
+pub mod scope;
+pub mod script;
 
 use swb_model::{Config, ProtocolVersion};
 
@@ -36,19 +39,16 @@ pub struct Expected {
     pub unreached: &'static [&'static str],
 }
 
-impl Expected {
-    /// Every property holds and every in-scope witness is reached.
-    pub const ALL_HOLD: Expected = Expected {
-        violated: &[],
-        unreached: &[],
-    };
-}
-
 /// A scenario's expected verdicts at one bound set.
 #[derive(Clone, Copy, Debug)]
 pub struct Verdicts {
     /// `sometimes` witnesses no version can reach under these faults, sorted.
     pub out_of_scope: &'static [&'static str],
+    /// Why each of `out_of_scope` is, in the same order (empty where the file gives no reason).
+    pub out_of_scope_reasons: &'static [&'static str],
+    /// True when the file lists `out_of_scope`; false when it was derived from the faults the
+    /// scenario leaves off (`scope.rs`).
+    pub out_of_scope_listed: bool,
     /// The expected verdict of V1, V1.5 and V2, in that order.
     pub expected: [Expected; 3],
 }
@@ -67,12 +67,11 @@ pub struct Scenario {
     /// Whether the quick bound set (tests, `docs/comparison.md`) runs it.
     pub cost: Cost,
     /// The scenario's configuration, derived from the base bounds: which faults it enables and
-    /// how far, and the writes its story needs. It never changes the protocol version (the
-    /// matrix sets that).
-    pub restrict: fn(&Config) -> Config,
-    /// How many of the enabled faults one run may combine: [`FaultsPerRun::All`] for a story
-    /// that needs them together, [`FaultsPerRun::AtMost`] for one that is about either.
-    pub faults_per_run: FaultsPerRun,
+    /// how far, the writes its story needs, how many of the enabled faults one run may combine
+    /// ([`FaultsPerRun::All`] for a story that needs them together, [`FaultsPerRun::AtMost`]
+    /// for one that is about either) and its own witnesses. It never changes the protocol
+    /// version (the matrix sets that).
+    pub restriction: file::Restriction,
     /// The expected verdicts at the quick bounds (and at the default ones, unless overridden).
     pub verdicts: Verdicts,
     /// The expected verdicts at the default bounds, where more writes reach more behaviour
@@ -86,23 +85,7 @@ pub struct Scenario {
 impl Scenario {
     /// The scenario's configuration for `protocol`, from the base bounds `base`.
     pub fn config(&self, base: &Config, protocol: ProtocolVersion) -> Config {
-        let restricted = (self.restrict)(base);
-        // The scenario's per-kind budgets are its story; the model's total budget is their sum,
-        // so that it never cuts one of them short, unless the story is about either fault alone.
-        let every_fault = restricted.crashes_max
-            + restricted.address_changes_max
-            + restricted.lease_expiries_max
-            + restricted.partitions_max
-            + restricted.timeouts_max;
-        let faults_max = match self.faults_per_run {
-            FaultsPerRun::All => every_fault,
-            FaultsPerRun::AtMost(most) => every_fault.min(most),
-        };
-        Config {
-            protocol,
-            faults_max,
-            ..restricted
-        }
+        self.restriction.config(base, protocol)
     }
 
     /// The expected verdicts at `bounds`.
@@ -145,8 +128,8 @@ impl Scenario {
     /// The faults and bounds the scenario sets, as `field value` words, in `Config` field order
     /// (with `at most N faults per run` when the story limits how many combine).
     pub fn describe_faults(&self, base: &Config) -> String {
-        let described = describe_config(&(self.restrict)(base));
-        match self.faults_per_run {
+        let described = describe_config(&self.restriction.restrict(base));
+        match self.restriction.faults_per_run {
             FaultsPerRun::All => described,
             FaultsPerRun::AtMost(most) => {
                 let plural = if most == 1 { "" } else { "s" };
@@ -298,6 +281,9 @@ pub fn describe_expected(expected: Expected) -> String {
     parts.join("; ")
 }
 
+/// The scenario-file format and the event vocabulary, the last section of `docs/scenarios.md`.
+const FORMAT_DOC: &str = include_str!("scenario/format.md");
+
 /// `swb-check scenarios`: every scenario with its description, source, faults (at `bounds`) and
 /// expected verdicts, as plain text or as a Markdown table (`docs/scenarios.md`), followed by
 /// the backlog entries the model cannot express.
@@ -337,6 +323,8 @@ pub fn render_list(bounds: Bounds, markdown: bool) -> String {
                 entry.name, entry.source, entry.reason
             ));
         }
+        text.push('\n');
+        text.push_str(FORMAT_DOC);
     } else {
         for scenario in catalog() {
             text.push_str(&format!("{}\n", scenario.name));
@@ -418,30 +406,171 @@ pub fn scenario_config(
     Ok((config, name))
 }
 
-/// `swb-check check --scenario NAME --protocol V`: the configuration of [`scenario_config`],
-/// handed to `task` as the protocol model.
+/// Symmetry reduction for a protocol configuration: on, unless a scenario witness names a node
+/// (`promote(n2)`), which a renaming of nodes would change.
+pub fn symmetry_for(config: &Config) -> crate::models::SymmetryFn<swb_model::SwbModel> {
+    let names_nodes = swb_model::witness::Patterns::compile(&config.witnesses)
+        .is_ok_and(|patterns| patterns.names_nodes());
+    if names_nodes {
+        eprintln!("swb-check: note: a scenario witness names a node, so symmetry reduction is off");
+        return None;
+    }
+    Some(swb_model::SwbModel::representative)
+}
+
+/// The standard witnesses `config` puts out of scope, with why: those the faults it leaves off
+/// make unreachable (`scope.rs`), and those a scenario lists (its reason, where it gives one,
+/// wins). Sorted by name.
+fn out_of_scope(config: &Config, listed: Option<&Verdicts>) -> Vec<(String, String)> {
+    let mut scope: std::collections::BTreeMap<String, String> = scope::derived_out_of_scope(config)
+        .into_iter()
+        .map(|(name, why)| (name.to_owned(), why.to_owned()))
+        .collect();
+    if let Some(verdicts) = listed.filter(|verdicts| verdicts.out_of_scope_listed) {
+        for (name, why) in verdicts
+            .out_of_scope
+            .iter()
+            .zip(verdicts.out_of_scope_reasons)
+        {
+            let why = match (why.is_empty(), scope.get(*name)) {
+                (false, _) => (*why).to_owned(),
+                (true, Some(derived)) => derived.clone(),
+                (true, None) => "listed out of scope by the scenario".to_owned(),
+            };
+            scope.insert((*name).to_owned(), why);
+        }
+    }
+    scope.into_iter().collect()
+}
+
+/// The standard witnesses out of scope for a configuration checked with no scenario.
+pub fn derived_out_of_scope(config: &Config) -> Vec<(String, String)> {
+    out_of_scope(config, None)
+}
+
+/// `swb-check check` on the protocol model with `--scenario NAME`, `--scenario-file FILE`,
+/// `--protocol V`, `--from FILE` or `--from-script`: the configuration (of
+/// [`scenario_config`], or the scenario file's over the base bounds), its out-of-scope
+/// witnesses, and the prefix the search starts past, handed to `task` as the protocol model.
 pub fn with_scenario_model<T: crate::models::ModelTask>(
     args: &crate::cli::CheckArgs,
     task: T,
 ) -> anyhow::Result<T::Output> {
+    use anyhow::Context;
     anyhow::ensure!(
         args.model == crate::cli::ModelChoice::SwBlock,
-        "--scenario and --protocol apply only to the sw-block protocol model"
+        "--scenario, --scenario-file, --protocol and --from apply only to the sw-block protocol model"
     );
-    let (config, name) = scenario_config(
-        args.config.as_deref(),
-        args.scenario.as_deref(),
-        args.protocol,
-    )?;
-    let info = crate::report::ModelInfo {
-        protocol: config.protocol.name().to_owned(),
-        scenario: name,
-        config: Some(config.clone()),
+    let (config, name, out_of_scope, script, expected) = match &args.scenario_file {
+        Some(path) => {
+            let file = file::ScenarioFile::from_path(path)?;
+            let protocol = args
+                .protocol
+                .map_or(ProtocolVersion::V2, |protocol| protocol.version());
+            let config = file.config(&Bounds::Default.base(), protocol);
+            config
+                .validate()
+                .with_context(|| format!("checking the configuration of {}", path.display()))?;
+            let script = script::Script::compile(&file.script)?;
+            let scenario = file.into_scenario();
+            let scope = out_of_scope(&config, Some(&scenario.verdicts(Bounds::Default)));
+            // An older version's expectation decides its exit code; V2's is "all holds".
+            let expected = scenario.expected(Bounds::Default, protocol);
+            let expected = (!expected.violated.is_empty() || !expected.unreached.is_empty())
+                .then_some(expected);
+            (
+                config,
+                scenario.name.to_owned(),
+                scope,
+                Some((script, path.clone())),
+                expected,
+            )
+        }
+        None => {
+            let (config, name) = scenario_config(
+                args.config.as_deref(),
+                args.scenario.as_deref(),
+                args.protocol,
+            )?;
+            let listed = match &args.scenario {
+                Some(scenario) => Some(find(scenario)?.verdicts(Bounds::Default)),
+                None => None,
+            };
+            let scope = out_of_scope(&config, listed.as_ref());
+            (config, name, scope, None, None)
+        }
     };
     let model = swb_properties::build_model(&config);
-    let symmetry: crate::models::SymmetryFn<swb_model::SwbModel> =
-        Some(swb_model::SwbModel::representative);
+    let prefix = match (&args.from, args.from_script, script) {
+        (Some(trace), _, _) => Some(prefix_of_trace(&model, trace)?),
+        (None, true, Some((script, path))) => {
+            anyhow::ensure!(
+                !script.is_empty(),
+                "{} has no script for --from-script",
+                path.display()
+            );
+            let actions = script
+                .drive(&model)
+                .with_context(|| format!("driving the script of {}", path.display()))?;
+            Some(crate::report::Prefix {
+                source: format!("script of {}", path.display()),
+                actions,
+            })
+        }
+        _ => None,
+    };
+    let model = match &prefix {
+        Some(prefix) => {
+            let start = last_state(&model, &prefix.actions).ok_or_else(|| {
+                anyhow::anyhow!("{}: not a path of this configuration", prefix.source)
+            })?;
+            model.starting_from(start)
+        }
+        None => model,
+    };
+    let info = crate::report::ModelInfo {
+        out_of_scope,
+        prefix,
+        expected,
+        ..crate::report::ModelInfo::new(
+            config.protocol.name().to_owned(),
+            name,
+            Some(config.clone()),
+        )
+    };
+    let symmetry = symmetry_for(&config);
     task.run(model, symmetry, info)
+}
+
+/// The prefix a saved trace gives: its actions, which must be a path of `model` (the trace may
+/// have been recorded under another configuration, as long as the model takes every step).
+fn prefix_of_trace(
+    model: &swb_model::SwbModel,
+    trace: &std::path::Path,
+) -> anyhow::Result<crate::report::Prefix> {
+    let loaded = crate::counterexample::load(trace)?;
+    let actions = loaded.path.into_actions();
+    anyhow::ensure!(
+        last_state(model, &actions).is_some(),
+        "{}: its steps are not a path of the configuration checked (a step it records is not \
+         enabled there)",
+        trace.display()
+    );
+    Ok(crate::report::Prefix {
+        source: trace.display().to_string(),
+        actions,
+    })
+}
+
+/// The state `actions` lead to from time zero, if the model takes them all.
+fn last_state(
+    model: &swb_model::SwbModel,
+    actions: &[swb_model::Action],
+) -> Option<swb_model::State> {
+    use stateright::Model;
+    let init = model.init_states().into_iter().next()?;
+    stateright::Path::from_actions(model, init, actions.iter())
+        .map(|path| path.last_state().clone())
 }
 
 #[cfg(test)]
@@ -516,6 +645,18 @@ mod tests {
                     scenario.name
                 );
             }
+        }
+    }
+
+    // Goal: the documented vocabulary lists every event the model extracts.
+    #[test]
+    fn format_doc_lists_every_event() {
+        for kind in swb_model::events::EventKind::ALL {
+            assert!(
+                FORMAT_DOC.contains(&format!("| `{}` |", kind.name())),
+                "{} missing from scenario/format.md",
+                kind.name()
+            );
         }
     }
 

@@ -186,6 +186,10 @@ pub struct Config {
     /// A deliberately broken rule, for proving a property can fail. Never set by default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mutant: Option<crate::policy::Mutant>,
+    /// Scenario witnesses: ordered patterns of protocol events the ghost matches (`witness.rs`,
+    /// `docs/scenarios.md`). None by default, which leaves the state space as it was.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub witnesses: Vec<crate::witness::ScenarioWitness>,
 }
 
 impl Config {
@@ -234,6 +238,7 @@ impl Default for Config {
             message_duplication: MessageDuplication::Exactly,
             fenced_traffic: FencedTraffic::Discard,
             mutant: None,
+            witnesses: Vec::new(),
         }
     }
 }
@@ -273,6 +278,10 @@ impl fmt::Display for Config {
         }
         if let Some(mutant) = self.mutant {
             write!(f, "; mutant {mutant:?}")?;
+        }
+        if !self.witnesses.is_empty() {
+            let names: Vec<&str> = self.witnesses.iter().map(|w| w.name.as_str()).collect();
+            write!(f, "; scenario witnesses {}", names.join(", "))?;
         }
         Ok(())
     }
@@ -317,6 +326,9 @@ pub enum ConfigError {
         /// What the parser said (one line).
         reason: String,
     },
+    /// A scenario witness that cannot be matched.
+    #[error("{0}")]
+    Witness(#[from] crate::witness::PatternError),
     /// The file's extension names no supported format.
     #[error("{path}: unknown configuration format: accepted .json or .toml")]
     UnknownFormat {
@@ -409,6 +421,7 @@ impl Config {
                 reason: "a quorum of 2 nodes is both nodes (sync_all in disguise); use 3 or more nodes or commit_mode = sync_all",
             });
         }
+        crate::witness::Patterns::compile(&self.witnesses)?;
         Ok(())
     }
 

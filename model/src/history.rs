@@ -164,6 +164,9 @@ pub struct Ghost {
     pub witnessed: Flags,
     /// [`Breach`]es seen.
     pub breaches: Flags,
+    /// How far the run has matched each scenario witness (`witness.rs`); all zeros, always,
+    /// when the configuration names none.
+    pub scenario: crate::witness::Progress,
     /// Zero in every state the model reaches. Only the symmetry stand-in sets it: stateright
     /// fingerprints a class through an otherwise empty state carrying the class's digest here
     /// (`symmetry::class_stand_in`).
@@ -222,6 +225,7 @@ impl Rewrite<Id> for Ghost {
         Ghost {
             expired_barriers: crate::symmetry::permute_array(plan, &self.expired_barriers),
             isolated: crate::symmetry::permute_array(plan, &self.isolated),
+            scenario: self.scenario.rewrite(plan),
             ..*self
         }
     }

@@ -33,7 +33,8 @@
 //! `replica` one module per role (`node` the shared node state); `policy` the V1 / V1.5 / V2
 //! decision points and the test mutants; `history` the ghost history that properties read and
 //! actors never do; `system` the actor model, partitions, fault budgets and symmetry; `trace`
-//! readable actions and states.
+//! readable actions and states; `events` the protocol events a step shows and `witness` the
+//! scenario witnesses matched over them.
 //!
 //! # The decision a reviewer will question first
 //! Faults are bounded (crashes, moves, lease expiries, partitions, slow-path timeouts); the
@@ -43,6 +44,7 @@
 
 pub mod cfg;
 pub mod coordinator;
+pub mod events;
 pub mod history;
 pub mod msg;
 pub mod node;
@@ -54,6 +56,7 @@ pub mod symmetry;
 pub mod system;
 pub mod trace;
 pub mod wal;
+pub mod witness;
 
 pub use cfg::{
     CommitMode, Config, ConfigError, FencedTraffic, MessageDuplication, MessageLoss,
@@ -92,6 +95,8 @@ pub struct Params {
     pub durable_copies_required: u8,
     /// WAL entries kept behind the head when recycling.
     pub retention_entries: u8,
+    /// The scenario witnesses the ghost matches (none by default).
+    pub witnesses: witness::Patterns,
 }
 
 impl Params {
@@ -108,6 +113,9 @@ impl Params {
             catch_up_batch: config.catch_up_batch,
             durable_copies_required: config.durable_copies_required(),
             retention_entries: config.retention_entries,
+            // `Config::validate` refuses a pattern that does not compile; an unvalidated one is
+            // matched as no pattern at all rather than half of one.
+            witnesses: witness::Patterns::compile(&config.witnesses).unwrap_or_default(),
         }
     }
 

@@ -213,6 +213,8 @@ pub struct SwbModel {
     pub params: Params,
     inner: ActorModel<SwbActor, Params, Ghost>,
     properties: Vec<Property<SwbModel>>,
+    /// The state a search starts from instead of time zero (`check --from`), if any.
+    start: Option<Arc<State>>,
 }
 
 impl SwbModel {
@@ -240,6 +242,7 @@ impl SwbModel {
             params,
             inner,
             properties: Vec::new(),
+            start: None,
         }
     }
 
@@ -247,6 +250,13 @@ impl SwbModel {
     /// flight until it is delivered. For the tests that prove the reduction sound.
     pub fn keeping_fenced_traffic(mut self) -> SwbModel {
         self.config.fenced_traffic = crate::cfg::FencedTraffic::Keep;
+        self
+    }
+
+    /// The same model, its search starting from `state` (a state it reaches) instead of time
+    /// zero: `check --from` searches exhaustively past a given prefix.
+    pub fn starting_from(mut self, state: State) -> SwbModel {
+        self.start = Some(Arc::new(state));
         self
     }
 
@@ -310,6 +320,9 @@ impl Model for SwbModel {
     type Action = Action;
 
     fn init_states(&self) -> Vec<State> {
+        if let Some(start) = &self.start {
+            return vec![State::clone(start)];
+        }
         self.inner.init_states()
     }
 
@@ -578,7 +591,7 @@ fn observe(
             }
         }
     }
-    let _ = params;
+    crate::witness::observe_step(&params.witnesses, last, action, next, &mut ghost.scenario);
     ghost
 }
 

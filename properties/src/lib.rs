@@ -171,6 +171,7 @@ pub fn find(name: &str) -> Option<PropertyInfo> {
 pub fn build_model(config: &Config) -> SwbModel {
     let properties = catalog()
         .into_iter()
+        .chain(scenario_witnesses(config))
         .map(|property| Property {
             expectation: match property.kind {
                 PropertyKind::Always => Expectation::Always,
@@ -182,4 +183,63 @@ pub fn build_model(config: &Config) -> SwbModel {
         })
         .collect();
     SwbModel::new(config).with_properties(properties)
+}
+
+/// The configuration's scenario witnesses (`swb_model::witness`) as `sometimes` properties, in
+/// configuration order: reached once the run has shown the witness's events in turn.
+pub fn scenario_witnesses(config: &Config) -> Vec<PropertyInfo> {
+    config
+        .witnesses
+        .iter()
+        .zip(SCENARIO_WITNESS_CONDITIONS)
+        .map(|(witness, condition)| PropertyInfo {
+            name: intern(&witness.name),
+            kind: PropertyKind::Sometimes,
+            source: "scenario witness",
+            meaning: intern(&witness.events.join(", then ")),
+            mutant: None,
+            condition,
+        })
+        .collect()
+}
+
+/// Looks a property up by name among the catalog and `config`'s scenario witnesses.
+pub fn find_in(config: &Config, name: &str) -> Option<PropertyInfo> {
+    find(name).or_else(|| {
+        scenario_witnesses(config)
+            .into_iter()
+            .find(|property| property.name == name)
+    })
+}
+
+/// Property conditions are plain `fn` pointers, so each pattern slot has its own.
+const SCENARIO_WITNESS_CONDITIONS: [fn(&SwbModel, &State) -> bool;
+    swb_model::witness::PATTERNS_MAX] = [
+    scenario_witness_reached::<0>,
+    scenario_witness_reached::<1>,
+    scenario_witness_reached::<2>,
+    scenario_witness_reached::<3>,
+];
+
+fn scenario_witness_reached<const INDEX: usize>(model: &SwbModel, state: &State) -> bool {
+    state
+        .history
+        .scenario
+        .is_reached(&model.params.witnesses, INDEX)
+}
+
+/// A `&'static str` for a name read at run time: property names are static in stateright, and a
+/// process names only a handful of scenario witnesses, each stored once.
+fn intern(text: &str) -> &'static str {
+    static NAMES: std::sync::Mutex<std::collections::BTreeSet<&'static str>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let mut names = NAMES
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(known) = names.get(text) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(text.to_owned().into_boxed_str());
+    names.insert(leaked);
+    leaked
 }

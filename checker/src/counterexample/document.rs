@@ -210,9 +210,14 @@ impl Loaded {
         self.path.clone().into_vec()
     }
 
-    /// True when the last state still violates the property under today's model.
+    /// True when the last state still violates the property under today's model (for a
+    /// witness trace: still reaches the witness).
     pub fn still_violates(&self) -> bool {
-        !(self.property.condition)(&self.model, self.path.last_state())
+        let holds = (self.property.condition)(&self.model, self.path.last_state());
+        match self.property.kind {
+            PropertyKind::Sometimes => holds,
+            PropertyKind::Always | PropertyKind::Eventually => !holds,
+        }
     }
 }
 
@@ -250,13 +255,16 @@ pub fn parse(file: &Path, bytes: &[u8]) -> Result<Loaded, TraceError> {
     let document: CounterexampleFile =
         serde_json::from_value(value).map_err(|error| malformed(error.to_string()))?;
 
-    let property = swb_properties::find(&document.property.name).ok_or_else(|| {
-        TraceError::UnknownProperty {
-            file: file.to_path_buf(),
-            property: document.property.name.clone(),
-        }
-    })?;
-    if property.kind != PropertyKind::Always {
+    // A standard property, or one of the configuration's scenario witnesses; a witness trace
+    // (`check --witness-dir`) names a `sometimes` its last state reaches.
+    let property =
+        swb_properties::find_in(&document.config, &document.property.name).ok_or_else(|| {
+            TraceError::UnknownProperty {
+                file: file.to_path_buf(),
+                property: document.property.name.clone(),
+            }
+        })?;
+    if property.kind == PropertyKind::Eventually {
         return Err(TraceError::NotAnInvariant {
             file: file.to_path_buf(),
             property: document.property.name.clone(),

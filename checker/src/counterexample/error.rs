@@ -39,8 +39,8 @@ pub enum TraceError {
         /// The name found.
         property: String,
     },
-    /// The property exists but is not an `always`: a counterexample of it means nothing.
-    #[error("{}: property {property:?} is a `{kind}` property; a counterexample needs an `always`", file.display())]
+    /// The property exists but is an `eventually`: a trace of it means nothing here.
+    #[error("{}: property {property:?} is a `{kind}` property; a trace file names an `always` (a counterexample) or a `sometimes` (a witness)", file.display())]
     NotAnInvariant {
         /// The file.
         file: PathBuf,

@@ -48,6 +48,9 @@ pub enum Minimality {
     /// The minimisation was stopped (memory limit, Ctrl-C) before it finished: the trace still
     /// violates the property, but steps may still be droppable.
     Partial,
+    /// Not minimised: the path the search found (a witness's trace, or a trace past a
+    /// `check --from` prefix, which minimisation would not keep).
+    AsFound,
 }
 
 impl Minimality {
@@ -56,6 +59,7 @@ impl Minimality {
         match self {
             Minimality::Shortest => "shortest",
             Minimality::Shrunk => "shrunk",
+            Minimality::AsFound => "as_found",
             Minimality::Partial => "partial",
         }
     }

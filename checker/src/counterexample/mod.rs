@@ -182,14 +182,7 @@ pub fn save_violations_within<S: 'static, A: 'static>(
         if outcome.kind != Kind::Always || outcome.status != Status::Violated {
             continue;
         }
-        let Some(found) = outcome
-            .discovery
-            .as_ref()
-            .and_then(|path| (path as &dyn Any).downcast_ref::<ModelPath<State, Action>>())
-        else {
-            continue;
-        };
-        let Some(property) = swb_properties::find(outcome.name) else {
+        let Some((found, property)) = protocol_discovery(outcome, &model.config) else {
             continue;
         };
         let Some((counterexample, minimised)) =
@@ -215,6 +208,124 @@ pub fn save_violations_within<S: 'static, A: 'static>(
     }
     saved.sort_by_key(|saved| saved.property);
     Ok(saved)
+}
+
+/// `found`, a path of a search that started past `prefix` (`check --from`), as a path of
+/// `model` from time zero: the prefix's actions, then the found ones. `None` when the model
+/// does not take them (the prefix was not recorded under this configuration).
+pub fn from_time_zero(
+    model: &SwbModel,
+    prefix: &[Action],
+    found: &ModelPath<State, Action>,
+) -> Option<ModelPath<State, Action>> {
+    use stateright::Model;
+    let init = model.init_states().into_iter().next()?;
+    let actions: Vec<Action> = prefix
+        .iter()
+        .cloned()
+        .chain(found.clone().into_actions())
+        .collect();
+    ModelPath::from_actions(model, init, actions.iter())
+}
+
+/// Saves every property of a `check` run with `status` as the path the search found, from
+/// time zero (`prefix` first, for a `check --from` run), sorted by property name. `model` is the
+/// model from time zero. With [`Status::Reached`]: every reached witness (standard and scenario),
+/// so a reviewer can read that the situation happened (`check --witness-dir`). With
+/// [`Status::Violated`]: the violations of a `check --from` run (minimising them would search
+/// from time zero and lose the prefix).
+pub fn save_as_found<S: 'static, A: 'static>(
+    model: &SwbModel,
+    prefix: &[Action],
+    scenario: &str,
+    properties: &[PropertyOutcome<S, A>],
+    status: Status,
+    dir: &Path,
+) -> Result<Vec<Saved>, TraceError> {
+    let mut saved = Vec::new();
+    for outcome in properties.iter().filter(|outcome| outcome.status == status) {
+        let Some((found, property)) = protocol_discovery(outcome, &model.config) else {
+            continue;
+        };
+        let Some(path) = from_time_zero(model, prefix, found) else {
+            eprintln!(
+                "swb-check: warning: the path found for {:?} does not replay from time zero; \
+                 not saved",
+                outcome.name
+            );
+            continue;
+        };
+        let steps = path.clone().into_actions().len();
+        let trace = Counterexample {
+            config: model.config.clone(),
+            scenario: scenario.to_owned(),
+            property,
+            minimality: Minimality::AsFound,
+            path,
+        };
+        let file = save(&trace, dir)?;
+        saved.push(Saved {
+            property: property.name,
+            file,
+            found_len: steps,
+            saved_len: steps,
+            minimality: Minimality::AsFound,
+            states_searched: 0,
+            stopped_by: None,
+        });
+    }
+    saved.sort_by_key(|saved| saved.property);
+    Ok(saved)
+}
+
+/// The `check --json` object with one more last field under `--witness-dir`,
+/// `witness_traces`: every saved witness trace as {property, file, steps}, sorted by property.
+pub fn witness_json(report_json: &str, saved: &[Saved], wanted: bool) -> String {
+    if !wanted {
+        return report_json.to_owned();
+    }
+    let traces: Vec<serde_json::Value> = saved
+        .iter()
+        .map(|saved| {
+            serde_json::json!({
+                "property": saved.property,
+                "file": saved.file.display().to_string(),
+                "steps": saved.saved_len,
+            })
+        })
+        .collect();
+    let traces = serde_json::to_string_pretty(&traces).expect("plain values serialise");
+    crate::report::with_last_fields(report_json, &[("witness_traces", traces)])
+}
+
+/// The lines `check --witness-dir` prints, one per saved witness trace.
+pub fn witness_lines(saved: &[Saved]) -> String {
+    let mut lines = String::new();
+    if !saved.is_empty() {
+        lines.push('\n');
+    }
+    for saved in saved {
+        lines.push_str(&format!(
+            "witness {} reached: {} ({} steps; `swb-check show` reads it)\n",
+            saved.property,
+            saved.file.display(),
+            saved.saved_len
+        ));
+    }
+    lines
+}
+
+/// An outcome's discovered path, when it is the protocol model's (`Any` tells: a reference
+/// model's paths are not), with its property (standard or one of `config`'s scenario witnesses).
+fn protocol_discovery<'a, S: 'static, A: 'static>(
+    outcome: &'a PropertyOutcome<S, A>,
+    config: &Config,
+) -> Option<(&'a ModelPath<State, Action>, PropertyInfo)> {
+    let found = outcome
+        .discovery
+        .as_ref()
+        .and_then(|path| (path as &dyn Any).downcast_ref::<ModelPath<State, Action>>())?;
+    Some((found, swb_properties::find_in(config, outcome.name)?))
 }
 
 /// How one saved trace was minimised, in the `check --json` object.

@@ -13,15 +13,20 @@ use std::fmt::Write as _;
 pub fn narrative(loaded: &Loaded) -> String {
     let document = &loaded.document;
     let mut out = String::new();
-    let _ = writeln!(out, "counterexample {}", loaded.file.display());
+    // A witness trace (`check --witness-dir`) names a `sometimes` its last state reaches.
+    let (heading, verb) = match loaded.property.kind {
+        swb_properties::PropertyKind::Sometimes => ("witness trace", "reaches"),
+        _ => ("counterexample", "violates"),
+    };
+    let _ = writeln!(out, "{heading} {}", loaded.file.display());
     out.push_str(&steps_text(document, "why it fails"));
     let ending = if loaded.still_violates() {
         match document.steps.len() {
-            0 => "The initial state already violates it.".to_owned(),
-            last => format!("The state after step {last} violates it."),
+            0 => format!("The initial state already {verb} it."),
+            last => format!("The state after step {last} {verb} it."),
         }
     } else {
-        "Warning: under this swb-check's model the last state no longer violates it.".to_owned()
+        format!("Warning: under this swb-check's model the last state no longer {verb} it.")
     };
     let _ = writeln!(out, "    {ending}");
     out

@@ -38,10 +38,15 @@ pub fn command(args: &MergeArgs) -> anyhow::Result<ExitCode> {
     let outcome = merged.outcome(&shards)?;
 
     let first = &shards[0].result;
+    // Witnesses the configuration's disabled faults make unreachable are out of scope, as for
+    // `check`.
     let info = ModelInfo {
-        protocol: first.protocol.clone(),
-        scenario: first.scenario.clone(),
-        config: Some(first.config.clone()),
+        out_of_scope: crate::scenario::derived_out_of_scope(&first.config),
+        ..ModelInfo::new(
+            first.protocol.clone(),
+            first.scenario.clone(),
+            Some(first.config.clone()),
+        )
     };
     let saved = match (args.no_save, &args.out_dir) {
         (true, _) => Vec::new(),
@@ -98,7 +103,9 @@ pub fn command(args: &MergeArgs) -> anyhow::Result<ExitCode> {
         );
     }
     crate::output::write_stdout(&text)?;
-    Ok(outcome.verdict().exit_code())
+    Ok(outcome
+        .verdict_in_scope(&info.out_of_scope_names())
+        .exit_code())
 }
 
 /// Every shard result in `dirs`, sorted by shard, each shard once.

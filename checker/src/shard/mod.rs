@@ -130,10 +130,15 @@ pub fn command(
         args.scenario.as_deref(),
         args.protocol,
     )?;
+    // Witnesses the configuration's disabled faults make unreachable are out of scope, as for
+    // `check`.
     let info = ModelInfo {
-        protocol: config.protocol.name().to_owned(),
-        scenario,
-        config: Some(config.clone()),
+        out_of_scope: crate::scenario::derived_out_of_scope(&config),
+        ..ModelInfo::new(
+            config.protocol.name().to_owned(),
+            scenario,
+            Some(config.clone()),
+        )
     };
     let model = swb_properties::build_model(&config);
     let (identity, symmetry): (Identity, crate::check::SymmetryFn<SwbModel>) = if args.no_symmetry {
@@ -179,7 +184,9 @@ pub fn command(
         )
     };
     crate::output::write_stdout(&text)?;
-    Ok(outcome.verdict().exit_code())
+    Ok(outcome
+        .verdict_in_scope(&info.out_of_scope_names())
+        .exit_code())
 }
 
 /// The DFS from `share`, as one outcome of the whole shard: discoveries rebuilt from the initial
