@@ -244,9 +244,10 @@ impl Merged {
                 let discovered = match (kind, line.status.as_str()) {
                     (Kind::Always | Kind::Eventually, "violated")
                     | (Kind::Sometimes, "reached") => true,
-                    (Kind::Always | Kind::Eventually, "holds") | (Kind::Sometimes, "unreached") => {
-                        false
-                    }
+                    // An out-of-scope witness is an unreached one the configuration rules out
+                    // (D51); the merged report derives the scope again.
+                    (Kind::Always | Kind::Eventually, "holds")
+                    | (Kind::Sometimes, "unreached" | "out_of_scope") => false,
                     (_, status) => anyhow::bail!(
                         "{file}: {} is a {} property, which cannot be {status:?}",
                         line.name,
