@@ -117,14 +117,7 @@ fn with_default_model<T: ModelTask>(config: Option<&Path>, task: T) -> anyhow::R
             (config, "default".to_owned())
         }
     };
-    let info = ModelInfo {
-        out_of_scope: crate::scenario::derived_out_of_scope(&config),
-        ..ModelInfo::new(
-            config.protocol.name().to_owned(),
-            scenario,
-            Some(config.clone()),
-        )
-    };
+    let info = ModelInfo::of_config(&config, scenario);
     let model = swb_properties::build_model(&config);
     let symmetry = crate::scenario::symmetry_for(&config);
     task.run(model, symmetry, info)

@@ -36,6 +36,20 @@ impl ModelInfo {
         }
     }
 
+    /// The protocol model checked from time zero under `config`: the standard witnesses its
+    /// disabled faults make unreachable are out of scope (D51), for `check`, a shard and `merge`
+    /// alike.
+    pub fn of_config(config: &swb_model::Config, scenario: String) -> Self {
+        ModelInfo {
+            out_of_scope: crate::scenario::derived_out_of_scope(config),
+            ..ModelInfo::new(
+                config.protocol.name().to_owned(),
+                scenario,
+                Some(config.clone()),
+            )
+        }
+    }
+
     /// The names of the out-of-scope witnesses.
     pub fn out_of_scope_names(&self) -> Vec<&str> {
         self.out_of_scope

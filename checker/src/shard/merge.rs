@@ -38,16 +38,7 @@ pub fn command(args: &MergeArgs) -> anyhow::Result<ExitCode> {
     let outcome = merged.outcome(&shards)?;
 
     let first = &shards[0].result;
-    // Witnesses the configuration's disabled faults make unreachable are out of scope, as for
-    // `check`.
-    let info = ModelInfo {
-        out_of_scope: crate::scenario::derived_out_of_scope(&first.config),
-        ..ModelInfo::new(
-            first.protocol.clone(),
-            first.scenario.clone(),
-            Some(first.config.clone()),
-        )
-    };
+    let info = ModelInfo::of_config(&first.config, first.scenario.clone());
     let saved = match (args.no_save, &args.out_dir) {
         (true, _) => Vec::new(),
         (false, out_dir) => {

@@ -130,16 +130,7 @@ pub fn command(
         args.scenario.as_deref(),
         args.protocol,
     )?;
-    // Witnesses the configuration's disabled faults make unreachable are out of scope, as for
-    // `check`.
-    let info = ModelInfo {
-        out_of_scope: crate::scenario::derived_out_of_scope(&config),
-        ..ModelInfo::new(
-            config.protocol.name().to_owned(),
-            scenario,
-            Some(config.clone()),
-        )
-    };
+    let info = ModelInfo::of_config(&config, scenario);
     let model = swb_properties::build_model(&config);
     let (identity, symmetry): (Identity, crate::check::SymmetryFn<SwbModel>) = if args.no_symmetry {
         (Identity::State, None)
