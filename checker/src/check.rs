@@ -17,7 +17,7 @@
 
 use crate::memory::MemoryLimit;
 use crate::progress::{Progress, ProgressMode, Snapshot};
-use crate::supervise::{Supervised, STOP_PROPERTY};
+use crate::supervise::{EndStateCount, EndStates, Supervised, STOP_PROPERTY};
 use stateright::{Checker, Expectation, Model, Path, UniformChooser};
 use std::collections::HashMap;
 use std::fmt::Debug;
@@ -261,6 +261,8 @@ pub struct CheckOutcome<State, Action> {
     pub strategy: Strategy,
     pub symmetry: Symmetry,
     pub completion: Completion,
+    /// The end states explored (D45), for a model with an end-state property; `None` otherwise.
+    pub end_states: Option<EndStateCount>,
 }
 
 /// The overall result, which decides the exit code.
@@ -303,7 +305,7 @@ pub fn run_check<M>(
     options: &CheckOptions,
 ) -> anyhow::Result<CheckOutcome<M::State, M::Action>>
 where
-    M: Model + Send + Sync + 'static,
+    M: EndStates + Send + Sync + 'static,
     M::State: Clone + Debug + Hash + PartialEq + Send + Sync + 'static,
     M::Action: Clone + Debug + PartialEq + Send + Sync + 'static,
 {
@@ -403,6 +405,7 @@ where
         strategy: options.strategy,
         symmetry: symmetry_state,
         completion,
+        end_states: run.end_states,
     })
 }
 
@@ -420,6 +423,7 @@ struct FinishedRun<State, Action> {
     total_states: usize,
     stateright_depth: usize,
     elapsed: Duration,
+    end_states: Option<EndStateCount>,
 }
 
 /// Polls the running checker until its threads finish, showing progress and setting the stop
@@ -432,7 +436,7 @@ fn supervise<M, C>(
     mut progress: Progress,
 ) -> FinishedRun<M::State, M::Action>
 where
-    M: Model + Send + Sync + 'static,
+    M: EndStates + Send + Sync + 'static,
     M::State: Clone + Debug + Hash + PartialEq + Send + Sync + 'static,
     M::Action: Clone + Debug + PartialEq + Send + Sync + 'static,
     C: Checker<Supervised<M>>,
@@ -473,6 +477,7 @@ where
         total_states: checker.state_count(),
         stateright_depth: checker.max_depth(),
         elapsed,
+        end_states: checker.model().end_states(),
     }
 }
 
@@ -537,7 +542,7 @@ fn property_outcomes<M>(
     mut discoveries: HashMap<&'static str, Path<M::State, M::Action>>,
 ) -> Vec<PropertyOutcome<M::State, M::Action>>
 where
-    M: Model,
+    M: EndStates,
     M::State: Clone + PartialEq,
     M::Action: Clone + PartialEq,
 {
@@ -780,6 +785,7 @@ mod tests {
                 strategy: Strategy::Dfs,
                 symmetry: Symmetry::Off,
                 completion,
+                end_states: None,
             };
             assert_eq!(outcome.verdict(), verdict, "{status:?} {completion:?}");
         }

@@ -35,8 +35,19 @@ pub struct CheckReport {
     pub symmetry: bool,
     /// The simulation seed; `null` for the exhaustive strategies.
     pub seed: Option<u64>,
+    /// The end states explored (D45): states no protocol step moves on, and how many of them
+    /// are invalid (each invalid one also violates `end_states_are_valid`). `null` for a model
+    /// without an end-state property.
+    pub end_states: Option<EndStatesReport>,
     /// Sorted by name.
     pub properties: Vec<PropertyReport>,
+}
+
+/// The end-state line of the summary.
+#[derive(Debug, Serialize)]
+pub struct EndStatesReport {
+    pub total: usize,
+    pub invalid: usize,
 }
 
 /// One property in the JSON summary.
@@ -86,6 +97,10 @@ impl CheckReport {
             strategy: outcome.strategy.name(),
             symmetry: outcome.symmetry == Symmetry::On,
             seed: outcome.strategy.seed(),
+            end_states: outcome.end_states.map(|count| EndStatesReport {
+                total: count.total,
+                invalid: count.invalid,
+            }),
             properties,
         }
     }
@@ -150,6 +165,13 @@ impl CheckReport {
                 if self.symmetry { "on" } else { "off" }.to_owned(),
             ),
             ("seed", seed),
+            (
+                "end states",
+                self.end_states.as_ref().map_or_else(
+                    || "-".to_owned(),
+                    |count| format!("{} ({} invalid)", count.total, count.invalid),
+                ),
+            ),
             ("result", result),
         ];
         let label_width = figures

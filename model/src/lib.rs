@@ -43,6 +43,7 @@
 
 pub mod cfg;
 pub mod coordinator;
+pub mod deadline;
 pub mod history;
 pub mod msg;
 pub mod node;
@@ -88,6 +89,9 @@ pub struct Params {
     pub durable_copies_required: u8,
     /// WAL entries kept behind the head when recycling.
     pub retention_entries: u8,
+    /// Whether the network loses messages: on a lossy network a node answers a repeated request
+    /// again, since its first answer may be the one that was lost (`deadline`, D42).
+    pub message_loss: MessageLoss,
 }
 
 impl Params {
@@ -104,7 +108,13 @@ impl Params {
             catch_up_batch: config.catch_up_batch,
             durable_copies_required: config.durable_copies_required(),
             retention_entries: config.retention_entries,
+            message_loss: config.message_loss,
         }
+    }
+
+    /// True on a network that may lose messages.
+    pub fn is_lossy(&self) -> bool {
+        self.message_loss == MessageLoss::Lossy
     }
 
     /// True when the broken rule `mutant` is on.

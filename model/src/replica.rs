@@ -25,6 +25,18 @@ pub fn on_msg(
 ) -> Effect<NodeState> {
     match *msg {
         Msg::NewEpoch { epoch, committed } => {
+            if epoch == node.disk.epoch && params.is_lossy() {
+                // A repeated notice (D42): the first answer may be the message that was lost.
+                o.send(
+                    coordinator_id(),
+                    Msg::EpochAck {
+                        epoch,
+                        recoverable: node.disk.wal.recoverable(),
+                        at_committed: node.disk.wal.epoch_at(committed),
+                    },
+                );
+                return Effect::Drop;
+            }
             if epoch <= node.disk.epoch {
                 return Effect::Drop;
             }
@@ -114,6 +126,21 @@ fn apply(
             ..
         } => {
             if lsn <= wal.received() {
+                // A repeated write this replica holds durably is acknowledged again (D42).
+                let held = lsn <= wal.flushed()
+                    && wal.epoch_at(lsn) == Some(epoch)
+                    && lsn.prev().and_then(|before| wal.epoch_at(before)) == previous;
+                if held && params.is_lossy() {
+                    o.send(
+                        src,
+                        Msg::BarrierAck {
+                            epoch: node.disk.epoch,
+                            through: lsn,
+                            admitted_by,
+                        },
+                    );
+                    return Effect::Drop;
+                }
                 return Effect::Wait;
             }
             if lsn > wal.received().next() {
@@ -141,6 +168,9 @@ fn apply(
             let key = Some((epoch, session));
             if key < node.disk.last_session {
                 return Effect::Wait;
+            }
+            if key == node.disk.last_session && params.has(Mutant::ReplicaIgnoresRepeatedProbe) {
+                return Effect::Drop;
             }
             // The handshake is against the durable log: the unacknowledged volatile tail is
             // discarded, so nothing the primary was not told about can later be flushed.
@@ -204,6 +234,18 @@ fn apply(
             ..
         } => {
             let key = Some((epoch, session));
+            if key == node.disk.last_session && wal.received() >= through && params.is_lossy() {
+                // A repeated rebuild this replica installed is acknowledged again (D42).
+                o.send(
+                    src,
+                    Msg::RebuildAck {
+                        epoch: node.disk.epoch,
+                        session,
+                        through,
+                    },
+                );
+                return Effect::Drop;
+            }
             if key <= node.disk.last_session {
                 return Effect::Wait;
             }

@@ -16,6 +16,7 @@
 pub mod durability;
 pub mod fencing;
 pub mod mutants;
+pub mod progress;
 pub mod promotion;
 pub mod reachability;
 pub mod recoverability;
@@ -81,6 +82,7 @@ macro_rules! property {
 pub fn catalog() -> Vec<PropertyInfo> {
     use durability::*;
     use fencing::*;
+    use progress::*;
     use promotion::*;
     use reachability::*;
     use recoverability::*;
@@ -111,6 +113,10 @@ pub fn catalog() -> Vec<PropertyInfo> {
             "Every in-sync replica's log through C is the committed lineage."),
         property!(Always, rebuild_base_is_exact_committed_cut, "A7, T5, T6, T17", Some(Mutant::SnapshotFromCurrentLog),
             "Every base image is an exact cut of the committed lineage, and the log resumes right after it without a hole."),
+        property!(Always, end_states_are_valid, "§6, §7 (deadlines), D45", Some(Mutant::NoHandshakeDeadline),
+            "Every end state (only a fault could move the system on) has the serving primary at its head, every other node in sync with it, and every write committed."),
+        property!(Sometimes, valid_end_state_reached, "§6, §7, D45", None,
+            "The system comes to rest with every replica in sync and every write committed."),
         property!(Sometimes, commit_happens, "A1, A8", None, "Some write is committed."),
         property!(Sometimes, promotion_happens, "A1, A9", None, "A new primary is elected and serves."),
         property!(Sometimes, stale_message_fenced, "A3", None, "A message from an ended epoch is fenced."),
