@@ -172,6 +172,8 @@ pub enum Kind {
     Always,
     Sometimes,
     Eventually,
+    /// AG EF over the explored graph (`liveness`), never judged by stateright.
+    Progress,
 }
 
 impl Kind {
@@ -189,6 +191,7 @@ impl Kind {
             Kind::Always => "always",
             Kind::Sometimes => "sometimes",
             Kind::Eventually => "eventually",
+            Kind::Progress => "progress",
         }
     }
 }
@@ -208,10 +211,10 @@ pub enum Status {
 }
 
 impl Status {
-    fn of(kind: Kind, discovered: bool) -> Self {
+    pub fn of(kind: Kind, discovered: bool) -> Self {
         match (kind, discovered) {
-            (Kind::Always | Kind::Eventually, true) => Status::Violated,
-            (Kind::Always | Kind::Eventually, false) => Status::Holds,
+            (Kind::Always | Kind::Eventually | Kind::Progress, true) => Status::Violated,
+            (Kind::Always | Kind::Eventually | Kind::Progress, false) => Status::Holds,
             (Kind::Sometimes, true) => Status::Reached,
             (Kind::Sometimes, false) => Status::Unreached,
         }
@@ -558,8 +561,8 @@ where
                     Kind::Always => !shown,
                     Kind::Sometimes => shown,
                     // An `eventually` counterexample is a whole path; its last state alone
-                    // proves nothing.
-                    Kind::Eventually => true,
+                    // proves nothing. A `progress` property never comes from stateright.
+                    Kind::Eventually | Kind::Progress => true,
                 };
                 if !reproduces {
                     eprintln!(

@@ -22,6 +22,7 @@ mod conform;
 mod counterexample;
 mod explore;
 mod interrupt;
+mod liveness;
 mod memory;
 mod models;
 #[cfg(test)]
@@ -156,6 +157,7 @@ fn check_command(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         symmetry_requested: !args.no_symmetry,
         json: args.json,
         out_dir: (!args.no_save).then(|| args.out_dir.clone()),
+        progress_states_max: args.progress.then_some(args.progress_states_max),
     };
     if args.scenario.is_some() || args.protocol.is_some() {
         return scenario::with_scenario_model(args, task);
@@ -169,6 +171,8 @@ struct CheckTask {
     json: bool,
     /// Where violations are saved; `None` with `--no-save`.
     out_dir: Option<std::path::PathBuf>,
+    /// With `--progress`: the most states the progress search may hold.
+    progress_states_max: Option<usize>,
 }
 
 impl ModelTask for CheckTask {
@@ -185,7 +189,13 @@ impl ModelTask for CheckTask {
         let protocol_model = (&model as &dyn std::any::Any)
             .downcast_ref::<swb_model::SwbModel>()
             .cloned();
-        let outcome = run_check(model, symmetry, &self.options)?;
+        let mut outcome = run_check(model, symmetry, &self.options)?;
+        if let Some(states_max) = self.progress_states_max {
+            let Some(protocol_model) = &protocol_model else {
+                anyhow::bail!("--progress applies only to the protocol model");
+            };
+            liveness::add_progress_outcome(protocol_model, states_max, &mut outcome);
+        }
         // `None` for a reference model, which has no counterexample files at all.
         let saved = match (&self.out_dir, &protocol_model) {
             (Some(dir), Some(protocol_model)) => Some(counterexample::save_violations_within(

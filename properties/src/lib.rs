@@ -35,6 +35,9 @@ pub enum PropertyKind {
     Sometimes,
     /// Holds eventually on every path (unused: see the crate documentation).
     Eventually,
+    /// From every reachable state the property's goal stays reachable (AG EF), judged by the
+    /// checker on the explored graph, never per state by stateright (D47).
+    Progress,
 }
 
 impl PropertyKind {
@@ -44,6 +47,7 @@ impl PropertyKind {
             PropertyKind::Always => "always",
             PropertyKind::Sometimes => "sometimes",
             PropertyKind::Eventually => "eventually",
+            PropertyKind::Progress => "progress",
         }
     }
 }
@@ -115,6 +119,8 @@ pub fn catalog() -> Vec<PropertyInfo> {
             "Every base image is an exact cut of the committed lineage, and the log resumes right after it without a hole."),
         property!(Always, end_states_are_valid, "§6, §7 (deadlines), D45", Some(Mutant::NoHandshakeDeadline),
             "Every end state (only a fault could move the system on) has the serving primary at its head, every other node in sync with it, and every write committed."),
+        property!(Progress, valid_end_state_stays_reachable, "§6, §7, D47", Some(Mutant::ReplicaIgnoresRepeatedProbe),
+            "From every reachable state the protocol alone (no further fault) can still reach a valid end state: no session retries forever without progress."),
         property!(Sometimes, valid_end_state_reached, "§6, §7, D45", None,
             "The system comes to rest with every replica in sync and every write committed."),
         property!(Sometimes, commit_happens, "A1, A8", None, "Some write is committed."),
@@ -173,18 +179,23 @@ pub fn find(name: &str) -> Option<PropertyInfo> {
     catalog().into_iter().find(|property| property.name == name)
 }
 
-/// Builds the model of a configuration with every property attached.
+/// Builds the model of a configuration with every per-state property attached (a `progress`
+/// property reads the whole graph and is judged by the checker instead).
 pub fn build_model(config: &Config) -> SwbModel {
     let properties = catalog()
         .into_iter()
-        .map(|property| Property {
-            expectation: match property.kind {
+        .filter_map(|property| {
+            let expectation = match property.kind {
                 PropertyKind::Always => Expectation::Always,
                 PropertyKind::Sometimes => Expectation::Sometimes,
                 PropertyKind::Eventually => Expectation::Eventually,
-            },
-            name: property.name,
-            condition: property.condition,
+                PropertyKind::Progress => return None,
+            };
+            Some(Property {
+                expectation,
+                name: property.name,
+                condition: property.condition,
+            })
         })
         .collect();
     SwbModel::new(config).with_properties(properties)

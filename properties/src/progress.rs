@@ -122,7 +122,7 @@ fn has_obvious_step(model: &SwbModel, state: &State) -> bool {
 
 /// True when `next` differs from `state` in anything but the duplicating network's record of
 /// the last delivered message.
-fn changes(state: &State, next: &State) -> bool {
+pub fn changes(state: &State, next: &State) -> bool {
     state.actor_states != next.actor_states
         || state.history != next.history
         || state.crashed != next.crashed
@@ -187,4 +187,47 @@ pub fn end_states_are_valid(model: &SwbModel, state: &State) -> bool {
 /// The system comes to rest with every replica in sync.
 pub fn valid_end_state_reached(model: &SwbModel, state: &State) -> bool {
     stuck(state).is_none() && !has_protocol_step(model, state)
+}
+
+/// The states [`valid_end_state_stays_reachable`] may visit from one state before it stops
+/// looking and answers that it cannot judge (true).
+pub const PROGRESS_SEARCH_STATES_MAX: usize = 200_000;
+
+/// Progress under fairness (D47): from this state the protocol alone, with no further fault,
+/// can still reach a valid end state. On a finite graph, a run that is strongly fair to every
+/// protocol step (a message retransmitted forever is eventually delivered, a deadline that
+/// keeps expiring eventually fires) then reaches one, so a state from which none is reachable
+/// is a replica stuck for good: a session retrying forever without progress, or an invalid end
+/// state. The checker judges this on the whole explored graph at once (`swb-check check
+/// --progress`); this function judges one state, by a search bounded by
+/// [`PROGRESS_SEARCH_STATES_MAX`] (beyond it, true: not judged), and is what a saved trace is
+/// re-checked with.
+pub fn valid_end_state_stays_reachable(model: &SwbModel, state: &State) -> bool {
+    let mut seen = std::collections::HashSet::new();
+    let mut queue = std::collections::VecDeque::from([state.clone()]);
+    seen.insert(state.clone());
+    while let Some(current) = queue.pop_front() {
+        let mut actions = Vec::new();
+        model.actions(&current, &mut actions);
+        let mut end = true;
+        for action in actions.into_iter().filter(|action| !is_fault(action)) {
+            let Some(next) = model.next_state(&current, action) else {
+                continue;
+            };
+            if !changes(&current, &next) {
+                continue;
+            }
+            end = false;
+            if seen.len() >= PROGRESS_SEARCH_STATES_MAX {
+                return true;
+            }
+            if seen.insert(next.clone()) {
+                queue.push_back(next);
+            }
+        }
+        if end && stuck(&current).is_none() {
+            return true;
+        }
+    }
+    false
 }
