@@ -27,6 +27,7 @@ const BUDGET_ESCALATION_HAPPENS: &str = "budget_escalation_happens";
 const CATCH_UP_COMPLETES: &str = "catch_up_completes";
 const CATCH_UP_ONLY_ON_RESERVED_RANGE: &str = "catch_up_only_on_reserved_range";
 const COMMITTED_DATA_SURVIVES_FAILOVER: &str = "committed_data_survives_failover";
+const END_STATES_ARE_VALID: &str = "end_states_are_valid";
 const FULL_BASE_REBUILD_HAPPENS: &str = "full_base_rebuild_happens";
 const OVER_BUDGET_CATCH_UP_ESCALATES: &str = "over_budget_catch_up_escalates";
 const PROMOTION_HAPPENS: &str = "promotion_happens";
@@ -119,6 +120,7 @@ const RESTART_MOVING_HEAD_OUT_OF_SCOPE: &[&str] = &[
 const V1_PROMOTES_ANY_RESPONDER: Expected = Expected {
     violated: &[
         COMMITTED_DATA_SURVIVES_FAILOVER,
+        END_STATES_ARE_VALID,
         PROMOTION_PICKS_ELIGIBLE_CANDIDATE,
     ],
     unreached: &[
@@ -133,6 +135,7 @@ const V1_PROMOTES_ANY_RESPONDER: Expected = Expected {
 const V1_PROMOTES_ANY_RESPONDER_NO_REBUILD: Expected = Expected {
     violated: &[
         COMMITTED_DATA_SURVIVES_FAILOVER,
+        END_STATES_ARE_VALID,
         PROMOTION_PICKS_ELIGIBLE_CANDIDATE,
     ],
     unreached: &[
@@ -146,13 +149,13 @@ const V1_PROMOTES_ANY_RESPONDER_NO_REBUILD: Expected = Expected {
 
 /// V1 with a short gap: `CatchUpAttempt::Degrade`, so no catch-up (A4) and nothing to reserve.
 const V1_NO_CATCH_UP: Expected = Expected {
-    violated: &[],
+    violated: &[END_STATES_ARE_VALID],
     unreached: &[CATCH_UP_COMPLETES, RESERVATION_HOLDS_BACK_RECYCLING],
 };
 
 /// V1 where the gap may be recycled: no catch-up and no snapshot rebuild either.
 const V1_NO_CATCH_UP_NO_SNAPSHOT: Expected = Expected {
-    violated: &[],
+    violated: &[END_STATES_ARE_VALID],
     unreached: &[
         CATCH_UP_COMPLETES,
         RESERVATION_HOLDS_BACK_RECYCLING,
@@ -162,7 +165,7 @@ const V1_NO_CATCH_UP_NO_SNAPSHOT: Expected = Expected {
 
 /// V1 where both rebuild kinds are in scope: it never catches up and never rebuilds.
 const V1_NO_CATCH_UP_NO_REBUILD: Expected = Expected {
-    violated: &[],
+    violated: &[END_STATES_ARE_VALID],
     unreached: &[
         CATCH_UP_COMPLETES,
         FULL_BASE_REBUILD_HAPPENS,
@@ -173,7 +176,7 @@ const V1_NO_CATCH_UP_NO_REBUILD: Expected = Expected {
 
 /// V1 while the head moves: no catch-up, so no budget to exceed and no rebuild.
 const V1_NO_RECOVERY: Expected = Expected {
-    violated: &[],
+    violated: &[END_STATES_ARE_VALID],
     unreached: &[
         BUDGET_ESCALATION_HAPPENS,
         CATCH_UP_COMPLETES,
@@ -186,7 +189,7 @@ const V1_NO_RECOVERY: Expected = Expected {
 /// V1 and V1.5 when a replica moves: a changed address is `RejoinAction::ControlPlaneOnly` in
 /// both, so the moved replica never rejoins (A10) and nothing is caught up.
 const MOVED_REPLICA_NEVER_REJOINS: Expected = Expected {
-    violated: &[],
+    violated: &[END_STATES_ARE_VALID],
     unreached: &[
         ADDRESS_CHANGE_THEN_RECOVERY,
         CATCH_UP_COMPLETES,
@@ -196,7 +199,7 @@ const MOVED_REPLICA_NEVER_REJOINS: Expected = Expected {
 
 /// [`MOVED_REPLICA_NEVER_REJOINS`] while the head moves: no budget escalation or rebuild either.
 const MOVED_REPLICA_NEVER_REJOINS_MOVING_HEAD: Expected = Expected {
-    violated: &[],
+    violated: &[END_STATES_ARE_VALID],
     unreached: &[
         ADDRESS_CHANGE_THEN_RECOVERY,
         BUDGET_ESCALATION_HAPPENS,
@@ -291,6 +294,28 @@ const INTERRUPTED_RECOVERY_NO_RETENTION: Verdicts = Verdicts {
     expected: [
         V1_NO_CATCH_UP_NO_REBUILD,
         V15_NO_RESERVATION_NO_FULL_BASE,
+        Expected::ALL_HOLD,
+    ],
+};
+
+/// V1.5 when commits recycle the range its catch-up replays: besides chasing without a budget on
+/// an unreserved range, the session stalls for good once the range is gone (no clean abort), an
+/// invalid end state (D45).
+const V15_CHASES_UNRESERVED_AND_STALLS: Expected = Expected {
+    violated: &[
+        CATCH_UP_ONLY_ON_RESERVED_RANGE,
+        END_STATES_ARE_VALID,
+        OVER_BUDGET_CATCH_UP_ESCALATES,
+    ],
+    unreached: &[BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS],
+};
+
+/// [`MOVING_HEAD`] with no retention window: V1.5's stalled session never ends.
+const MOVING_HEAD_NO_RETENTION: Verdicts = Verdicts {
+    out_of_scope: MOVING_HEAD_OUT_OF_SCOPE,
+    expected: [
+        V1_NO_RECOVERY,
+        V15_CHASES_UNRESERVED_AND_STALLS,
         Expected::ALL_HOLD,
     ],
 };
@@ -437,7 +462,7 @@ pub fn catalog() -> Vec<Scenario> {
                 ..quiet(base)
             },
             faults_per_run: FaultsPerRun::All,
-            verdicts: MOVING_HEAD,
+            verdicts: MOVING_HEAD_NO_RETENTION,
             default_verdicts: None,
             finding: None,
         },
@@ -490,7 +515,7 @@ pub fn catalog() -> Vec<Scenario> {
             verdicts: Verdicts {
                 out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS, PROMOTION_HAPPENS, RESERVATION_HOLDS_BACK_RECYCLING, SNAPSHOT_TAIL_REBUILD_HAPPENS, STALE_MESSAGE_FENCED, TRUNCATION_HAPPENS],
                 expected: [
-                    Expected { violated: &[], unreached: &[CATCH_UP_COMPLETES] },
+                    Expected { violated: &[END_STATES_ARE_VALID], unreached: &[CATCH_UP_COMPLETES] },
                     Expected::ALL_HOLD,
                     Expected::ALL_HOLD,
                 ],
@@ -498,7 +523,7 @@ pub fn catalog() -> Vec<Scenario> {
             default_verdicts: Some(Verdicts {
                 out_of_scope: &[ADDRESS_CHANGE_THEN_RECOVERY, PROMOTION_HAPPENS, RESERVATION_HOLDS_BACK_RECYCLING, SNAPSHOT_TAIL_REBUILD_HAPPENS, STALE_MESSAGE_FENCED, TRUNCATION_HAPPENS],
                 expected: [
-                    Expected { violated: &[], unreached: &[BUDGET_ESCALATION_HAPPENS, CATCH_UP_COMPLETES, FULL_BASE_REBUILD_HAPPENS] },
+                    Expected { violated: &[END_STATES_ARE_VALID], unreached: &[BUDGET_ESCALATION_HAPPENS, CATCH_UP_COMPLETES, FULL_BASE_REBUILD_HAPPENS] },
                     Expected { violated: &[OVER_BUDGET_CATCH_UP_ESCALATES], unreached: &[BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS] },
                     Expected::ALL_HOLD,
                 ],
@@ -708,7 +733,7 @@ pub fn catalog() -> Vec<Scenario> {
                 out_of_scope: RESTART_OUT_OF_SCOPE,
                 expected: [
                     MOVED_REPLICA_NEVER_REJOINS,
-                    Expected { violated: &[], unreached: &[ADDRESS_CHANGE_THEN_RECOVERY] },
+                    Expected { violated: &[END_STATES_ARE_VALID], unreached: &[ADDRESS_CHANGE_THEN_RECOVERY] },
                     Expected::ALL_HOLD,
                 ],
             },
@@ -716,7 +741,7 @@ pub fn catalog() -> Vec<Scenario> {
                 out_of_scope: RESTART_MOVING_HEAD_OUT_OF_SCOPE,
                 expected: [
                     MOVED_REPLICA_NEVER_REJOINS_MOVING_HEAD,
-                    Expected { violated: &[CATCH_UP_ONLY_ON_RESERVED_RANGE, OVER_BUDGET_CATCH_UP_ESCALATES], unreached: &[ADDRESS_CHANGE_THEN_RECOVERY, BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS] },
+                    Expected { violated: &[CATCH_UP_ONLY_ON_RESERVED_RANGE, END_STATES_ARE_VALID, OVER_BUDGET_CATCH_UP_ESCALATES], unreached: &[ADDRESS_CHANGE_THEN_RECOVERY, BUDGET_ESCALATION_HAPPENS, FULL_BASE_REBUILD_HAPPENS] },
                     Expected::ALL_HOLD,
                 ],
             }),
@@ -739,8 +764,8 @@ pub fn catalog() -> Vec<Scenario> {
             verdicts: Verdicts {
                 out_of_scope: &[BUDGET_ESCALATION_HAPPENS, PROMOTION_HAPPENS, STALE_MESSAGE_FENCED, TRUNCATION_HAPPENS],
                 expected: [
-                    Expected { violated: &[], unreached: &[ADDRESS_CHANGE_THEN_RECOVERY, CATCH_UP_COMPLETES, FULL_BASE_REBUILD_HAPPENS, RESERVATION_HOLDS_BACK_RECYCLING, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
-                    Expected { violated: &[], unreached: &[ADDRESS_CHANGE_THEN_RECOVERY, FULL_BASE_REBUILD_HAPPENS, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
+                    Expected { violated: &[END_STATES_ARE_VALID], unreached: &[ADDRESS_CHANGE_THEN_RECOVERY, CATCH_UP_COMPLETES, FULL_BASE_REBUILD_HAPPENS, RESERVATION_HOLDS_BACK_RECYCLING, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
+                    Expected { violated: &[END_STATES_ARE_VALID], unreached: &[ADDRESS_CHANGE_THEN_RECOVERY, FULL_BASE_REBUILD_HAPPENS, SNAPSHOT_TAIL_REBUILD_HAPPENS] },
                     Expected::ALL_HOLD,
                 ],
             },
