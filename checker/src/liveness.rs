@@ -19,8 +19,8 @@
 
 use crate::check::{CheckOutcome, Completion, Kind, Limit, PropertyOutcome, Status};
 use crate::counterexample::replay;
-use std::any::Any;
 use stateright::{Model, Path};
+use std::any::Any;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{Hash, Hasher};

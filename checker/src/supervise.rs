@@ -50,8 +50,8 @@
 
 use stateright::{Expectation, HasDiscoveries, Model, Path, Property};
 use std::collections::BTreeSet;
-use std::sync::atomic::AtomicUsize;
 use std::fmt::Debug;
+use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 

@@ -109,11 +109,15 @@ pub fn offer_expired(model: &SwbModel, state: &State, actions: &mut Vec<Action>)
         let epoch = coordinator.epoch;
         match coordinator.primary {
             None => {
-                let notice_gone = !network.any(coordinator_id, id, |msg| {
-                    matches!(msg, Msg::NewEpoch { epoch: e, .. } if *e == epoch)
-                }) && !network.any(id, coordinator_id, |msg| {
-                    matches!(msg, Msg::EpochAck { epoch: e, .. } if *e == epoch)
-                });
+                let notice_gone = !network.any(
+                    coordinator_id,
+                    id,
+                    |msg| matches!(msg, Msg::NewEpoch { epoch: e, .. } if *e == epoch),
+                ) && !network.any(
+                    id,
+                    coordinator_id,
+                    |msg| matches!(msg, Msg::EpochAck { epoch: e, .. } if *e == epoch),
+                );
                 if lossy && notice_gone {
                     fire(
                         coordinator_id,
@@ -122,11 +126,11 @@ pub fn offer_expired(model: &SwbModel, state: &State, actions: &mut Vec<Action>)
                 }
             }
             Some(primary) => {
-                let assignment_gone = !network
-                    .any(coordinator_id, id, |msg| {
-                        matches!(msg, Msg::Assign { .. } | Msg::NewEpoch { .. })
-                    })
-                    && !network.any(id, coordinator_id, |msg| matches!(msg, Msg::Heartbeat { .. }));
+                let assignment_gone = !network.any(coordinator_id, id, |msg| {
+                    matches!(msg, Msg::Assign { .. } | Msg::NewEpoch { .. })
+                }) && !network.any(id, coordinator_id, |msg| {
+                    matches!(msg, Msg::Heartbeat { .. })
+                });
                 let known_address =
                     coordinator.endpoints[usize::from(id)] == Some(node.disk.endpoint);
                 if assignment_gone
@@ -193,9 +197,11 @@ fn reassignment_gone(
         return false;
     };
     sender.endpoint < known
-        && !network.any(coordinator_id(), primary, |msg| {
-            matches!(msg, Msg::Reassign { replica: r, .. } if *r == replica)
-        })
+        && !network.any(
+            coordinator_id(),
+            primary,
+            |msg| matches!(msg, Msg::Reassign { replica: r, .. } if *r == replica),
+        )
         && !network.any(replica, coordinator_id(), |msg| {
             matches!(msg, Msg::Heartbeat { .. })
         })
@@ -232,7 +238,8 @@ fn expired_node_deadlines(
         Role::Joining => {
             let heartbeat_gone = !network.any(id, coordinator_id, |msg| {
                 matches!(msg, Msg::Heartbeat { .. })
-            }) && !network.any(coordinator_id, id, |msg| matches!(msg, Msg::Assign { .. }));
+            }) && !network
+                .any(coordinator_id, id, |msg| matches!(msg, Msg::Assign { .. }));
             // With the address known, the coordinator's assignment retry answers instead.
             let address_unknown =
                 coordinator.endpoints[usize::from(id)] != Some(node.disk.endpoint);
@@ -439,10 +446,9 @@ fn resend_node_request(params: &Params, node: &NodeState, timer: &NodeTimer, o: 
                 entries: wal.slots().range(Lsn::ZERO, target),
             },
         ),
-        (NodeTimer::RebuildIntentRetry(_), SenderPhase::NeedsRebuild { .. }) => o.send(
-            coordinator_id(),
-            Msg::NeedsRebuild { epoch, replica },
-        ),
+        (NodeTimer::RebuildIntentRetry(_), SenderPhase::NeedsRebuild { .. }) => {
+            o.send(coordinator_id(), Msg::NeedsRebuild { epoch, replica })
+        }
         (
             &NodeTimer::BarrierRetry(_, lsn),
             SenderPhase::InSync {

@@ -56,7 +56,10 @@ fn describe_timer(timer: &SwbTimer) -> String {
             format!("catch-up of {} times out", actor_name(*replica))
         }
         SwbTimer::Node(NodeTimer::HandshakeDeadline(replica)) => {
-            format!("handshake with {} overdue: probe sent again", actor_name(*replica))
+            format!(
+                "handshake with {} overdue: probe sent again",
+                actor_name(*replica)
+            )
         }
         SwbTimer::Node(NodeTimer::CatchUpChunkDeadline(replica)) => format!(
             "catch-up chunk to {} overdue: chunk sent again",

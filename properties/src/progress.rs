@@ -21,11 +21,11 @@ use stateright::actor::{Actor, ActorModelAction, Id, Out};
 use stateright::Model;
 use std::borrow::Cow;
 use swb_model::cfg::MessageDuplication;
-use swb_model::msg::Msg;
-use swb_model::system::{Action, SwbActor};
 use swb_model::deadline::is_fault;
+use swb_model::msg::Msg;
 use swb_model::node::{NodeState, Role, SenderPhase};
 use swb_model::system::{coordinator_of, current_primary, nodes_of};
+use swb_model::system::{Action, SwbActor};
 use swb_model::{State, SwbModel};
 
 /// Why a state is not a valid end state: the first rule (module documentation) it breaks.
@@ -146,12 +146,7 @@ pub fn stuck(state: &State) -> Option<Stuck> {
         if !replicates_at(state, id, node, coordinator.epoch) {
             return Some(Stuck::NotReplicating(id));
         }
-        let Some(sender) = office
-            .senders
-            .get(usize::from(id))
-            .copied()
-            .flatten()
-        else {
+        let Some(sender) = office.senders.get(usize::from(id)).copied().flatten() else {
             return Some(Stuck::NotReplicating(id));
         };
         let in_sync = matches!(
@@ -168,12 +163,7 @@ pub fn stuck(state: &State) -> Option<Stuck> {
     (coordinator.committed < head).then_some(Stuck::WritesWithoutOutcome)
 }
 
-fn replicates_at(
-    state: &State,
-    id: Id,
-    node: &NodeState,
-    epoch: swb_engine::types::Epoch,
-) -> bool {
+fn replicates_at(state: &State, id: Id, node: &NodeState, epoch: swb_engine::types::Epoch) -> bool {
     !state.crashed[usize::from(id)] && node.role == Role::Replica && node.disk.epoch == epoch
 }
 

@@ -39,8 +39,9 @@ pub enum TraceError {
         /// The name found.
         property: String,
     },
-    /// The property exists but is not an `always`: a counterexample of it means nothing.
-    #[error("{}: property {property:?} is a `{kind}` property; a counterexample needs an `always`", file.display())]
+    /// The property exists but is neither an `always` nor a `progress`: a counterexample of it
+    /// means nothing.
+    #[error("{}: property {property:?} is a `{kind}` property; a counterexample needs an `always` or a `progress`", file.display())]
     NotAnInvariant {
         /// The file.
         file: PathBuf,

@@ -416,7 +416,12 @@ fn end_states(report: &SignoffReport) -> Section {
         heading: vec![text("End states and progress")],
         blocks: vec![
             Block::Banner(
-                Tone::of(report.check.end_states.is_some_and(|count| count.invalid == 0)),
+                Tone::of(
+                    report
+                        .check
+                        .end_states
+                        .is_some_and(|count| count.invalid == 0),
+                ),
                 counted,
             ),
             Block::Paragraph(vec![prose(
