@@ -131,14 +131,7 @@ fn apply(
                     && wal.epoch_at(lsn) == Some(epoch)
                     && lsn.prev().and_then(|before| wal.epoch_at(before)) == previous;
                 if held && params.is_lossy() {
-                    o.send(
-                        src,
-                        Msg::BarrierAck {
-                            epoch: node.disk.epoch,
-                            through: lsn,
-                            admitted_by,
-                        },
-                    );
+                    acknowledge_write(node, src, lsn, admitted_by, o);
                     return Effect::Drop;
                 }
                 return Effect::Wait;
@@ -154,14 +147,7 @@ fn apply(
             if !params.has(Mutant::AckBeforeFlush) {
                 next.disk.wal.flush_through(lsn);
             }
-            o.send(
-                src,
-                Msg::BarrierAck {
-                    epoch: node.disk.epoch,
-                    through: lsn,
-                    admitted_by,
-                },
-            );
+            acknowledge_write(node, src, lsn, admitted_by, o);
             Effect::Update(next)
         }
         Msg::Probe { epoch, session, .. } => {
@@ -264,4 +250,22 @@ fn apply(
         }
         _ => Effect::Wait,
     }
+}
+
+/// Tells the primary that `(0, lsn]` is durable here, echoing the barrier's admission tag.
+fn acknowledge_write(
+    node: &NodeState,
+    primary: Id,
+    lsn: swb_engine::types::Lsn,
+    admitted_by: Option<swb_engine::types::SessionId>,
+    o: &mut NodeOut,
+) {
+    o.send(
+        primary,
+        Msg::BarrierAck {
+            epoch: node.disk.epoch,
+            through: lsn,
+            admitted_by,
+        },
+    );
 }
