@@ -612,6 +612,17 @@ fn document_traces_are_the_saved_traces() {
             .take_while(|line| !line.is_empty())
             .map(|line| line.split_once(". ").expect("a numbered step").1.to_owned())
             .collect();
+        // The document's traces come from the quick bounds, the corpus's from the default ones.
+        // A safety trace is the same at both, but an invalid end state needs every client write
+        // spent (D45), so where the default bounds allow a second write its trace is longer.
+        let version = ProtocolVersion::from_name(&protocol).expect("a version heading");
+        let scenario_entry = find(scenario).expect("a catalog scenario");
+        if property == "end_states_are_valid"
+            && scenario_entry.config(&Bounds::Quick.base(), version)
+                != scenario_entry.config(&Bounds::Default.base(), version)
+        {
+            continue;
+        }
         let loaded = counterexample::load(&file_of(scenario, &protocol, &property))
             .unwrap_or_else(|error| panic!("{error}"));
         let saved: Vec<String> = loaded
