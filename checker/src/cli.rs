@@ -209,7 +209,7 @@ pub struct CheckArgs {
 
     /// The most states the --progress search may hold.
     #[arg(long, value_name = "N", default_value_t = crate::liveness::STATES_MAX_DEFAULT, requires = "progress")]
-    pub progress_states_max: usize,
+    pub progress_states_max: NonZeroUsize,
 
     /// Check a named scenario of the catalog (see `swb-check scenarios`), restricting the
     /// configuration (`--config`, or the base bounds: the embedded default without message loss)

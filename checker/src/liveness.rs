@@ -24,6 +24,7 @@ use std::any::Any;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{Hash, Hasher};
+use std::num::NonZeroUsize;
 use swb_model::deadline::is_fault;
 use swb_model::{Action, State, SwbModel};
 use swb_properties::progress::{changes, stuck};
@@ -32,7 +33,10 @@ use swb_properties::progress::{changes, stuck};
 pub const PROGRESS_PROPERTY: &str = "valid_end_state_stays_reachable";
 
 /// The default bound on the states the progress search holds.
-pub const STATES_MAX_DEFAULT: usize = 400_000;
+pub const STATES_MAX_DEFAULT: NonZeroUsize = match NonZeroUsize::new(400_000) {
+    Some(states_max) => states_max,
+    None => unreachable!(),
+};
 
 /// What the progress search found.
 #[derive(Clone, Debug)]
@@ -56,7 +60,8 @@ fn fingerprint(state: &State) -> u64 {
 }
 
 /// Judges the progress property on every state of `model` reachable within `states_max`.
-pub fn check_progress(model: &SwbModel, states_max: usize) -> ProgressOutcome {
+pub fn check_progress(model: &SwbModel, states_max: NonZeroUsize) -> ProgressOutcome {
+    let states_max = states_max.get();
     let mut index: HashMap<u64, u32> = HashMap::new();
     let mut states: Vec<State> = Vec::new();
     let mut parents: Vec<Option<(u32, Action)>> = Vec::new();
@@ -156,7 +161,7 @@ pub fn check_progress(model: &SwbModel, states_max: usize) -> ProgressOutcome {
 /// progress search makes the whole run incomplete.
 pub fn add_progress_outcome<S: 'static, A: 'static>(
     model: &SwbModel,
-    states_max: usize,
+    states_max: NonZeroUsize,
     outcome: &mut CheckOutcome<S, A>,
 ) {
     let progress = check_progress(model, states_max);

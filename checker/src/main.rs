@@ -172,7 +172,7 @@ struct CheckTask {
     /// Where violations are saved; `None` with `--no-save`.
     out_dir: Option<std::path::PathBuf>,
     /// With `--progress`: the most states the progress search may hold.
-    progress_states_max: Option<usize>,
+    progress_states_max: Option<NonZeroUsize>,
 }
 
 impl ModelTask for CheckTask {
