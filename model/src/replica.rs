@@ -222,14 +222,7 @@ fn apply(
             let key = Some((epoch, session));
             if key == node.disk.last_session && wal.received() >= through && params.is_lossy() {
                 // A repeated rebuild this replica installed is acknowledged again (D42).
-                o.send(
-                    src,
-                    Msg::RebuildAck {
-                        epoch: node.disk.epoch,
-                        session,
-                        through,
-                    },
-                );
+                acknowledge_rebuild(node, src, session, through, o);
                 return Effect::Drop;
             }
             if key <= node.disk.last_session {
@@ -238,14 +231,7 @@ fn apply(
             let mut next = *node;
             next.disk.wal.install(source.base(), through, entries);
             next.disk.last_session = key;
-            o.send(
-                src,
-                Msg::RebuildAck {
-                    epoch: node.disk.epoch,
-                    session,
-                    through,
-                },
-            );
+            acknowledge_rebuild(node, src, session, through, o);
             Effect::Update(next)
         }
         _ => Effect::Wait,
@@ -266,6 +252,24 @@ fn acknowledge_write(
             epoch: node.disk.epoch,
             through: lsn,
             admitted_by,
+        },
+    );
+}
+
+/// Tells the primary that the rebuild of `session` is installed, durably, through `through`.
+fn acknowledge_rebuild(
+    node: &NodeState,
+    primary: Id,
+    session: swb_engine::types::SessionId,
+    through: swb_engine::types::Lsn,
+    o: &mut NodeOut,
+) {
+    o.send(
+        primary,
+        Msg::RebuildAck {
+            epoch: node.disk.epoch,
+            session,
+            through,
         },
     );
 }
