@@ -280,6 +280,12 @@ impl Office {
 /// boundary C written under an older epoch (an uncommitted tail of an ended epoch must never
 /// become committed, A2), and every replica gets a session.
 ///
+/// C is the newer of the assignment's and the node's own checkpoint (D37): an assignment can be
+/// stale (a restarted node that moved while joining has two in flight, and may take office from
+/// the older after a second restart), while a checkpoint is only ever taken at a boundary the
+/// coordinator confirmed (D12). Taking office at the stale C cut a full-base rebuild below
+/// history the node had already recycled (A6; found by the three-fault deep profile).
+///
 /// Entries of the current epoch above C are kept: only this node writes at this epoch, so they
 /// are its own, written before it restarted within the epoch, and a commit report for them may
 /// still be in flight (S18 without an epoch bump). Truncating them would let the coordinator
@@ -293,6 +299,7 @@ pub fn become_primary(
     o: &mut NodeOut,
 ) -> NodeState {
     let mut next = *node;
+    let committed = committed.max(node.disk.wal.checkpoint());
     if !params.has(Mutant::KeepUncommittedTailOnPromotion) {
         let epoch = next.disk.epoch;
         let wal = &next.disk.wal;
