@@ -132,6 +132,12 @@ pub struct Event {
 }
 
 impl Event {
+    /// A message stamped with `epoch` was fenced by `receiver`, at a newer epoch: on delivery,
+    /// or when the fenced-traffic reduction delivers it at once (D35, `reduction.rs`).
+    pub fn fenced(receiver: Id, epoch: Epoch) -> Event {
+        Event::about(EventKind::Fenced, Some(receiver), Some(epoch), None)
+    }
+
     fn about(kind: EventKind, node: Option<Id>, epoch: Option<Epoch>, lsn: Option<Lsn>) -> Event {
         Event {
             kind,
@@ -225,12 +231,7 @@ pub fn step_events(
                 crate::system::ActorState::Node(node) => node.disk.epoch,
             };
             if msg.is_epoch_fenced() && msg.epoch() < receiver_epoch {
-                events.push(Event::about(
-                    EventKind::Fenced,
-                    Some(*dst),
-                    Some(msg.epoch()),
-                    None,
-                ));
+                events.push(Event::fenced(*dst, msg.epoch()));
             }
             if changed(*dst) {
                 delivery_events(last, *dst, msg, next, &mut events);

@@ -28,6 +28,7 @@
 //! reaches without discarding, except that the witness is recorded when the message dies rather
 //! than when it is delivered.
 
+use crate::events::Event;
 use crate::history::Witness;
 use crate::msg::Msg;
 use crate::system::{epoch_of, ActorState, State, SwbActor, SwbTimer};
@@ -82,7 +83,7 @@ fn is_dead(params: &Params, state: &State, envelope: &Envelope<&Msg>) -> bool {
 
 /// Delivers, at once, every message in flight that its receiver can only ever fence (see the
 /// module documentation): each leaves the network, and a fenced stale message records the
-/// witness its delivery would have recorded.
+/// witness and the scenario event its delivery would have recorded.
 pub fn discard_fenced_traffic(
     params: &Params,
     inner: &ActorModel<SwbActor, Params, crate::history::Ghost>,
@@ -95,7 +96,10 @@ pub fn discard_fenced_traffic(
         .find(|envelope| is_dead(params, &state, envelope))
         .map(|envelope| envelope.to_cloned_msg())
     {
-        let witnessed = envelope.msg.is_epoch_fenced();
+        let fenced = envelope
+            .msg
+            .is_epoch_fenced()
+            .then(|| Event::fenced(envelope.dst, envelope.msg.epoch()));
         // A drop changes the network only; the ghost is carried over unchanged.
         state = inner
             .next_state(
@@ -103,8 +107,11 @@ pub fn discard_fenced_traffic(
                 ActorModelAction::<Msg, SwbTimer, ()>::Drop(envelope),
             )
             .expect("stateright always takes a drop");
-        if witnessed {
+        // What the delivery would have recorded: the witness, and the `fenced` event for a
+        // scenario witness's pattern (D52).
+        if let Some(event) = fenced {
             state.history.witness(Witness::FencedStaleMessage);
+            state.history.scenario.advance(&params.witnesses, &[event]);
         }
     }
     state

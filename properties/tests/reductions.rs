@@ -254,3 +254,34 @@ fn the_literal_a1_trace_is_caught_with_and_without_loss_and_reduction() {
         );
     }
 }
+
+/// The reduction delivers a dead message at once; the `fenced` event a scenario witness's pattern
+/// reads (docs/scenarios.md) must then still happen, with and without the reduction.
+#[test]
+fn a_fenced_event_still_reaches_scenario_witnesses() {
+    let config = Config {
+        writes_max: 1,
+        crashes_max: 0,
+        address_changes_max: 0,
+        lease_expiries_max: 1,
+        partitions_max: 0,
+        timeouts_max: 0,
+        witnesses: vec![swb_model::witness::ScenarioWitness {
+            name: "a_stale_message_is_fenced".to_owned(),
+            events: vec!["epoch_bump".to_owned(), "fenced(_)".to_owned()],
+        }],
+        ..Config::default()
+    };
+    for reduced in [false, true] {
+        let built = swb_properties::build_model(&config);
+        let built = if reduced {
+            built
+        } else {
+            built.keeping_fenced_traffic()
+        };
+        assert!(
+            verdict(built).contains("a_stale_message_is_fenced"),
+            "reduction {reduced}: the fenced event never happened"
+        );
+    }
+}
