@@ -617,7 +617,7 @@ pub fn actor_states(state: &State) -> &[Arc<ActorState>] {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     //! Symmetry reduction is sound only when replicas really are interchangeable: the
     //! representative must be the same for every renaming of a state, and a renamed state must
     //! step to renamings of the original's successors. A transition that depends on node names
@@ -631,7 +631,7 @@ mod tests {
     use std::collections::{HashSet, VecDeque};
 
     /// The first `limit` reachable states, breadth first, without symmetry.
-    fn reachable(model: &SwbModel, limit: usize) -> Vec<State> {
+    pub(crate) fn reachable(model: &SwbModel, limit: usize) -> Vec<State> {
         let mut seen = HashSet::new();
         let mut queue: VecDeque<State> = model.init_states().into();
         let mut out = Vec::new();
@@ -655,7 +655,7 @@ mod tests {
     }
 
     /// The symmetry classes of a state's successors, each as its representative.
-    fn successor_classes(model: &SwbModel, state: &State) -> HashSet<State> {
+    pub(crate) fn successor_classes(model: &SwbModel, state: &State) -> HashSet<State> {
         let mut actions = Vec::new();
         model.actions(state, &mut actions);
         actions

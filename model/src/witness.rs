@@ -495,9 +495,6 @@ mod symmetry_tests {
     use crate::cfg::{Config, ProtocolVersion};
     use crate::system::SwbModel;
     use crate::witness::ScenarioWitness;
-    use crate::State;
-    use stateright::Model;
-    use std::collections::{HashSet, VecDeque};
 
     fn model() -> SwbModel {
         SwbModel::new(&Config {
@@ -512,31 +509,14 @@ mod symmetry_tests {
         })
     }
 
-    fn successor_classes(model: &SwbModel, state: &State) -> HashSet<State> {
-        let mut actions = Vec::new();
-        model.actions(state, &mut actions);
-        actions
-            .into_iter()
-            .filter_map(|action| model.next_state(state, action))
-            .map(|next| SwbModel::representative(&next))
-            .collect()
-    }
-
     // Goal: over the first states breadth first (some with `r` bound), renaming the replicas
     // changes neither the representative nor the successor classes.
     #[test]
     fn bound_variables_are_renamed_with_the_state() {
+        use crate::system::tests::{reachable, successor_classes};
         let model = model();
-        let mut seen = HashSet::new();
-        let mut queue: VecDeque<State> = model.init_states().into();
         let mut bound = 0;
-        while let Some(state) = queue.pop_front() {
-            if seen.len() >= 3_000 {
-                break;
-            }
-            if !seen.insert(state.clone()) {
-                continue;
-            }
+        for state in reachable(&model, 3_000) {
             if state.history.scenario.matched(0) > 0 {
                 bound += 1;
             }
@@ -545,13 +525,6 @@ mod symmetry_tests {
             let renamed = crate::symmetry::rename(&state, &[0, 1, 3, 2]);
             assert!(SwbModel::representative(&renamed) == representative);
             assert!(successor_classes(&model, &renamed) == successors);
-            let mut actions = Vec::new();
-            model.actions(&state, &mut actions);
-            queue.extend(
-                actions
-                    .into_iter()
-                    .filter_map(|action| model.next_state(&state, action)),
-            );
         }
         assert!(bound > 0, "no sampled state bound the variable");
     }
