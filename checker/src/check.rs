@@ -17,7 +17,7 @@
 
 use crate::memory::MemoryLimit;
 use crate::progress::{Progress, ProgressMode, Snapshot};
-use crate::supervise::{Supervised, STOP_PROPERTY};
+use crate::supervise::{EndStateCount, EndStates, Supervised, STOP_PROPERTY};
 use stateright::{Checker, Expectation, Model, Path, UniformChooser};
 use std::collections::HashMap;
 use std::fmt::Debug;
@@ -191,6 +191,8 @@ pub enum Kind {
     Always,
     Sometimes,
     Eventually,
+    /// AG EF over the explored graph (`liveness`), never judged by stateright.
+    Progress,
 }
 
 impl Kind {
@@ -208,6 +210,7 @@ impl Kind {
             Kind::Always => "always",
             Kind::Sometimes => "sometimes",
             Kind::Eventually => "eventually",
+            Kind::Progress => "progress",
         }
     }
 }
@@ -229,8 +232,8 @@ pub enum Status {
 impl Status {
     pub fn of(kind: Kind, discovered: bool) -> Self {
         match (kind, discovered) {
-            (Kind::Always | Kind::Eventually, true) => Status::Violated,
-            (Kind::Always | Kind::Eventually, false) => Status::Holds,
+            (Kind::Always | Kind::Eventually | Kind::Progress, true) => Status::Violated,
+            (Kind::Always | Kind::Eventually | Kind::Progress, false) => Status::Holds,
             (Kind::Sometimes, true) => Status::Reached,
             (Kind::Sometimes, false) => Status::Unreached,
         }
@@ -280,6 +283,8 @@ pub struct CheckOutcome<State, Action> {
     pub strategy: Strategy,
     pub symmetry: Symmetry,
     pub completion: Completion,
+    /// The end states explored (D45), for a model with an end-state property; `None` otherwise.
+    pub end_states: Option<EndStateCount>,
 }
 
 /// The overall result, which decides the exit code.
@@ -371,7 +376,7 @@ pub fn run_check<M>(
     options: &CheckOptions,
 ) -> anyhow::Result<CheckOutcome<M::State, M::Action>>
 where
-    M: Model + Send + Sync + 'static,
+    M: EndStates + Send + Sync + 'static,
     M::State: Clone + Debug + Hash + PartialEq + Send + Sync + 'static,
     M::Action: Clone + Debug + PartialEq + Send + Sync + 'static,
 {
@@ -395,7 +400,7 @@ pub fn run_check_from<M>(
     start: Start<M::State>,
 ) -> anyhow::Result<CheckOutcome<M::State, M::Action>>
 where
-    M: Model + Send + Sync + 'static,
+    M: EndStates + Send + Sync + 'static,
     M::State: Clone + Debug + Hash + PartialEq + Send + Sync + 'static,
     M::Action: Clone + Debug + PartialEq + Send + Sync + 'static,
 {
@@ -499,6 +504,7 @@ where
         strategy: options.strategy,
         symmetry: symmetry_state,
         completion,
+        end_states: run.end_states,
     })
 }
 
@@ -516,6 +522,7 @@ struct FinishedRun<State, Action> {
     total_states: usize,
     stateright_depth: usize,
     elapsed: Duration,
+    end_states: Option<EndStateCount>,
 }
 
 /// Polls the running checker until its threads finish, showing progress and setting the stop
@@ -528,7 +535,7 @@ fn supervise<M, C>(
     mut progress: Progress,
 ) -> FinishedRun<M::State, M::Action>
 where
-    M: Model + Send + Sync + 'static,
+    M: EndStates + Send + Sync + 'static,
     M::State: Clone + Debug + Hash + PartialEq + Send + Sync + 'static,
     M::Action: Clone + Debug + PartialEq + Send + Sync + 'static,
     C: Checker<Supervised<M>>,
@@ -569,6 +576,7 @@ where
         total_states: checker.state_count(),
         stateright_depth: checker.max_depth(),
         elapsed,
+        end_states: checker.model().end_states(),
     }
 }
 
@@ -633,7 +641,7 @@ fn property_outcomes<M>(
     mut discoveries: HashMap<&'static str, Path<M::State, M::Action>>,
 ) -> Vec<PropertyOutcome<M::State, M::Action>>
 where
-    M: Model,
+    M: EndStates,
     M::State: Clone + PartialEq,
     M::Action: Clone + PartialEq,
 {
@@ -649,8 +657,8 @@ where
                     Kind::Always => !shown,
                     Kind::Sometimes => shown,
                     // An `eventually` counterexample is a whole path; its last state alone
-                    // proves nothing.
-                    Kind::Eventually => true,
+                    // proves nothing. A `progress` property never comes from stateright.
+                    Kind::Eventually | Kind::Progress => true,
                 };
                 if !reproduces {
                     eprintln!(
@@ -876,6 +884,7 @@ mod tests {
                 strategy: Strategy::Dfs,
                 symmetry: Symmetry::Off,
                 completion,
+                end_states: None,
             };
             assert_eq!(outcome.verdict(), verdict, "{status:?} {completion:?}");
         }

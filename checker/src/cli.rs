@@ -216,6 +216,16 @@ pub struct CheckArgs {
     #[arg(long)]
     pub no_symmetry: bool,
 
+    /// Also judge the progress property (from every reachable state a valid end state stays
+    /// reachable) on the explicit state graph of the checked configuration. It holds every
+    /// state, so it is for small bounds: past --progress-states-max it stops, incomplete.
+    #[arg(long)]
+    pub progress: bool,
+
+    /// The most states the --progress search may hold.
+    #[arg(long, value_name = "N", default_value_t = crate::liveness::STATES_MAX_DEFAULT, requires = "progress")]
+    pub progress_states_max: NonZeroUsize,
+
     /// Check a named scenario of the catalog (see `swb-check scenarios`), restricting the
     /// configuration (`--config`, or the base bounds: the embedded default without message loss)
     /// to its faults.

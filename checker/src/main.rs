@@ -23,6 +23,7 @@ mod conform;
 mod counterexample;
 mod explore;
 mod interrupt;
+mod liveness;
 mod memory;
 mod models;
 #[cfg(test)]
@@ -167,6 +168,7 @@ fn check_command(args: &CheckArgs) -> anyhow::Result<ExitCode> {
                 .unwrap_or_else(|| cli::COUNTEREXAMPLES_DIR.into())
         }),
         witness_dir: args.witness_dir.clone(),
+        progress_states_max: args.progress.then_some(args.progress_states_max),
     };
     if args.scenario.is_some()
         || args.protocol.is_some()
@@ -186,6 +188,8 @@ struct CheckTask {
     out_dir: Option<std::path::PathBuf>,
     /// Where reached witnesses' traces are saved (`--witness-dir`).
     witness_dir: Option<std::path::PathBuf>,
+    /// With `--progress`: the most states the progress search may hold.
+    progress_states_max: Option<NonZeroUsize>,
 }
 
 impl ModelTask for CheckTask {
@@ -202,7 +206,13 @@ impl ModelTask for CheckTask {
         let protocol_model = (&model as &dyn std::any::Any)
             .downcast_ref::<swb_model::SwbModel>()
             .cloned();
-        let outcome = run_check(model, symmetry, &self.options)?;
+        let mut outcome = run_check(model, symmetry, &self.options)?;
+        if let Some(states_max) = self.progress_states_max {
+            let Some(protocol_model) = &protocol_model else {
+                anyhow::bail!("--progress applies only to the protocol model");
+            };
+            liveness::add_progress_outcome(protocol_model, states_max, &mut outcome);
+        }
         // Traces are saved from time zero: past a `--from` prefix, the model without its start
         // state replays the prefix first.
         let prefix: &[swb_model::Action] = info

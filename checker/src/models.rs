@@ -8,17 +8,18 @@ use crate::bench::paxos;
 pub use crate::check::SymmetryFn;
 use crate::cli::ModelChoice;
 use crate::report::ModelInfo;
+use crate::supervise::EndStates;
 use crate::toy::{Counters, CountersState, Variant};
 use anyhow::Context;
-use stateright::{Model, Representative};
+use stateright::Representative;
 use std::fmt::Debug;
 use std::hash::Hash;
 use std::path::Path;
-use swb_model::Config;
+use swb_model::{Config, SwbModel};
 
 /// A model the checker can run: what stateright's checkers and path reconstruction require.
 pub trait CheckableModel:
-    Model<
+    EndStates<
         State: Clone + Debug + Hash + PartialEq + Send + Sync + 'static,
         Action: Clone + Debug + PartialEq + Send + Sync + 'static,
     > + Send
@@ -29,11 +30,23 @@ pub trait CheckableModel:
 
 impl<M> CheckableModel for M
 where
-    M: Model + Send + Sync + 'static,
+    M: EndStates + Send + Sync + 'static,
     M::State: Clone + Debug + Hash + PartialEq + Send + Sync + 'static,
     M::Action: Clone + Debug + PartialEq + Send + Sync + 'static,
 {
 }
+
+/// The protocol model's end states are judged by `swb_properties::progress::end_state` (D45).
+impl EndStates for SwbModel {
+    const END_STATE_PROPERTY: Option<&'static str> = Some("end_states_are_valid");
+
+    fn end_state_is_valid(&self, state: &Self::State) -> Option<bool> {
+        swb_properties::progress::end_state(self, state)
+            .map(|end| end == swb_properties::progress::EndState::Valid)
+    }
+}
+
+impl EndStates for Counters {}
 
 /// Work to do on whichever model was chosen.
 pub trait ModelTask {

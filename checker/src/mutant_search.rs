@@ -48,11 +48,12 @@ const DFS_DEPTH_SLACK: usize = 2;
 /// The first seed from 0 that finds each case's violation within the budget, sorted by property
 /// (the order of `mutant_cases`). A model change that moves the random walks may need them
 /// found again: the test then names the case that a seed misses.
-const SIMULATIONS: [Simulation; 13] = [
+const SIMULATIONS: [Simulation; 14] = [
     simulation("catch_up_only_on_reserved_range", 0, 5_000, 18),
     simulation("commit_needs_durable_copies", 0, 5_000, 8),
     simulation("committed_data_survives_failover", 1, 50_000, 34),
     simulation("committed_prefix_is_lineage", 0, 5_000, 20),
+    simulation("end_states_are_valid", 0, 5_000, 16),
     simulation("expired_barrier_ack_never_counted", 0, 5_000, 8),
     simulation("in_sync_replica_reached_its_target", 0, 5_000, 14),
     simulation("in_sync_replicas_match_primary", 0, 5_000, 18),

@@ -308,7 +308,7 @@ pub fn recheck(
         None => ModelCheck::ValidPath,
         Some(property) => {
             let violates = match property.kind {
-                PropertyKind::Always | PropertyKind::Eventually => {
+                PropertyKind::Always | PropertyKind::Eventually | PropertyKind::Progress => {
                     !(property.condition)(model, last)
                 }
                 PropertyKind::Sometimes => (property.condition)(model, last),

@@ -88,6 +88,10 @@ pub struct CheckReport {
     pub symmetry: bool,
     /// The simulation seed; `null` for the exhaustive strategies.
     pub seed: Option<u64>,
+    /// The end states explored (D45): states no protocol step moves on, and how many of them
+    /// are invalid (each invalid one also violates `end_states_are_valid`). `null` for a model
+    /// without an end-state property.
+    pub end_states: Option<crate::supervise::EndStateCount>,
     /// Sorted by name.
     pub properties: Vec<PropertyReport>,
     /// Standard witnesses out of scope, with why (absent when none).
@@ -177,6 +181,7 @@ impl CheckReport {
             strategy: outcome.strategy.name(),
             symmetry: outcome.symmetry == Symmetry::On,
             seed: outcome.strategy.seed(),
+            end_states: outcome.end_states,
             properties,
             out_of_scope: model
                 .out_of_scope
@@ -263,6 +268,13 @@ impl CheckReport {
                 if self.symmetry { "on" } else { "off" }.to_owned(),
             ),
             ("seed", seed),
+            (
+                "end states",
+                self.end_states.as_ref().map_or_else(
+                    || "-".to_owned(),
+                    |count| format!("{} ({} invalid)", count.total, count.invalid),
+                ),
+            ),
             ("result", result),
         ];
         let from = self.from.as_ref().map(|from| {

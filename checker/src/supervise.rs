@@ -39,11 +39,65 @@
 //! satisfies it, and which state is recorded only decides which witness path is shown, now the
 //! first one found instead of the last one.
 
+//!
+//! End states (a state no protocol step moves on, D45) are counted here too, because this is
+//! the one place that sees every explored state exactly once without a second pass: the
+//! property the model names in [`EndStates::END_STATE_PROPERTY`] is forwarded through
+//! [`EndStates::end_state_is_valid`], whose three-way answer is tallied (end state or not, valid
+//! or not) before it becomes the property's verdict. DFS and BFS evaluate a state's properties
+//! once per unique state, so the tally counts unique end states and does not depend on the
+//! thread count; a simulation visits states again and its tally counts visits.
+
 use stateright::{Expectation, HasDiscoveries, Model, Path, Property};
 use std::collections::BTreeSet;
 use std::fmt::Debug;
+use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+
+/// A model's end states, as the checker counts them. The default says the model has none to
+/// judge (the reference and self-test models).
+pub trait EndStates: Model {
+    /// The `always` property whose verdict is the end-state check, if the model has one.
+    const END_STATE_PROPERTY: Option<&'static str> = None;
+
+    /// `None` when a protocol step still moves `state` on; otherwise whether the end state is
+    /// valid. The property named [`EndStates::END_STATE_PROPERTY`] must read the same verdict.
+    fn end_state_is_valid(&self, _state: &Self::State) -> Option<bool> {
+        None
+    }
+}
+
+/// End states counted during one search (`check --json`'s `end_states`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndStateCount {
+    /// Explored states no protocol step moves on.
+    pub total: usize,
+    /// Of those, the ones that are not valid end states.
+    pub invalid: usize,
+}
+
+impl EndStateCount {
+    /// Counts one explored state by `M`'s judgement of it (`None`: not an end state).
+    pub fn tally(&mut self, valid: Option<bool>) {
+        if let Some(valid) = valid {
+            self.total += 1;
+            self.invalid += usize::from(!valid);
+        }
+    }
+}
+
+impl std::ops::Add for EndStateCount {
+    type Output = EndStateCount;
+
+    fn add(self, other: EndStateCount) -> EndStateCount {
+        EndStateCount {
+            total: self.total + other.total,
+            invalid: self.invalid + other.invalid,
+        }
+    }
+}
 
 /// The name of the extra property that reports a requested stop. Chosen so that it cannot clash
 /// with a property name of the protocol model (those are snake_case identifiers).
@@ -54,7 +108,7 @@ pub const PROPERTY_COUNT_MAX: usize = 128;
 
 /// A model whose search can be stopped by setting a shared flag. States, actions and paths are
 /// the inner model's own, so a discovered [`Path`] can be used with the inner model directly.
-pub struct Supervised<M: Model> {
+pub struct Supervised<M: EndStates> {
     inner: M,
     /// Invariant: `inner_properties.len() <= PROPERTY_COUNT_MAX`, and no name equals `STOP_PROPERTY`.
     inner_properties: Vec<Property<M>>,
@@ -66,6 +120,10 @@ pub struct Supervised<M: Model> {
     /// The states the search starts from instead of the inner model's initial states (a shard's
     /// share of the frontier); `None` to start where the inner model does.
     start: Option<Vec<M::State>>,
+    /// The index of [`EndStates::END_STATE_PROPERTY`] among `inner_properties`, if present.
+    end_state_property: Option<usize>,
+    end_states_total: AtomicUsize,
+    end_states_invalid: AtomicUsize,
 }
 
 /// Whether the wrapper offers the actions the inner model refuses.
@@ -77,7 +135,7 @@ pub enum RefusedActions {
     Hidden,
 }
 
-impl<M: Model> Supervised<M> {
+impl<M: EndStates> Supervised<M> {
     /// Wraps `inner`; the search stops soon after `stop` becomes true.
     pub fn new(inner: M, stop: Arc<AtomicBool>) -> anyhow::Result<Self> {
         let inner_properties = inner.properties();
@@ -102,6 +160,8 @@ impl<M: Model> Supervised<M> {
             .iter()
             .map(|_| AtomicBool::new(false))
             .collect();
+        let end_state_property = M::END_STATE_PROPERTY
+            .and_then(|name| inner_properties.iter().position(|p| p.name == name));
         Ok(Self {
             inner,
             inner_properties,
@@ -109,6 +169,9 @@ impl<M: Model> Supervised<M> {
             stop,
             refused_actions: RefusedActions::Offered,
             start: None,
+            end_state_property,
+            end_states_total: AtomicUsize::new(0),
+            end_states_invalid: AtomicUsize::new(0),
         })
     }
 
@@ -131,6 +194,15 @@ impl<M: Model> Supervised<M> {
         }
     }
 
+    /// The end states counted so far; `None` when the model has no end-state property attached.
+    pub fn end_states(&self) -> Option<EndStateCount> {
+        self.end_state_property?;
+        Some(EndStateCount {
+            total: self.end_states_total.load(Ordering::Relaxed),
+            invalid: self.end_states_invalid.load(Ordering::Relaxed),
+        })
+    }
+
     /// The wrapped model.
     pub fn inner(&self) -> &M {
         &self.inner
@@ -147,11 +219,21 @@ impl<M: Model> Supervised<M> {
     }
 }
 
-fn stop_requested<M: Model>(model: &Supervised<M>, _: &M::State) -> bool {
+fn stop_requested<M: EndStates>(model: &Supervised<M>, _: &M::State) -> bool {
     model.stop.load(Ordering::Relaxed)
 }
 
-fn forward<M: Model, const INDEX: usize>(model: &Supervised<M>, state: &M::State) -> bool {
+fn forward<M: EndStates, const INDEX: usize>(model: &Supervised<M>, state: &M::State) -> bool {
+    if model.end_state_property == Some(INDEX) {
+        let verdict = model.inner.end_state_is_valid(state);
+        if verdict.is_some() {
+            model.end_states_total.fetch_add(1, Ordering::Relaxed);
+        }
+        if verdict == Some(false) {
+            model.end_states_invalid.fetch_add(1, Ordering::Relaxed);
+        }
+        return verdict != Some(false);
+    }
     let property = &model.inner_properties[INDEX];
     match property.expectation {
         // Witnessed once per search (see the module documentation). The swap makes exactly one
@@ -170,7 +252,7 @@ type Condition<M> = fn(&Supervised<M>, &<M as Model>::State) -> bool;
 
 macro_rules! forwarding_table {
     ($($index:literal)*) => {
-        fn forwarding_table<M: Model>() -> [Condition<M>; PROPERTY_COUNT_MAX] {
+        fn forwarding_table<M: EndStates>() -> [Condition<M>; PROPERTY_COUNT_MAX] {
             [$(forward::<M, $index>),*]
         }
     };
@@ -184,7 +266,7 @@ forwarding_table!(
     120 121 122 123 124 125 126 127
 );
 
-impl<M: Model> Model for Supervised<M>
+impl<M: EndStates> Model for Supervised<M>
 where
     M::State: Clone,
     M::Action: Clone,
@@ -268,6 +350,8 @@ mod tests {
 
     /// A counter from 0 to 5: one path, six states.
     struct Climb;
+
+    impl EndStates for Climb {}
 
     impl Model for Climb {
         type State = u8;

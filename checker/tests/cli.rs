@@ -110,6 +110,7 @@ mod json_summary {
             "strategy",
             "symmetry",
             "seed",
+            "end_states",
             "properties",
         ];
         // The parsed map sorts its keys, so the order is checked on the text.

@@ -145,8 +145,9 @@ fn show_reads_a_conformance_trace() {
 
 // Goal (issue 5): every V1 / V1.5 counterexample in the manifest carries the engine-side
 // judgement of its property: promotion properties (A1, A9) are outside the engine, catch-up
-// properties hold in it by their rule (A6: retention pin, A5: frozen target); conformance
-// traces (V2, no property) carry none.
+// properties hold in it by their rule (A6: retention pin, A5: frozen target), a conforming
+// invalid end state is the caller's recovery policy (D45); conformance traces (V2, no property)
+// carry none.
 #[test]
 fn manifest_judges_every_old_protocol_counterexample() {
     let text = std::fs::read_to_string(corpus().join("verdicts.json")).expect("manifest");
@@ -163,6 +164,11 @@ fn manifest_judges_every_old_protocol_counterexample() {
             }
             "catch_up_only_on_reserved_range.json" => Some("holds-in-engine:retention-pin"),
             "over_budget_catch_up_escalates.json" => Some("holds-in-engine:frozen-target"),
+            // D45: a conforming invalid end state is outside the engine; a diverging one has
+            // no judgement.
+            "end_states_are_valid.json" if entry["verdict"] == "conforms" => {
+                Some("outside-engine:recovery-policy")
+            }
             _ => None,
         };
         if path.starts_with("conformance/") {

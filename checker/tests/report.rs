@@ -121,7 +121,7 @@ fn report_at_tiny_bounds_is_complete_and_self_contained() {
         "report: check: FAILED",
         "report: matrix: quick bounds: 2 of 2 cells match their expectation",
         "report: corpus: 4 trace(s) under",
-        "report: matrix counterexamples: 2 of 2 meet their protocol's replay rule",
+        "report: matrix counterexamples: 3 of 3 meet their protocol's replay rule",
         "same state counts as the check",
     ] {
         assert!(log.contains(expected), "{expected}: {log}");
@@ -177,10 +177,11 @@ fn report_at_tiny_bounds_is_complete_and_self_contained() {
         assert!(html.contains(judgement), "{judgement} in index.html");
         assert!(markdown.contains(judgement), "{judgement} in report.md");
     }
-    // Four corpus charts and V1's two s2 counterexamples, inline and as files.
-    assert_eq!(html.matches("<svg ").count(), 6, "six inline charts");
+    // Four corpus charts and V1's three s2 counterexamples (A1, A9 and an invalid end state),
+    // inline and as files.
+    assert_eq!(html.matches("<svg ").count(), 7, "seven inline charts");
     let charts = common::files_under(&out.join("charts"));
-    assert_eq!(charts.len(), 6, "{charts:?}");
+    assert_eq!(charts.len(), 7, "{charts:?}");
     assert!(markdown.contains("## Per-action coverage"));
     assert!(markdown.contains("Never fired:"));
     assert!(

@@ -49,11 +49,21 @@ impl Rewrite<Id> for CoordinatorState {
     }
 }
 
-/// The coordinator's only timer.
+/// The coordinator's timers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum CoordinatorTimer {
     /// The primary's lease expired (a bounded fault).
     LeaseExpiry,
+    // The coordinator's recovery deadlines (`deadline.rs`): protocol steps, never armed in
+    // stateright's timer set (so symmetry's timer renaming never meets their ids).
+    /// The election heard nothing from this node in time: its new-epoch notice is sent again.
+    NewEpochRetry(Id),
+    /// This node is not serving or not assigned although it should be: its assignment is sent
+    /// again.
+    AssignRetry(Id),
+    /// The primary still addresses this replica at an old endpoint: the recovery intent at the
+    /// new one is sent again.
+    ReassignRetry(Id),
 }
 
 /// The coordinator at time zero: epoch 1, the first node serves, nothing committed.
@@ -128,6 +138,12 @@ pub fn on_msg(
             Effect::Update(next)
         }
         Msg::CommitReport { epoch, committed } => {
+            let current = epoch == state.epoch && state.primary == Some(src);
+            if current && committed == state.committed && params.is_lossy() {
+                // A repeated report of the recorded boundary is confirmed again (D42).
+                o.send(src, Msg::CommitAck { epoch, committed });
+                return Effect::Drop;
+            }
             if epoch != state.epoch || state.primary != Some(src) || committed <= state.committed {
                 return Effect::Wait;
             }

@@ -224,6 +224,9 @@ pub fn step_events(
                 None,
             )),
             SwbTimer::Coordinator(CoordinatorTimer::LeaseExpiry) => {}
+            // A recovery deadline re-sends a request and changes its sender's state only through
+            // the resent exchange (D41): what it leads to shows as the delivery's events.
+            _ => {}
         },
         ActorModelAction::Deliver { dst, msg, .. } => {
             let receiver_epoch = match last.actor_states[usize::from(*dst)].as_ref() {

@@ -44,6 +44,7 @@
 
 pub mod cfg;
 pub mod coordinator;
+pub mod deadline;
 pub mod events;
 pub mod history;
 pub mod msg;
@@ -97,6 +98,9 @@ pub struct Params {
     pub retention_entries: u8,
     /// The scenario witnesses the ghost matches (none by default).
     pub witnesses: witness::Patterns,
+    /// Whether the network loses messages: on a lossy network a node answers a repeated request
+    /// again, since its first answer may be the one that was lost (`deadline`, D42).
+    pub message_loss: MessageLoss,
 }
 
 impl Params {
@@ -116,7 +120,13 @@ impl Params {
             // `Config::validate` refuses a pattern that does not compile; an unvalidated one is
             // matched as no pattern at all rather than half of one.
             witnesses: witness::Patterns::compile(&config.witnesses).unwrap_or_default(),
+            message_loss: config.message_loss,
         }
+    }
+
+    /// True on a network that may lose messages.
+    pub fn is_lossy(&self) -> bool {
+        self.message_loss == MessageLoss::Lossy
     }
 
     /// True when the broken rule `mutant` is on.

@@ -206,6 +206,24 @@ pub enum NodeTimer {
     BarrierTimeout(Id),
     /// The catch-up of this replica timed out (a fault: the replica was slow).
     CatchUpTimeout(Id),
+    // The recovery deadlines (`deadline.rs`, decisions D40..D44). Protocol steps, not faults:
+    // never armed in stateright's timer set; the model offers a firing exactly when its guard
+    // holds (the awaited exchange is gone from the network).
+    /// The handshake with this replica is overdue: the probe is sent again (connect deadline).
+    HandshakeDeadline(Id),
+    /// The catch-up chunk to this replica is overdue: the same chunk is sent again.
+    CatchUpChunkDeadline(Id),
+    /// The rebuild of this replica is overdue (rebuild-too-slow): the same rebuild is sent again.
+    RebuildDeadline(Id),
+    /// The coordinator has not answered this replica's NeedsRebuild: the intent is asked again.
+    RebuildIntentRetry(Id),
+    /// The live write at this LSN, under this replica's outstanding barrier, is overdue: it is
+    /// sent again.
+    BarrierRetry(Id, Lsn),
+    /// The coordinator has not confirmed the proposed committed boundary: it is proposed again.
+    CommitReportRetry,
+    /// A restarted node heard no assignment: it reports its address again.
+    HeartbeatRetry,
 }
 
 impl NodeTimer {
@@ -214,6 +232,13 @@ impl NodeTimer {
         match self {
             NodeTimer::BarrierTimeout(id) => NodeTimer::BarrierTimeout(plan.rewrite(id)),
             NodeTimer::CatchUpTimeout(id) => NodeTimer::CatchUpTimeout(plan.rewrite(id)),
+            NodeTimer::HandshakeDeadline(id) => NodeTimer::HandshakeDeadline(plan.rewrite(id)),
+            NodeTimer::CatchUpChunkDeadline(id) => {
+                NodeTimer::CatchUpChunkDeadline(plan.rewrite(id))
+            }
+            NodeTimer::RebuildDeadline(id) => NodeTimer::RebuildDeadline(plan.rewrite(id)),
+            NodeTimer::RebuildIntentRetry(id) => NodeTimer::RebuildIntentRetry(plan.rewrite(id)),
+            NodeTimer::BarrierRetry(id, lsn) => NodeTimer::BarrierRetry(plan.rewrite(id), *lsn),
             other => other.clone(),
         }
     }
@@ -312,6 +337,13 @@ pub fn on_timer(
             crate::primary::on_catch_up_timeout(params, node, *replica, o)
         }
         NodeTimer::AddressChange => on_address_change(params, node, o),
+        NodeTimer::HandshakeDeadline(_)
+        | NodeTimer::CatchUpChunkDeadline(_)
+        | NodeTimer::RebuildDeadline(_)
+        | NodeTimer::RebuildIntentRetry(_)
+        | NodeTimer::BarrierRetry(..)
+        | NodeTimer::CommitReportRetry
+        | NodeTimer::HeartbeatRetry => crate::deadline::on_node_deadline(params, node, timer, o),
     }
 }
 

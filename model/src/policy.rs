@@ -160,11 +160,17 @@ pub enum Mutant {
     /// A snapshot+tail rebuild ships the current log as the base instead of the exact cut at
     /// the checkpoint (breaks the snapshot exact-cut rule).
     SnapshotFromCurrentLog,
+    /// The handshake has no deadline: a lost probe or probe reply leaves the sender connecting
+    /// forever (breaks the valid-end-state rule, D45).
+    NoHandshakeDeadline,
+    /// A replica silently consumes a repeated probe of the session it already answered, so a
+    /// lost probe reply is retried forever without progress (breaks progress, D47).
+    ReplicaIgnoresRepeatedProbe,
 }
 
 impl Mutant {
     /// Every mutant, in declaration order.
-    pub const ALL: [Mutant; 12] = [
+    pub const ALL: [Mutant; 14] = [
         Mutant::PromoteWithoutLineageCheck,
         Mutant::KeepUncommittedTailOnPromotion,
         Mutant::ReplicaAcceptsStaleEpoch,
@@ -177,5 +183,7 @@ impl Mutant {
         Mutant::CompleteAtFirstChunk,
         Mutant::IgnoreCatchUpBudget,
         Mutant::SnapshotFromCurrentLog,
+        Mutant::NoHandshakeDeadline,
+        Mutant::ReplicaIgnoresRepeatedProbe,
     ];
 }

@@ -25,6 +25,18 @@ pub fn on_msg(
 ) -> Effect<NodeState> {
     match *msg {
         Msg::NewEpoch { epoch, committed } => {
+            if epoch == node.disk.epoch && params.is_lossy() {
+                // A repeated notice (D42): the first answer may be the message that was lost.
+                o.send(
+                    coordinator_id(),
+                    Msg::EpochAck {
+                        epoch,
+                        recoverable: node.disk.wal.recoverable(),
+                        at_committed: node.disk.wal.epoch_at(committed),
+                    },
+                );
+                return Effect::Drop;
+            }
             if epoch <= node.disk.epoch {
                 return Effect::Drop;
             }
@@ -114,6 +126,14 @@ fn apply(
             ..
         } => {
             if lsn <= wal.received() {
+                // A repeated write this replica holds durably is acknowledged again (D42).
+                let held = lsn <= wal.flushed()
+                    && wal.epoch_at(lsn) == Some(epoch)
+                    && lsn.prev().and_then(|before| wal.epoch_at(before)) == previous;
+                if held && params.is_lossy() {
+                    acknowledge_write(node, src, lsn, admitted_by, o);
+                    return Effect::Drop;
+                }
                 return Effect::Wait;
             }
             if lsn > wal.received().next() {
@@ -127,20 +147,16 @@ fn apply(
             if !params.has(Mutant::AckBeforeFlush) {
                 next.disk.wal.flush_through(lsn);
             }
-            o.send(
-                src,
-                Msg::BarrierAck {
-                    epoch: node.disk.epoch,
-                    through: lsn,
-                    admitted_by,
-                },
-            );
+            acknowledge_write(node, src, lsn, admitted_by, o);
             Effect::Update(next)
         }
         Msg::Probe { epoch, session, .. } => {
             let key = Some((epoch, session));
             if key < node.disk.last_session {
                 return Effect::Wait;
+            }
+            if key == node.disk.last_session && params.has(Mutant::ReplicaIgnoresRepeatedProbe) {
+                return Effect::Drop;
             }
             // The handshake is against the durable log: the unacknowledged volatile tail is
             // discarded, so nothing the primary was not told about can later be flushed.
@@ -204,22 +220,56 @@ fn apply(
             ..
         } => {
             let key = Some((epoch, session));
+            if key == node.disk.last_session && wal.received() >= through && params.is_lossy() {
+                // A repeated rebuild this replica installed is acknowledged again (D42).
+                acknowledge_rebuild(node, src, session, through, o);
+                return Effect::Drop;
+            }
             if key <= node.disk.last_session {
                 return Effect::Wait;
             }
             let mut next = *node;
             next.disk.wal.install(source.base(), through, entries);
             next.disk.last_session = key;
-            o.send(
-                src,
-                Msg::RebuildAck {
-                    epoch: node.disk.epoch,
-                    session,
-                    through,
-                },
-            );
+            acknowledge_rebuild(node, src, session, through, o);
             Effect::Update(next)
         }
         _ => Effect::Wait,
     }
+}
+
+/// Tells the primary that `(0, lsn]` is durable here, echoing the barrier's admission tag.
+fn acknowledge_write(
+    node: &NodeState,
+    primary: Id,
+    lsn: swb_engine::types::Lsn,
+    admitted_by: Option<swb_engine::types::SessionId>,
+    o: &mut NodeOut,
+) {
+    o.send(
+        primary,
+        Msg::BarrierAck {
+            epoch: node.disk.epoch,
+            through: lsn,
+            admitted_by,
+        },
+    );
+}
+
+/// Tells the primary that the rebuild of `session` is installed, durably, through `through`.
+fn acknowledge_rebuild(
+    node: &NodeState,
+    primary: Id,
+    session: swb_engine::types::SessionId,
+    through: swb_engine::types::Lsn,
+    o: &mut NodeOut,
+) {
+    o.send(
+        primary,
+        Msg::RebuildAck {
+            epoch: node.disk.epoch,
+            session,
+            through,
+        },
+    );
 }

@@ -177,6 +177,10 @@ impl Actor for SwbActor {
                 let effect = coordinator::on_lease_expiry(params, current, o);
                 apply(state, effect, ActorState::Coordinator, o);
             }
+            (ActorState::Coordinator(current), SwbTimer::Coordinator(deadline)) => {
+                let effect = crate::deadline::on_coordinator_deadline(params, current, deadline, o);
+                apply(state, effect, ActorState::Coordinator, o);
+            }
             (ActorState::Node(current), SwbTimer::Node(node_timer)) => {
                 if node_timer.is_periodic() {
                     o.set_timer(timer.clone(), model_timeout());
@@ -345,6 +349,7 @@ impl Model for SwbModel {
                 actions.push(Action::Isolate(node));
             }
         }
+        crate::deadline::offer_expired(self, state, actions);
     }
 
     fn next_state(&self, last: &State, action: Action) -> Option<State> {

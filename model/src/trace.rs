@@ -55,6 +55,46 @@ fn describe_timer(timer: &SwbTimer) -> String {
         SwbTimer::Node(NodeTimer::CatchUpTimeout(replica)) => {
             format!("catch-up of {} times out", actor_name(*replica))
         }
+        SwbTimer::Node(NodeTimer::HandshakeDeadline(replica)) => {
+            format!(
+                "handshake with {} overdue: probe sent again",
+                actor_name(*replica)
+            )
+        }
+        SwbTimer::Node(NodeTimer::CatchUpChunkDeadline(replica)) => format!(
+            "catch-up chunk to {} overdue: chunk sent again",
+            actor_name(*replica)
+        ),
+        SwbTimer::Node(NodeTimer::RebuildDeadline(replica)) => format!(
+            "rebuild of {} too slow: rebuild sent again",
+            actor_name(*replica)
+        ),
+        SwbTimer::Node(NodeTimer::RebuildIntentRetry(replica)) => format!(
+            "no rebuild intent for {}: NeedsRebuild sent again",
+            actor_name(*replica)
+        ),
+        SwbTimer::Node(NodeTimer::BarrierRetry(replica, lsn)) => format!(
+            "write {lsn} to {} overdue: sent again",
+            actor_name(*replica)
+        ),
+        SwbTimer::Node(NodeTimer::CommitReportRetry) => {
+            "commit report overdue: proposed again".to_string()
+        }
+        SwbTimer::Node(NodeTimer::HeartbeatRetry) => {
+            "no assignment: heartbeat sent again".to_string()
+        }
+        SwbTimer::Coordinator(CoordinatorTimer::NewEpochRetry(node)) => format!(
+            "no epoch answer from {}: new epoch sent again",
+            actor_name(*node)
+        ),
+        SwbTimer::Coordinator(CoordinatorTimer::AssignRetry(node)) => format!(
+            "{} not in its assigned role: assignment sent again",
+            actor_name(*node)
+        ),
+        SwbTimer::Coordinator(CoordinatorTimer::ReassignRetry(replica)) => format!(
+            "primary addresses {} at an old endpoint: recovery intent sent again",
+            actor_name(*replica)
+        ),
     }
 }
 

@@ -16,6 +16,7 @@
 pub mod durability;
 pub mod fencing;
 pub mod mutants;
+pub mod progress;
 pub mod promotion;
 pub mod reachability;
 pub mod recoverability;
@@ -34,6 +35,9 @@ pub enum PropertyKind {
     Sometimes,
     /// Holds eventually on every path (unused: see the crate documentation).
     Eventually,
+    /// From every reachable state the property's goal stays reachable (AG EF), judged by the
+    /// checker on the explored graph, never per state by stateright (D47).
+    Progress,
 }
 
 impl PropertyKind {
@@ -43,6 +47,7 @@ impl PropertyKind {
             PropertyKind::Always => "always",
             PropertyKind::Sometimes => "sometimes",
             PropertyKind::Eventually => "eventually",
+            PropertyKind::Progress => "progress",
         }
     }
 }
@@ -81,6 +86,7 @@ macro_rules! property {
 pub fn catalog() -> Vec<PropertyInfo> {
     use durability::*;
     use fencing::*;
+    use progress::*;
     use promotion::*;
     use reachability::*;
     use recoverability::*;
@@ -111,6 +117,12 @@ pub fn catalog() -> Vec<PropertyInfo> {
             "Every in-sync replica's log through C is the committed lineage."),
         property!(Always, rebuild_base_is_exact_committed_cut, "A7, T5, T6, T17", Some(Mutant::SnapshotFromCurrentLog),
             "Every base image is an exact cut of the committed lineage, and the log resumes right after it without a hole."),
+        property!(Always, end_states_are_valid, "§6, §7 (deadlines), D45", Some(Mutant::NoHandshakeDeadline),
+            "Every end state (only a fault could move the system on) has the serving primary at its head, every other node in sync with it, and every write committed."),
+        property!(Progress, valid_end_state_stays_reachable, "§6, §7, D47", Some(Mutant::ReplicaIgnoresRepeatedProbe),
+            "From every reachable state the protocol alone (no further fault) can still reach a valid end state: no session retries forever without progress."),
+        property!(Sometimes, valid_end_state_reached, "§6, §7, D45", None,
+            "The system comes to rest with every replica in sync and every write committed."),
         property!(Sometimes, commit_happens, "A1, A8", None, "Some write is committed."),
         property!(Sometimes, promotion_happens, "A1, A9", None, "A new primary is elected and serves."),
         property!(Sometimes, stale_message_fenced, "A3", None, "A message from an ended epoch is fenced."),
@@ -167,19 +179,24 @@ pub fn find(name: &str) -> Option<PropertyInfo> {
     catalog().into_iter().find(|property| property.name == name)
 }
 
-/// Builds the model of a configuration with every property attached.
+/// Builds the model of a configuration with every per-state property attached (a `progress`
+/// property reads the whole graph and is judged by the checker instead).
 pub fn build_model(config: &Config) -> SwbModel {
     let properties = catalog()
         .into_iter()
         .chain(scenario_witnesses(config))
-        .map(|property| Property {
-            expectation: match property.kind {
+        .filter_map(|property| {
+            let expectation = match property.kind {
                 PropertyKind::Always => Expectation::Always,
                 PropertyKind::Sometimes => Expectation::Sometimes,
                 PropertyKind::Eventually => Expectation::Eventually,
-            },
-            name: property.name,
-            condition: property.condition,
+                PropertyKind::Progress => return None,
+            };
+            Some(Property {
+                expectation,
+                name: property.name,
+                condition: property.condition,
+            })
         })
         .collect();
     SwbModel::new(config).with_properties(properties)

@@ -80,7 +80,19 @@ pub fn mutant_cases() -> Vec<MutantCase> {
     let two_writes_one_timeout = |m| bounds(2, 0, 0, 0, 1, m);
     let two_writes_one_lease = |m| bounds(2, 0, 0, 1, 0, m);
     let two_writes_two_leases = |m| bounds(2, 0, 0, 2, 0, m);
+    // A lost message needs a lossy network; one timeout opens the session whose probe is lost.
+    let lossy_one_timeout = |m| Config {
+        message_loss: swb_model::MessageLoss::Lossy,
+        ..bounds(1, 0, 0, 0, 1, m)
+    };
     let mut cases = vec![
+        case(
+            "end_states_are_valid",
+            NoHandshakeDeadline,
+            lossy_one_timeout,
+            8,
+            IterativeDeepening,
+        ),
         case(
             "uncommitted_data_never_revived",
             KeepUncommittedTailOnPromotion,

@@ -18,8 +18,12 @@
 //!
 //! Then every shipped mutant must get the same verdict (the set of violated `always` properties
 //! and reached `sometimes` properties, from an exhaustive search with every property) under all
-//! four combinations, at the bounds where each mutant is caught; A1's mutant, whose bounds are too
-//! deep for an exhaustive search in a test, by its literal trace.
+//! four combinations (the two reliable ones at two writes: see [`LOSSY_VERDICT_WRITES_MAX`]), at
+//! the bounds where each mutant is caught; A1's mutant, whose bounds are too
+//! deep for an exhaustive search in a test, by its literal trace. The end-state properties read
+//! whether any step is still enabled, which the network decides: they must agree with and
+//! without the reduction on each network, not across networks (a lossy network has end states of
+//! its own; D45).
 
 use stateright::{Checker, Model};
 use std::collections::hash_map::DefaultHasher;
@@ -119,9 +123,11 @@ fn model(config: &Config, reduced: bool) -> SwbModel {
 fn loss_adds_no_state_the_properties_can_see() {
     for (name, config) in small_configurations() {
         for reduced in [false, true] {
-            // With the reduction the witness is recorded when a stale message dies, and a lossy
-            // network can drop the message before that: compared without the witness then.
-            let forget = reduced;
+            // Compared without the fenced-message witness: with the reduction it is recorded
+            // when a stale message dies, which a lossy network can drop first; and on a lossy
+            // network a recovery deadline re-sends a write that a replica already in the next
+            // epoch fences (D42), a witness the reliable network reaches only in other states.
+            let forget = true;
             let reliable = projected_reachable(
                 &model(&with_loss(&config, MessageLoss::Reliable), reduced),
                 forget,
@@ -159,6 +165,13 @@ fn discarding_fenced_traffic_hides_no_state_the_properties_can_see() {
     }
 }
 
+/// The properties that read whether a step is still enabled, which depends on the network:
+/// D34's argument (a lost message is one delayed forever) covers what the state shows, not
+/// whether anything can still happen. A lossy network has end states a reliable one has not
+/// (everything in flight lost), so these are compared between the reduction's two settings on
+/// one network, not across networks (`swb_properties::progress`, D45).
+const READS_ENABLED_STEPS: [&str; 2] = ["end_states_are_valid", "valid_end_state_reached"];
+
 /// The verdict of an exhaustive search with every property: violated `always` properties and
 /// reached `sometimes` properties, by name.
 fn verdict(model: SwbModel) -> BTreeSet<&'static str> {
@@ -177,10 +190,23 @@ fn verdict(model: SwbModel) -> BTreeSet<&'static str> {
         .collect()
 }
 
-/// The four models of one configuration: (loss, reduction on) and the model.
+/// The most writes at which a mutant's bounds are also searched on a lossy network. With the
+/// recovery deadlines (D40) a lossy network re-sends what it lost, and two writes with a lease
+/// expiry reach 2.28 M states there (measured: 50 s on one thread, under load) against tens of
+/// thousands at one write: too big for the test suite. Loss at two writes is covered by the
+/// projected-state test above, which does not depend on a mutant.
+const LOSSY_VERDICT_WRITES_MAX: u8 = 1;
+
+/// The models of one configuration: (loss, reduction on) and the model; four combinations, or
+/// the two reliable ones past [`LOSSY_VERDICT_WRITES_MAX`].
 fn combinations(config: &Config) -> Vec<((MessageLoss, bool), SwbModel)> {
     let mut models = Vec::new();
-    for loss in [MessageLoss::Reliable, MessageLoss::Lossy] {
+    let networks: &[MessageLoss] = if config.writes_max <= LOSSY_VERDICT_WRITES_MAX {
+        &[MessageLoss::Reliable, MessageLoss::Lossy]
+    } else {
+        &[MessageLoss::Reliable]
+    };
+    for &loss in networks {
         for reduced in [false, true] {
             let built = swb_properties::build_model(&with_loss(config, loss));
             let built = if reduced {
@@ -218,16 +244,41 @@ fn every_mutant_gets_the_same_verdict_with_and_without_loss_and_reduction() {
             .map(|(combination, model)| (combination, verdict(model)))
             .collect();
         let first = &verdicts[0].1;
-        for (combination, found) in &verdicts {
+        let state_verdict = |verdict: &BTreeSet<&'static str>| -> BTreeSet<&'static str> {
+            verdict
+                .iter()
+                .copied()
+                .filter(|name| !READS_ENABLED_STEPS.contains(name))
+                .collect()
+        };
+        for ((loss, reduced), found) in &verdicts {
             assert_eq!(
-                found, first,
-                "mutant {:?}: verdict under {combination:?} differs from reliable, unreduced",
+                state_verdict(found),
+                state_verdict(first),
+                "mutant {:?}: verdict under ({loss:?}, reduction {reduced}) differs from \
+                 reliable, unreduced",
+                config.mutant
+            );
+            let unreduced = &verdicts
+                .iter()
+                .find(|((other_loss, other_reduced), _)| other_loss == loss && !other_reduced)
+                .expect("every network is run without the reduction")
+                .1;
+            assert_eq!(
+                found, unreduced,
+                "mutant {:?}: the reduction changes the verdict on a {loss:?} network",
                 config.mutant
             );
         }
         if let Some(mutant) = config.mutant {
+            // Caught on the network of its own bounds (a lost-message mutant only on a lossy one).
+            let own = &verdicts
+                .iter()
+                .find(|((loss, reduced), _)| *loss == config.message_loss && !reduced)
+                .expect("the bounds' own network is among the combinations")
+                .1;
             assert!(
-                first.iter().any(|name| swb_properties::find(name)
+                own.iter().any(|name| swb_properties::find(name)
                     .is_some_and(|property| property.kind == PropertyKind::Always)),
                 "mutant {mutant:?} is not caught at its bounds"
             );

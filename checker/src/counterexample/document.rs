@@ -216,7 +216,7 @@ impl Loaded {
         let holds = (self.property.condition)(&self.model, self.path.last_state());
         match self.property.kind {
             PropertyKind::Sometimes => holds,
-            PropertyKind::Always | PropertyKind::Eventually => !holds,
+            PropertyKind::Always | PropertyKind::Eventually | PropertyKind::Progress => !holds,
         }
     }
 }
@@ -256,7 +256,9 @@ pub fn parse(file: &Path, bytes: &[u8]) -> Result<Loaded, TraceError> {
         serde_json::from_value(value).map_err(|error| malformed(error.to_string()))?;
 
     // A standard property, or one of the configuration's scenario witnesses; a witness trace
-    // (`check --witness-dir`) names a `sometimes` its last state reaches.
+    // (`check --witness-dir`) names a `sometimes` its last state reaches. A `progress` trace
+    // ends in a state from which no valid end state is reachable (D47): like an `always`, its
+    // last state alone shows the violation.
     let property =
         swb_properties::find_in(&document.config, &document.property.name).ok_or_else(|| {
             TraceError::UnknownProperty {

@@ -40,7 +40,7 @@ pub enum TraceError {
         property: String,
     },
     /// The property exists but is an `eventually`: a trace of it means nothing here.
-    #[error("{}: property {property:?} is a `{kind}` property; a trace file names an `always` (a counterexample) or a `sometimes` (a witness)", file.display())]
+    #[error("{}: property {property:?} is a `{kind}` property; a trace file names an `always` or a `progress` (a counterexample) or a `sometimes` (a witness)", file.display())]
     NotAnInvariant {
         /// The file.
         file: PathBuf,

@@ -179,15 +179,21 @@ pub fn save_violations_within<S: 'static, A: 'static>(
 ) -> Result<Vec<Saved>, TraceError> {
     let mut saved = Vec::new();
     for outcome in properties {
-        if outcome.kind != Kind::Always || outcome.status != Status::Violated {
+        if !matches!(outcome.kind, Kind::Always | Kind::Progress)
+            || outcome.status != Status::Violated
+        {
             continue;
         }
         let Some((found, property)) = protocol_discovery(outcome, &model.config) else {
             continue;
         };
-        let Some((counterexample, minimised)) =
-            Counterexample::minimised(model, scenario, property, found, budget, memory_limit)
-        else {
+        // A progress trace comes from a breadth-first search of the whole graph: it is already
+        // a shortest path to a state from which no valid end state is reachable (`liveness`).
+        let minimised = match outcome.kind {
+            Kind::Progress => Some(shortest_as_found(model, scenario, property, found)),
+            _ => Counterexample::minimised(model, scenario, property, found, budget, memory_limit),
+        };
+        let Some((counterexample, minimised)) = minimised else {
             eprintln!(
                 "swb-check: warning: the path found for {:?} does not replay as a violation; \
                  no counterexample saved",
@@ -326,6 +332,29 @@ fn protocol_discovery<'a, S: 'static, A: 'static>(
         .as_ref()
         .and_then(|path| (path as &dyn Any).downcast_ref::<ModelPath<State, Action>>())?;
     Some((found, swb_properties::find_in(config, outcome.name)?))
+}
+
+/// A trace already proven shortest, wrapped as it was found.
+fn shortest_as_found(
+    model: &SwbModel,
+    scenario: &str,
+    property: PropertyInfo,
+    found: &ModelPath<State, Action>,
+) -> (Counterexample, Minimised) {
+    let counterexample = Counterexample {
+        config: model.config.clone(),
+        scenario: scenario.to_owned(),
+        property,
+        minimality: Minimality::Shortest,
+        path: found.clone(),
+    };
+    let minimised = Minimised {
+        path: found.clone(),
+        minimality: Minimality::Shortest,
+        states_visited: 0,
+        stopped_by: None,
+    };
+    (counterexample, minimised)
 }
 
 /// How one saved trace was minimised, in the `check --json` object.

@@ -27,6 +27,13 @@
 //!   coordinator's decision and the engine (§6) makes none, so its state can neither keep nor
 //!   break these properties. The judgement says so rather than claiming the engine holds them.
 //!
+//! - `end_states_are_valid` ([`Judge::EndState`], D45): `outside-engine`. An old protocol's
+//!   invalid end state is a recovery nobody restarts or escalates: V1 degrades, V1.5 does not
+//!   reassign a moved replica and has no clean abort when a catch-up's range is recycled. Whether
+//!   and when a stuck recovery is restarted is the caller's policy (the coordinator's rejoin
+//!   intent, the sender's escalation); the engine is driven step by step and takes no step on
+//!   its own, so its state can neither keep nor break the property.
+//!
 //! Every other property has no engine-side judgement yet (`not-judged`): a V1 / V1.5 trace of
 //! such a property that conforms fails the corpus rule until one is written.
 
@@ -44,6 +51,8 @@ pub enum Judge {
     RoundBudget,
     /// A1, A9: the property is about promotion, a decision the engine does not make.
     Promotion,
+    /// D45: the property is about coming to rest, which the caller's recovery policy decides.
+    EndState,
 }
 
 impl Judge {
@@ -56,6 +65,7 @@ impl Judge {
             "committed_data_survives_failover" | "promotion_picks_eligible_candidate" => {
                 Some(Judge::Promotion)
             }
+            "end_states_are_valid" => Some(Judge::EndState),
             _ => None,
         }
     }
@@ -65,7 +75,7 @@ impl Judge {
         match self {
             Judge::ReservedRange => engine.primaries.iter().try_for_each(reserved_range),
             Judge::RoundBudget => engine.primaries.iter().try_for_each(round_budget),
-            Judge::Promotion => Ok(()),
+            Judge::Promotion | Judge::EndState => Ok(()),
         }
     }
 
@@ -89,6 +99,9 @@ impl Judge {
             },
             Judge::Promotion => Judgement::OutsideEngine {
                 decision: Decision::Promotion,
+            },
+            Judge::EndState => Judgement::OutsideEngine {
+                decision: Decision::RecoveryPolicy,
             },
         }
     }
@@ -130,6 +143,9 @@ impl EngineRule {
 pub enum Decision {
     /// Which node the coordinator promotes (§2.8; §6 has no promotion).
     Promotion,
+    /// Whether a stuck recovery is restarted or escalated (the rejoin intent, the escalation
+    /// policy; D45).
+    RecoveryPolicy,
 }
 
 impl Decision {
@@ -137,6 +153,7 @@ impl Decision {
     pub fn name(self) -> &'static str {
         match self {
             Decision::Promotion => "promotion",
+            Decision::RecoveryPolicy => "recovery-policy",
         }
     }
 }
@@ -344,10 +361,15 @@ impl std::fmt::Display for Judgement {
                     ),
                 }
             }
-            Judgement::OutsideEngine { decision } => write!(
-                f,
-                "outside the engine: {} is the coordinator's decision, which the engine does not make",
-                decision.name()
+            Judgement::OutsideEngine {
+                decision: Decision::Promotion,
+            } => f.write_str(
+                "outside the engine: promotion is the coordinator's decision, which the engine does not make",
+            ),
+            Judgement::OutsideEngine {
+                decision: Decision::RecoveryPolicy,
+            } => f.write_str(
+                "outside the engine: whether a stuck recovery is restarted or escalated is the caller's policy, which the engine does not decide",
             ),
             Judgement::FailsInEngine { step, breach } => {
                 write!(f, "fails in the engine after step {step}: {breach}")
@@ -671,6 +693,7 @@ mod tests {
             ("over_budget_catch_up_escalates", Judge::RoundBudget),
             ("committed_data_survives_failover", Judge::Promotion),
             ("promotion_picks_eligible_candidate", Judge::Promotion),
+            ("end_states_are_valid", Judge::EndState),
         ];
         for (name, judge) in rows {
             let property = swb_properties::find(name).expect("a catalogue property");

@@ -27,6 +27,16 @@ pub fn explanation(property: &str, protocol: ProtocolVersion) -> Option<Explanat
 use ProtocolVersion::{V1, V1_5};
 
 const EXPLANATIONS: &[(&str, ProtocolVersion, Explanation)] = &[
+    ("end_states_are_valid", V1, Explanation {
+        criterion: "D45 every end state is valid (no replica left stuck)",
+        how: "`CatchUpAttempt::Degrade`: a replica that missed a write is marked Degraded and nothing ever brings it back, so the system comes to rest with a replica out of the live stream (and, under sync_all, a write that never commits).",
+        v2_rule: "every lagging replica gets a session whose deadlines re-send what was lost (D41), and a session that cannot catch up escalates to a rebuild; every end state has all replicas in sync.",
+    }),
+    ("end_states_are_valid", V1_5, Explanation {
+        criterion: "D45 every end state is valid (no replica left stuck)",
+        how: "either a moved replica is never reassigned (`RejoinAction::ControlPlaneOnly` for a changed address), or a catch-up whose range the flusher recycled has no clean abort (`Recoverability::RetentionWindow`) and waits forever.",
+        v2_rule: "`RejoinAction::Reassign` sends the primary a recovery intent at the new endpoint, and a lost reservation escalates to NeedsRebuild (`EscalationReason::ReservationLost`), which a rebuild ends.",
+    }),
     ("committed_data_survives_failover", V1, Explanation {
         criterion: "A1 committed data survives failover",
         how: "after the lease expires the coordinator promotes the first node that adopted the new epoch (`PromotionRule::AnyResponder`, our reading of V1's \"weaker lineage reasoning\"), here a replica that never received the committed write; as the new primary it serves a log that lacks Ref(C).",

@@ -21,6 +21,7 @@
 //!    breadth-first order the first is a shortest one.
 
 use crate::check::{requested_stop, CheckOptions, Completion, Limit};
+use crate::supervise::{EndStateCount, EndStates};
 use stateright::{Expectation, Model, Path};
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashSet};
@@ -73,6 +74,9 @@ pub struct Frontier {
     pub prefix_total: usize,
     /// The deepest level holding a state (below `depth` when the state space ends first).
     pub deepest: usize,
+    /// The end states among the prefix's unique states (the frontier's own are counted by
+    /// their shards' searches).
+    pub prefix_end_states: EndStateCount,
     /// The first discovery of each property in the prefix, by name.
     pub discoveries: BTreeMap<&'static str, Path<State, Action>>,
     /// `Incomplete` when a stop (timeout, memory, Ctrl-C) cut the search: then `states` is empty.
@@ -107,6 +111,7 @@ impl Frontier {
             prefix_unique: 0,
             prefix_total: 0,
             deepest: 0,
+            prefix_end_states: EndStateCount::default(),
             discoveries: BTreeMap::new(),
             completion: Completion::Complete,
             elapsed: Duration::ZERO,
@@ -190,6 +195,8 @@ impl Frontier {
         properties: &[stateright::Property<SwbModel>],
         reached: &FrontierState,
     ) {
+        self.prefix_end_states
+            .tally(model.end_state_is_valid(&reached.state));
         for property in properties {
             if self.discoveries.contains_key(property.name) {
                 continue;

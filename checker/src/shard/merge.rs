@@ -231,6 +231,7 @@ impl Merged {
                     swb_properties::PropertyKind::Always => Kind::Always,
                     swb_properties::PropertyKind::Sometimes => Kind::Sometimes,
                     swb_properties::PropertyKind::Eventually => Kind::Eventually,
+                    swb_properties::PropertyKind::Progress => Kind::Progress,
                 };
                 let discovered = match (kind, line.status.as_str()) {
                     (Kind::Always | Kind::Eventually, "violated")
@@ -337,6 +338,12 @@ impl Merged {
                 Symmetry::Off
             },
             completion,
+            // Summed as the counts are (D62): a state two shards both search is counted twice.
+            end_states: results
+                .clone()
+                .map(|r| r.end_states)
+                .reduce(|a, b| a.zip(b).map(|(a, b)| a + b))
+                .flatten(),
         })
     }
 

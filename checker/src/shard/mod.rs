@@ -214,6 +214,9 @@ fn search_share(
     let dfs_unique = outcome.unique_states;
     outcome.unique_states = frontier.prefix_unique + dfs_unique;
     outcome.total_states += frontier.prefix_total;
+    outcome.end_states = outcome
+        .end_states
+        .map(|count| count + frontier.prefix_end_states);
     outcome.max_depth = if share.is_empty() {
         frontier.deepest
     } else {

@@ -5,6 +5,7 @@
 use super::frontier::Frontier;
 use super::Shard;
 use crate::counterexample::Saved;
+use crate::supervise::EndStateCount;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -111,6 +112,8 @@ pub struct ShardFile {
     pub threads: usize,
     pub strategy: String,
     pub symmetry: bool,
+    /// `null` for a model without an end-state property.
+    pub end_states: Option<EndStateCount>,
     pub properties: Vec<PropertyLine>,
     pub shard: ShardInfo,
 }

@@ -122,16 +122,36 @@ pub enum TimerKind {
     AddressChange,
     BarrierTimeout,
     CatchUpTimeout,
+    HandshakeDeadline,
+    CatchUpChunkDeadline,
+    RebuildDeadline,
+    RebuildIntentRetry,
+    BarrierRetry,
+    CommitReportRetry,
+    HeartbeatRetry,
+    NewEpochRetry,
+    AssignRetry,
+    ReassignRetry,
 }
 
 impl TimerKind {
     /// Every timer variant.
-    pub const ALL: [TimerKind; 5] = [
+    pub const ALL: [TimerKind; 15] = [
         TimerKind::LeaseExpiry,
         TimerKind::ClientWrite,
         TimerKind::AddressChange,
         TimerKind::BarrierTimeout,
         TimerKind::CatchUpTimeout,
+        TimerKind::HandshakeDeadline,
+        TimerKind::CatchUpChunkDeadline,
+        TimerKind::RebuildDeadline,
+        TimerKind::RebuildIntentRetry,
+        TimerKind::BarrierRetry,
+        TimerKind::CommitReportRetry,
+        TimerKind::HeartbeatRetry,
+        TimerKind::NewEpochRetry,
+        TimerKind::AssignRetry,
+        TimerKind::ReassignRetry,
     ];
 
     fn of(timer: &SwbTimer) -> TimerKind {
@@ -141,6 +161,16 @@ impl TimerKind {
             SwbTimer::Node(NodeTimer::AddressChange) => TimerKind::AddressChange,
             SwbTimer::Node(NodeTimer::BarrierTimeout(_)) => TimerKind::BarrierTimeout,
             SwbTimer::Node(NodeTimer::CatchUpTimeout(_)) => TimerKind::CatchUpTimeout,
+            SwbTimer::Node(NodeTimer::HandshakeDeadline(_)) => TimerKind::HandshakeDeadline,
+            SwbTimer::Node(NodeTimer::CatchUpChunkDeadline(_)) => TimerKind::CatchUpChunkDeadline,
+            SwbTimer::Node(NodeTimer::RebuildDeadline(_)) => TimerKind::RebuildDeadline,
+            SwbTimer::Node(NodeTimer::RebuildIntentRetry(_)) => TimerKind::RebuildIntentRetry,
+            SwbTimer::Node(NodeTimer::BarrierRetry(..)) => TimerKind::BarrierRetry,
+            SwbTimer::Node(NodeTimer::CommitReportRetry) => TimerKind::CommitReportRetry,
+            SwbTimer::Node(NodeTimer::HeartbeatRetry) => TimerKind::HeartbeatRetry,
+            SwbTimer::Coordinator(CoordinatorTimer::NewEpochRetry(_)) => TimerKind::NewEpochRetry,
+            SwbTimer::Coordinator(CoordinatorTimer::AssignRetry(_)) => TimerKind::AssignRetry,
+            SwbTimer::Coordinator(CoordinatorTimer::ReassignRetry(_)) => TimerKind::ReassignRetry,
         }
     }
 
@@ -151,6 +181,16 @@ impl TimerKind {
             TimerKind::AddressChange => "address_change",
             TimerKind::BarrierTimeout => "barrier_timeout",
             TimerKind::CatchUpTimeout => "catch_up_timeout",
+            TimerKind::HandshakeDeadline => "handshake_deadline",
+            TimerKind::CatchUpChunkDeadline => "catch_up_chunk_deadline",
+            TimerKind::RebuildDeadline => "rebuild_deadline",
+            TimerKind::RebuildIntentRetry => "rebuild_intent_retry",
+            TimerKind::BarrierRetry => "barrier_retry",
+            TimerKind::CommitReportRetry => "commit_report_retry",
+            TimerKind::HeartbeatRetry => "heartbeat_retry",
+            TimerKind::NewEpochRetry => "new_epoch_retry",
+            TimerKind::AssignRetry => "assign_retry",
+            TimerKind::ReassignRetry => "reassign_retry",
         }
     }
 }

@@ -53,6 +53,8 @@ pub struct CheckSummary {
     pub seconds: f64,
     pub completion: Completion,
     pub verdict: Verdict,
+    /// End states explored (D45).
+    pub end_states: Option<crate::supervise::EndStateCount>,
     /// In catalogue order.
     pub properties: Vec<PropertyRow>,
 }

@@ -298,6 +298,7 @@ fn run_default_check(model: &SwbModel, options: &ReportOptions) -> anyhow::Resul
         seconds: outcome.elapsed.as_secs_f64(),
         completion: outcome.completion,
         verdict: outcome.verdict(),
+        end_states: outcome.end_states,
         properties,
     })
 }

@@ -9,11 +9,12 @@ use crate::compare::rows_of;
 use crate::scenario::{describe_expected, Bounds};
 
 /// The section ids, in page order.
-pub const SECTION_IDS: [&str; 8] = [
+pub const SECTION_IDS: [&str; 9] = [
     "summary",
     "metadata",
     "matrix",
     "properties",
+    "end-states",
     "counterexamples",
     "coverage",
     "sometimes",
@@ -32,6 +33,7 @@ pub fn document(report: &SignoffReport) -> Document {
         metadata(report),
         matrix(report),
         properties(report),
+        end_states(report),
         counterexamples(report),
         coverage(report),
         sometimes(report),
@@ -395,6 +397,41 @@ fn coverage(report: &SignoffReport) -> Section {
                     never.join(", ")
                 }
             ))]),
+        ],
+    }
+}
+
+/// End states and progress (D45, D47): what the check counted, and where progress is judged.
+fn end_states(report: &SignoffReport) -> Section {
+    let counted = match report.check.end_states {
+        Some(count) => format!(
+            "The check explored {} end states (states only a fault could move on), {} of them \
+             invalid; each invalid one violates `end_states_are_valid` and is saved with a trace.",
+            count.total, count.invalid
+        ),
+        None => "The check counted no end states.".to_owned(),
+    };
+    Section {
+        id: "end-states",
+        heading: vec![text("End states and progress")],
+        blocks: vec![
+            Block::Banner(
+                Tone::of(
+                    report
+                        .check
+                        .end_states
+                        .is_some_and(|count| count.invalid == 0),
+                ),
+                counted,
+            ),
+            Block::Paragraph(vec![prose(
+                "A valid end state has the serving primary at its head, every other node in sync \
+                 with it and every write committed (docs/design.md, D45). Progress \
+                 (`valid_end_state_stays_reachable`, kind `progress`: from every reachable state a \
+                 valid end state stays reachable) needs the whole state graph and is judged by \
+                 `swb-check check --progress` at small bounds with loss on (D47), not at the \
+                 check's bounds.",
+            )]),
         ],
     }
 }
