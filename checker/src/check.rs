@@ -285,6 +285,8 @@ pub struct CheckOutcome<State, Action> {
     pub completion: Completion,
     /// The end states explored (D45), for a model with an end-state property; `None` otherwise.
     pub end_states: Option<EndStateCount>,
+    /// The progress graph's figures, when the run judged the progress property (D47, D49).
+    pub progress: Option<crate::liveness::ProgressSummary>,
 }
 
 /// The overall result, which decides the exit code.
@@ -505,6 +507,7 @@ where
         symmetry: symmetry_state,
         completion,
         end_states: run.end_states,
+        progress: None,
     })
 }
 
@@ -885,6 +888,7 @@ mod tests {
                 symmetry: Symmetry::Off,
                 completion,
                 end_states: None,
+                progress: None,
             };
             assert_eq!(outcome.verdict(), verdict, "{status:?} {completion:?}");
         }

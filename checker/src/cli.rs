@@ -218,12 +218,18 @@ pub struct CheckArgs {
 
     /// Also judge the progress property (from every reachable state a valid end state stays
     /// reachable) on the explicit state graph of the checked configuration. It holds every
-    /// state, so it is for small bounds: past --progress-states-max it stops, incomplete.
-    #[arg(long)]
+    /// state, so it is for small bounds: past --progress-states-max it stops, incomplete. The
+    /// main job (no configuration given) always judges it, at its own progress bounds (a lossy
+    /// network, one write, any one fault: docs/design.md D49).
+    #[arg(long, conflicts_with = "no_progress")]
     pub progress: bool,
 
-    /// The most states the --progress search may hold.
-    #[arg(long, value_name = "N", default_value_t = crate::liveness::STATES_MAX_DEFAULT, requires = "progress")]
+    /// Skip the main job's progress check.
+    #[arg(long)]
+    pub no_progress: bool,
+
+    /// The most states the progress graph may hold.
+    #[arg(long, value_name = "N", default_value_t = crate::liveness::STATES_MAX_DEFAULT)]
     pub progress_states_max: NonZeroUsize,
 
     /// Check a named scenario of the catalog (see `swb-check scenarios`), restricting the

@@ -12,13 +12,21 @@
 //! 3. a backward search from the goals over the reversed protocol edges marks every state that
 //!    can still reach one; any other reachable state violates the property.
 //!
-//! The counterexample is the path to the first unmarked state in breadth-first order, which is a
-//! shortest path to a state from which no valid end state is reachable; every protocol step from
-//! there leads to another such state, so the protocol is caught in a loop or stuck. The search
-//! holds every state, so it is for small bounds: past `states_max` it stops, incomplete.
+//! The counterexample is a lasso: the path to the first unmarked state in breadth-first order (a
+//! shortest path to a state from which no valid end state is reachable), then protocol steps
+//! within the unmarked states until one repeats. Every protocol step from an unmarked state leads
+//! to another one (else it could reach a goal), so no fair scheduling leaves that region: the
+//! repeated state closes a cycle the protocol can take forever, or the walk ends in an invalid end
+//! state (no cycle; `end_states_are_valid` fails there too). The search holds every state, so it
+//! is for small bounds: past `states_max` it stops, incomplete.
+//!
+//! A `check` run adds the progress property on its own bounds with `--progress`; the main job
+//! adds it on [`Config::embedded_progress`] (D49), since the main job's own graph is far too big
+//! to hold whole.
 
 use crate::check::{CheckOutcome, Completion, Kind, Limit, PropertyOutcome, Status};
 use crate::counterexample::replay;
+use serde::Serialize;
 use stateright::{Model, Path};
 use std::any::Any;
 use std::collections::hash_map::DefaultHasher;
@@ -26,7 +34,7 @@ use std::collections::{HashMap, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::num::NonZeroUsize;
 use swb_model::deadline::is_fault;
-use swb_model::{Action, State, SwbModel};
+use swb_model::{Action, Config, State, SwbModel};
 use swb_properties::progress::{changes, stuck};
 
 /// The catalogue name of the progress property.
@@ -37,6 +45,16 @@ pub const STATES_MAX_DEFAULT: NonZeroUsize = match NonZeroUsize::new(400_000) {
     Some(states_max) => states_max,
     None => unreachable!(),
 };
+
+/// A progress check a `check` run adds.
+#[derive(Clone, Debug)]
+pub struct ProgressRun {
+    /// The bounds of the graph: `None` for the checked model's own (`--progress`), or the main
+    /// job's progress bounds.
+    pub config: Option<Config>,
+    /// The most states the graph may hold.
+    pub states_max: NonZeroUsize,
+}
 
 /// What the progress search found.
 #[derive(Clone, Debug)]
@@ -49,8 +67,48 @@ pub struct ProgressOutcome {
     pub stuck_states: usize,
     /// False when `states_max` cut the search (no verdict on the rest of the graph).
     pub complete: bool,
-    /// A shortest path to a state from which no valid end state is reachable.
+    /// The lasso (see the module documentation): a shortest path to a state from which no valid
+    /// end state is reachable, then protocol steps until a state repeats.
     pub counterexample: Option<Path<State, Action>>,
+    /// The steps at the end of the counterexample that return to the state they start from;
+    /// `None` when it ends in an invalid end state instead (or holds).
+    pub cycle_steps: Option<usize>,
+}
+
+/// The progress line of a `check` report and its JSON object `progress`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ProgressSummary {
+    /// The bounds the graph was built at.
+    pub bounds: String,
+    pub states: usize,
+    pub valid_end_states: usize,
+    /// States from which no valid end state is reachable (0 when it holds).
+    pub stuck_states: usize,
+    /// False when the graph was cut at its state bound (no verdict).
+    pub complete: bool,
+    /// Steps on the counterexample's cycle: its last `cycle_steps` steps return to the state
+    /// they start from. `null` when it holds or ends in an invalid end state.
+    pub cycle_steps: Option<usize>,
+}
+
+impl ProgressSummary {
+    /// The report's one-line value.
+    pub fn line(&self) -> String {
+        let verdict = match (self.complete, self.stuck_states, self.cycle_steps) {
+            (false, _, _) => "cut by the state bound: not judged".to_owned(),
+            (true, 0, _) => "every state can reach a valid end state".to_owned(),
+            (true, stuck, Some(cycle)) => {
+                format!("{stuck} states cannot reach one; the trace ends in a {cycle}-step cycle")
+            }
+            (true, stuck, None) => {
+                format!("{stuck} states cannot reach one; the trace ends in an invalid end state")
+            }
+        };
+        format!(
+            "{} states, {} valid end states: {verdict} (at {})",
+            self.states, self.valid_end_states, self.bounds
+        )
+    }
 }
 
 fn fingerprint(state: &State) -> u64 {
@@ -62,8 +120,10 @@ fn fingerprint(state: &State) -> u64 {
 /// Judges the progress property on every state of `model` reachable within `states_max`.
 pub fn check_progress(model: &SwbModel, states_max: NonZeroUsize) -> ProgressOutcome {
     let states_max = states_max.get();
+    // A state is held only until it is expanded: the graph is ids, parent steps and reversed
+    // edges, and the counterexample is rebuilt by replaying steps.
     let mut index: HashMap<u64, u32> = HashMap::new();
-    let mut states: Vec<State> = Vec::new();
+    let mut unexpanded: VecDeque<(u32, State)> = VecDeque::new();
     let mut parents: Vec<Option<(u32, Action)>> = Vec::new();
     let mut reversed: Vec<Vec<u32>> = Vec::new();
     let mut goals: Vec<u32> = Vec::new();
@@ -71,7 +131,7 @@ pub fn check_progress(model: &SwbModel, states_max: NonZeroUsize) -> ProgressOut
 
     let mut admit = |state: State,
                      parent: Option<(u32, Action)>,
-                     states: &mut Vec<State>,
+                     unexpanded: &mut VecDeque<(u32, State)>,
                      parents: &mut Vec<Option<(u32, Action)>>,
                      reversed: &mut Vec<Vec<u32>>|
      -> Option<u32> {
@@ -79,25 +139,21 @@ pub fn check_progress(model: &SwbModel, states_max: NonZeroUsize) -> ProgressOut
         if let Some(id) = index.get(&key) {
             return Some(*id);
         }
-        if states.len() >= states_max {
+        if parents.len() >= states_max {
             return None;
         }
-        let id = u32::try_from(states.len()).expect("states_max fits in u32");
+        let id = u32::try_from(parents.len()).expect("states_max fits in u32");
         index.insert(key, id);
-        states.push(state);
+        unexpanded.push_back((id, state));
         parents.push(parent);
         reversed.push(Vec::new());
         Some(id)
     };
     for init in model.init_states() {
-        admit(init, None, &mut states, &mut parents, &mut reversed);
+        admit(init, None, &mut unexpanded, &mut parents, &mut reversed);
     }
-    let mut next_to_expand = 0usize;
     let mut actions = Vec::new();
-    while next_to_expand < states.len() {
-        let id = u32::try_from(next_to_expand).expect("states_max fits in u32");
-        let state = states[next_to_expand].clone();
-        next_to_expand += 1;
+    while let Some((id, state)) = unexpanded.pop_front() {
         actions.clear();
         model.actions(&state, &mut actions);
         let mut end = true;
@@ -110,7 +166,7 @@ pub fn check_progress(model: &SwbModel, states_max: NonZeroUsize) -> ProgressOut
             let Some(next_id) = admit(
                 next,
                 Some((id, action)),
-                &mut states,
+                &mut unexpanded,
                 &mut parents,
                 &mut reversed,
             ) else {
@@ -126,9 +182,10 @@ pub fn check_progress(model: &SwbModel, states_max: NonZeroUsize) -> ProgressOut
             goals.push(id);
         }
     }
+    let states = parents.len();
 
     // Backward from the goals: every state that can still reach one.
-    let mut can_progress = vec![false; states.len()];
+    let mut can_progress = vec![false; states];
     let mut queue: VecDeque<u32> = goals.iter().copied().collect();
     for goal in &goals {
         can_progress[*goal as usize] = true;
@@ -141,63 +198,119 @@ pub fn check_progress(model: &SwbModel, states_max: NonZeroUsize) -> ProgressOut
             }
         }
     }
-    let stuck_ids: Vec<usize> = (0..states.len()).filter(|id| !can_progress[*id]).collect();
+    let stuck_ids: Vec<usize> = (0..states).filter(|id| !can_progress[*id]).collect();
     // An incomplete graph has unexpanded states, which look like dead ends: judge none.
-    let counterexample = match (complete, stuck_ids.first()) {
-        (true, Some(first)) => path_to(model, &parents, *first),
-        _ => None,
+    let (counterexample, cycle_steps) = match (complete, stuck_ids.first()) {
+        (true, Some(first)) => {
+            let mut actions = parent_actions(&parents, *first);
+            let (walk, cycle_steps) = replay(model, &actions)
+                .map(|prefix| walk_to_repeat(model, prefix.last_state(), &index, &can_progress))
+                .unwrap_or_default();
+            actions.extend(walk);
+            (replay(model, &actions), cycle_steps)
+        }
+        _ => (None, None),
     };
     ProgressOutcome {
-        states: states.len(),
+        states,
         valid_end_states: goals.len(),
         stuck_states: if complete { stuck_ids.len() } else { 0 },
         complete,
         counterexample,
+        cycle_steps,
     }
 }
 
-/// Judges the progress property of `model` and adds its verdict to `outcome` (a check of the
-/// protocol model, whose generic paths are the protocol model's), kept sorted by name. A cut
-/// progress search makes the whole run incomplete.
-pub fn add_progress_outcome<S: 'static, A: 'static>(
+/// From `from`, a state that cannot reach a valid end state, takes the first protocol step
+/// (in the model's action order) that changes the state, until a state repeats: the steps, and
+/// how many of the last ones form the cycle (`None` when the walk stops at an end state). Every
+/// such step stays among the states that cannot progress (else `from` could), and the graph is
+/// complete, so every successor has an id.
+fn walk_to_repeat(
     model: &SwbModel,
-    states_max: NonZeroUsize,
+    from: &State,
+    index: &HashMap<u64, u32>,
+    can_progress: &[bool],
+) -> (Vec<Action>, Option<usize>) {
+    let mut walk = Vec::new();
+    let mut position_of: HashMap<u64, usize> = HashMap::new();
+    let mut state = from.clone();
+    let mut actions = Vec::new();
+    loop {
+        let key = fingerprint(&state);
+        if let Some(start) = position_of.get(&key) {
+            let cycle = walk.len() - start;
+            return (walk, Some(cycle));
+        }
+        position_of.insert(key, walk.len());
+        actions.clear();
+        model.actions(&state, &mut actions);
+        let step = actions.drain(..).find_map(|action| {
+            if is_fault(&action) {
+                return None;
+            }
+            let next = model.next_state(&state, action.clone())?;
+            let id = *index.get(&fingerprint(&next))? as usize;
+            (changes(&state, &next) && !can_progress[id]).then_some((action, next))
+        });
+        match step {
+            Some((action, next)) => {
+                walk.push(action);
+                state = next;
+            }
+            None => return (walk, None),
+        }
+    }
+}
+
+/// Judges the progress property of `run` (on `checked`, the checked model, or on the run's own
+/// bounds) and adds its verdict and summary to `outcome`, properties kept sorted by name; a cut
+/// progress search makes the whole run incomplete. Returns the model the graph was built from
+/// and its counterexample. The counterexample is attached to the outcome's property only when
+/// the graph is the checked model's: a path of other bounds must be saved with its own
+/// configuration ([`crate::counterexample::save_progress`]).
+pub fn add_progress_outcome<S: 'static, A: 'static>(
+    checked: &SwbModel,
+    run: &ProgressRun,
     outcome: &mut CheckOutcome<S, A>,
-) {
-    let progress = check_progress(model, states_max);
-    let discovery = progress.counterexample.and_then(|path| {
-        let boxed: Box<dyn Any> = Box::new(path);
-        boxed.downcast::<Path<S, A>>().ok().map(|path| *path)
-    });
+) -> (SwbModel, Option<Path<State, Action>>) {
+    let model = match &run.config {
+        Some(config) => swb_properties::build_model(config),
+        None => checked.clone(),
+    };
+    let progress = check_progress(&model, run.states_max);
+    let violated = progress.counterexample.is_some();
+    let discovery = progress
+        .counterexample
+        .clone()
+        .filter(|_| run.config.is_none())
+        .and_then(|path| {
+            let boxed: Box<dyn Any> = Box::new(path);
+            boxed.downcast::<Path<S, A>>().ok().map(|path| *path)
+        });
     outcome.properties.push(PropertyOutcome {
         name: PROGRESS_PROPERTY,
         kind: Kind::Progress,
-        status: Status::of(Kind::Progress, discovery.is_some()),
+        status: Status::of(Kind::Progress, violated),
         discovery,
     });
     outcome.properties.sort_by_key(|property| property.name);
     if !progress.complete && outcome.completion == Completion::Complete {
         outcome.completion = Completion::Incomplete(Limit::MaxStates);
     }
-    eprintln!(
-        "swb-check: progress: {} states, {} valid end states, {} states that cannot reach one{}",
-        progress.states,
-        progress.valid_end_states,
-        progress.stuck_states,
-        if progress.complete {
-            ""
-        } else {
-            " (cut by --progress-states-max: not judged)"
-        }
-    );
+    outcome.progress = Some(ProgressSummary {
+        bounds: model.config.to_string(),
+        states: progress.states,
+        valid_end_states: progress.valid_end_states,
+        stuck_states: progress.stuck_states,
+        complete: progress.complete,
+        cycle_steps: progress.cycle_steps,
+    });
+    (model, progress.counterexample)
 }
 
-/// The path of parent steps from an initial state to `id`, rebuilt through the model.
-fn path_to(
-    model: &SwbModel,
-    parents: &[Option<(u32, Action)>],
-    id: usize,
-) -> Option<Path<State, Action>> {
+/// The parent steps from an initial state to `id`.
+fn parent_actions(parents: &[Option<(u32, Action)>], id: usize) -> Vec<Action> {
     let mut actions = Vec::new();
     let mut at = id;
     while let Some((parent, action)) = &parents[at] {
@@ -205,7 +318,7 @@ fn path_to(
         at = *parent as usize;
     }
     actions.reverse();
-    replay(model, &actions)
+    actions
 }
 
 #[cfg(test)]
@@ -260,6 +373,9 @@ mod tests {
             .iter()
             .map(|action| model.format_action(action))
             .collect();
+        // The shortest path into the region that cannot progress (4 steps), the protocol's other
+        // steps there (the write commits), then the loop: the deadline re-sends the probe and the
+        // replica swallows it, back to the state before the re-send.
         assert_eq!(
             steps,
             vec![
@@ -267,8 +383,23 @@ mod tests {
                 "n1: barrier to n2 times out",
                 "n1 → n2: probe(e1, s1, to v1)",
                 "network drops n2 → n1: probe_reply(e1, s1, flushed 0)",
+                "n1 → n2: write(e1, lsn 1, to v1)",
+                "n1 → n3: write(e1, lsn 1, to v1)",
+                "n3 → n1: barrier_ack(e1, 1)",
+                "n1 → coordinator: commit_report(e1, 1)",
+                "coordinator → n1: commit_ack(e1, C=1)",
+                "n1: handshake with n2 overdue: probe sent again",
+                "n1 → n2: probe(e1, s1, to v1)",
             ]
         );
+        let steps = path.clone().into_vec();
+        let (cycle_start, _) = &steps[steps.len() - 3];
+        assert_eq!(
+            cycle_start,
+            path.last_state(),
+            "the last two steps close a cycle"
+        );
+        assert_eq!(outcome.cycle_steps, Some(2));
         let info = swb_properties::find(PROGRESS_PROPERTY).expect("catalogued");
         assert!(!(info.condition)(&model, path.last_state()));
         assert_eq!(info.mutant, Some(Mutant::ReplicaIgnoresRepeatedProbe));

@@ -39,7 +39,8 @@ mod supervise;
 mod toy;
 
 use crate::check::{run_check, CheckOptions, Strategy};
-use crate::cli::{CheckArgs, Cli, Command, StrategyArg};
+use crate::cli::{CheckArgs, Cli, Command, ModelChoice, StrategyArg};
+use crate::liveness::ProgressRun;
 use crate::models::{with_model, CheckableModel, ModelTask, SymmetryFn};
 use crate::progress::ProgressMode;
 use crate::report::{CheckReport, ModelInfo};
@@ -168,7 +169,10 @@ fn check_command(args: &CheckArgs) -> anyhow::Result<ExitCode> {
                 .unwrap_or_else(|| cli::COUNTEREXAMPLES_DIR.into())
         }),
         witness_dir: args.witness_dir.clone(),
-        progress_states_max: args.progress.then_some(args.progress_states_max),
+        progress: args.progress.then_some(ProgressRun {
+            config: None,
+            states_max: args.progress_states_max,
+        }),
     };
     if args.scenario.is_some()
         || args.protocol.is_some()
@@ -177,6 +181,20 @@ fn check_command(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     {
         return scenario::with_scenario_model(args, task);
     }
+    // The main job judges progress at its own, smaller bounds (D49): its two-fault graph is far
+    // too big to hold whole.
+    let main_job = args.model == ModelChoice::SwBlock && args.config.is_none();
+    let task = if main_job && !args.no_progress {
+        CheckTask {
+            progress: Some(ProgressRun {
+                config: Some(swb_model::Config::embedded_progress()),
+                states_max: args.progress_states_max,
+            }),
+            ..task
+        }
+    } else {
+        task
+    };
     with_model(args.model, args.config.as_deref(), task)
 }
 
@@ -188,8 +206,8 @@ struct CheckTask {
     out_dir: Option<std::path::PathBuf>,
     /// Where reached witnesses' traces are saved (`--witness-dir`).
     witness_dir: Option<std::path::PathBuf>,
-    /// With `--progress`: the most states the progress search may hold.
-    progress_states_max: Option<NonZeroUsize>,
+    /// The progress check to add, if any (`--progress`, or the main job's).
+    progress: Option<ProgressRun>,
 }
 
 impl ModelTask for CheckTask {
@@ -207,11 +225,26 @@ impl ModelTask for CheckTask {
             .downcast_ref::<swb_model::SwbModel>()
             .cloned();
         let mut outcome = run_check(model, symmetry, &self.options)?;
-        if let Some(states_max) = self.progress_states_max {
+        // A progress trace of the main job's progress bounds is saved with those bounds.
+        let mut progress_saved = Vec::new();
+        if let Some(run) = &self.progress {
             let Some(protocol_model) = &protocol_model else {
                 anyhow::bail!("--progress applies only to the protocol model");
             };
-            liveness::add_progress_outcome(protocol_model, states_max, &mut outcome);
+            anyhow::ensure!(
+                info.prefix.is_none(),
+                "--progress judges the whole graph from time zero; it cannot start past --from"
+            );
+            let (progress_model, found) =
+                liveness::add_progress_outcome(protocol_model, run, &mut outcome);
+            if let (Some(_), Some(path), Some(dir)) = (&run.config, found, &self.out_dir) {
+                progress_saved.push(counterexample::save_progress(
+                    &progress_model,
+                    "progress",
+                    &path,
+                    dir,
+                )?);
+            }
         }
         // Traces are saved from time zero: past a `--from` prefix, the model without its start
         // state replays the prefix first.
@@ -248,6 +281,11 @@ impl ModelTask for CheckTask {
             (None, Some(_), _) => Some(Vec::new()),
             (_, None, _) => None,
         };
+        let saved = saved.map(|mut saved| {
+            saved.extend(progress_saved);
+            saved.sort_by_key(|saved| saved.property);
+            saved
+        });
         let witnesses = match (&self.witness_dir, &from_time_zero) {
             (Some(dir), Some(model)) => counterexample::save_as_found(
                 model,

@@ -92,6 +92,10 @@ pub struct CheckReport {
     /// are invalid (each invalid one also violates `end_states_are_valid`). `null` for a model
     /// without an end-state property.
     pub end_states: Option<crate::supervise::EndStateCount>,
+    /// The progress graph (D47): absent unless the run judged the progress property (the main
+    /// job does, at its progress bounds, D49; `--progress` on the checked bounds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress: Option<crate::liveness::ProgressSummary>,
     /// Sorted by name.
     pub properties: Vec<PropertyReport>,
     /// Standard witnesses out of scope, with why (absent when none).
@@ -182,6 +186,7 @@ impl CheckReport {
             symmetry: outcome.symmetry == Symmetry::On,
             seed: outcome.strategy.seed(),
             end_states: outcome.end_states,
+            progress: outcome.progress.clone(),
             properties,
             out_of_scope: model
                 .out_of_scope
@@ -277,6 +282,10 @@ impl CheckReport {
             ),
             ("result", result),
         ];
+        let progress = self
+            .progress
+            .as_ref()
+            .map(|progress| ("progress", progress.line()));
         let from = self.from.as_ref().map(|from| {
             (
                 "from",
@@ -292,8 +301,12 @@ impl CheckReport {
                 format!("{expected} (the scenario file's, for this version)"),
             )
         });
-        let figures: Vec<(&str, String)> =
-            figures.into_iter().chain(expected).chain(from).collect();
+        let figures: Vec<(&str, String)> = figures
+            .into_iter()
+            .chain(progress)
+            .chain(expected)
+            .chain(from)
+            .collect();
         let label_width = figures
             .iter()
             .map(|(label, _)| label.len())

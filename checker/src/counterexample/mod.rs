@@ -334,6 +334,30 @@ fn protocol_discovery<'a, S: 'static, A: 'static>(
     Some((found, swb_properties::find_in(config, outcome.name)?))
 }
 
+/// Saves `found`, a progress counterexample of `model` (already a shortest path: it comes from a
+/// breadth-first search of the whole graph, `liveness`), as it was found.
+pub fn save_progress(
+    model: &SwbModel,
+    scenario: &str,
+    found: &ModelPath<State, Action>,
+    dir: &Path,
+) -> Result<Saved, TraceError> {
+    let property = swb_properties::find(crate::liveness::PROGRESS_PROPERTY)
+        .expect("the progress property is catalogued");
+    let (counterexample, _) = shortest_as_found(model, scenario, property, found);
+    let file = save(&counterexample, dir)?;
+    let steps = found.clone().into_actions().len();
+    Ok(Saved {
+        property: property.name,
+        file,
+        found_len: steps,
+        saved_len: steps,
+        minimality: Minimality::Shortest,
+        states_searched: 0,
+        stopped_by: None,
+    })
+}
+
 /// A trace already proven shortest, wrapped as it was found.
 fn shortest_as_found(
     model: &SwbModel,

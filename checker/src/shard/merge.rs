@@ -344,6 +344,7 @@ impl Merged {
                 .map(|r| r.end_states)
                 .reduce(|a, b| a.zip(b).map(|(a, b)| a + b))
                 .flatten(),
+            progress: None,
         })
     }
 

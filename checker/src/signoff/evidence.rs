@@ -55,6 +55,8 @@ pub struct CheckSummary {
     pub verdict: Verdict,
     /// End states explored (D45).
     pub end_states: Option<crate::supervise::EndStateCount>,
+    /// The progress graph, when the check judged progress (the main job does, D49).
+    pub progress: Option<crate::liveness::ProgressSummary>,
     /// In catalogue order.
     pub properties: Vec<PropertyRow>,
 }

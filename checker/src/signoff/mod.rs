@@ -47,6 +47,7 @@ pub(crate) mod tests;
 
 use crate::check::{run_check, CheckOptions, Strategy, Symmetry};
 use crate::compare::{run_matrix, select_protocols, select_scenarios, CompareOptions};
+use crate::liveness::ProgressRun;
 use crate::progress::ProgressMode;
 use crate::scenario::{catalog, Bounds, Scenario};
 use anyhow::Context;
@@ -205,7 +206,13 @@ fn gather(options: &ReportOptions, inputs: Inputs, dir: &Path) -> anyhow::Result
         "swb-check: report: 1/4 the check ({})",
         inputs.config_source
     );
-    let check = run_default_check(&model, options)?;
+    // The main job judges progress at its progress bounds (D49); a given configuration is
+    // judged as `check --config` judges it, without.
+    let progress = options.config.is_none().then(|| ProgressRun {
+        config: Some(Config::embedded_progress()),
+        states_max: crate::liveness::STATES_MAX_DEFAULT,
+    });
+    let check = run_default_check(&model, progress.as_ref(), options)?;
     if options.interrupted() {
         return Ok(Gathered::Interrupted);
     }
@@ -258,7 +265,11 @@ fn gather(options: &ReportOptions, inputs: Inputs, dir: &Path) -> anyhow::Result
 }
 
 /// The check as `swb-check check` runs it by default: DFS, symmetry on, no limits, no files.
-fn run_default_check(model: &SwbModel, options: &ReportOptions) -> anyhow::Result<CheckSummary> {
+fn run_default_check(
+    model: &SwbModel,
+    progress: Option<&ProgressRun>,
+    options: &ReportOptions,
+) -> anyhow::Result<CheckSummary> {
     let check_options = CheckOptions {
         strategy: Strategy::Dfs,
         threads: options.threads,
@@ -269,11 +280,14 @@ fn run_default_check(model: &SwbModel, options: &ReportOptions) -> anyhow::Resul
         interrupt: options.interrupt,
         progress: options.progress,
     };
-    let outcome = run_check(
+    let mut outcome = run_check(
         model.clone(),
         Some(SwbModel::representative),
         &check_options,
     )?;
+    if let Some(run) = progress {
+        crate::liveness::add_progress_outcome(model, run, &mut outcome);
+    }
     // Paths and depths are reproducible only on one thread (see `CheckSummary`).
     let one_thread = options.threads.get() == 1;
     let properties = swb_properties::catalog()
@@ -299,6 +313,7 @@ fn run_default_check(model: &SwbModel, options: &ReportOptions) -> anyhow::Resul
         completion: outcome.completion,
         verdict: outcome.verdict(),
         end_states: outcome.end_states,
+        progress: outcome.progress,
         properties,
     })
 }

@@ -428,10 +428,23 @@ fn end_states(report: &SignoffReport) -> Section {
                 "A valid end state has the serving primary at its head, every other node in sync \
                  with it and every write committed (docs/design.md, D45). Progress \
                  (`valid_end_state_stays_reachable`, kind `progress`: from every reachable state a \
-                 valid end state stays reachable) needs the whole state graph and is judged by \
-                 `swb-check check --progress` at small bounds with loss on (D47), not at the \
-                 check's bounds.",
+                 valid end state stays reachable) needs the whole state graph, so the main job \
+                 judges it at its own small bounds with loss on (D47, D49), not at the check's \
+                 bounds; `swb-check check --progress` judges it at a given configuration.",
             )]),
+            Block::Banner(
+                Tone::of(
+                    report
+                        .check
+                        .progress
+                        .as_ref()
+                        .is_some_and(|progress| progress.complete && progress.stuck_states == 0),
+                ),
+                match &report.check.progress {
+                    Some(progress) => format!("Progress: {}.", progress.line()),
+                    None => "Progress was not judged for this configuration.".to_owned(),
+                },
+            ),
         ],
     }
 }
