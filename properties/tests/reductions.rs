@@ -11,10 +11,13 @@
 //! - with and without message loss, exactly, and again with the reduction on, and
 //! - with and without the reduction.
 //!
-//! Where the reduction is on, the ghost is compared without the `FencedStaleMessage` witness:
-//! the reduction records it when a stale message dies instead of when it is delivered (and a
-//! lossy network may drop the message first). That the witness is still reached is part of the
-//! verdicts compared below.
+//! The lossy models have the recovery deadlines on (D40-D42: a deadline re-sends a lost
+//! request, a repeated request is answered again), so the first comparison also shows that the
+//! deadlines add no state the properties can see. The ghost is compared without the
+//! `FencedStaleMessage` witness: the reduction records it when a stale message dies instead of
+//! when it is delivered (and a lossy network may drop the message first), and a re-sent write can
+//! be fenced by a replica already in the next epoch (D42). That the witness is still reached is
+//! part of the verdicts compared below.
 //!
 //! Then every shipped mutant must get the same verdict (the set of violated `always` properties
 //! and reached `sometimes` properties, from an exhaustive search with every property) under all
