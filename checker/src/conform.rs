@@ -200,6 +200,10 @@ pub fn describe(verdict: &Verdict) -> String {
             "step {}: engine refused {} ({}): {}",
             refusal.step, refusal.call, refusal.rule, refusal.error
         ),
+        Verdict::EngineAccepted(acceptance) => format!(
+            "step {}: engine accepted {}, which must be refused ({})",
+            acceptance.step, acceptance.call, acceptance.rule
+        ),
         Verdict::Diverged(divergence) => format!(
             "step {}: {} differs: model {}, engine {}",
             divergence.step, divergence.field, divergence.model, divergence.engine

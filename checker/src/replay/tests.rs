@@ -1,7 +1,7 @@
 //! Replay tests: whole paths built from the protocol's own words (each step names the first
 //! enabled action whose description starts with the given text), replayed on the engine.
 
-use super::harness::MappingMutant;
+use super::derive::MappingMutant;
 use super::judge::{Breach, Decision, EngineRule, Evidence, Judge, ReplicaKey};
 use super::view::{
     model_view, ActivePhase, RebuildSummary, ReplicaView, SessionClass, SessionSummary,
@@ -405,7 +405,7 @@ const A5_TRACE: &str = "s6-tail-chasing-under-load/v1.5/over_budget_catch_up_esc
 #[test]
 fn v1_5_recycle_under_catch_up_holds_in_the_engine_by_its_pin() {
     let (states, actions, judge) = corpus_trace(A6_TRACE);
-    let outcome = replay_judged(&states, &actions, Some(judge), Harness::start);
+    let outcome = replay_judged(&states, &actions, Some(judge), None);
     assert_eq!(outcome.verdict, Verdict::Conforms);
     assert_eq!(
         outcome.judgement,
@@ -422,9 +422,12 @@ fn v1_5_recycle_under_catch_up_holds_in_the_engine_by_its_pin() {
 #[test]
 fn dropping_the_wal_pin_fails_the_reserved_range_judgement() {
     let (states, actions, judge) = corpus_trace(A6_TRACE);
-    let outcome = replay_judged(&states, &actions, Some(judge), |init| {
-        Harness::start_with_mutant(init, MappingMutant::DropWalPins)
-    });
+    let outcome = replay_judged(
+        &states,
+        &actions,
+        Some(judge),
+        Some(MappingMutant::DropWalPins),
+    );
     assert_eq!(outcome.verdict, Verdict::Conforms);
     assert_eq!(
         outcome.judgement,
@@ -462,7 +465,7 @@ fn dropping_the_wal_pin_fails_the_reserved_range_judgement() {
 #[test]
 fn v1_5_tail_chase_holds_in_the_engine_by_its_frozen_targets() {
     let (states, actions, judge) = corpus_trace(A5_TRACE);
-    let outcome = replay_judged(&states, &actions, Some(judge), Harness::start);
+    let outcome = replay_judged(&states, &actions, Some(judge), None);
     assert_eq!(outcome.verdict, Verdict::Conforms);
     assert_eq!(
         outcome.judgement,
@@ -478,9 +481,12 @@ fn v1_5_tail_chase_holds_in_the_engine_by_its_frozen_targets() {
 #[test]
 fn an_unbudgeted_catch_up_fails_the_round_budget_judgement() {
     let (states, actions, judge) = corpus_trace(A5_TRACE);
-    let outcome = replay_judged(&states, &actions, Some(judge), |init| {
-        Harness::start_with_mutant(init, MappingMutant::NoCatchUpBudget)
-    });
+    let outcome = replay_judged(
+        &states,
+        &actions,
+        Some(judge),
+        Some(MappingMutant::NoCatchUpBudget),
+    );
     assert_eq!(outcome.verdict, Verdict::Conforms);
     assert!(
         matches!(
@@ -511,6 +517,7 @@ fn meets_rule_needs_an_accepting_judgement_for_old_protocols() {
             storage_deferrals: 0,
             digests: Vec::new(),
             judgement,
+            coverage: Default::default(),
         }),
         not_taken: None,
     };
@@ -565,7 +572,7 @@ fn engine_side_judgements_hold_along_v2_walks() {
     let mut judged = 0;
     for (states, actions) in crate::conform::random_walks(&model, &init, &options) {
         for judge in [Judge::ReservedRange, Judge::RoundBudget] {
-            let outcome = replay_judged(&states, &actions, Some(judge), Harness::start);
+            let outcome = replay_judged(&states, &actions, Some(judge), None);
             assert_eq!(outcome.verdict, Verdict::Conforms);
             let judgement = outcome.judgement.expect("a conforming replay is judged");
             assert!(judgement.accepts(), "{judge:?}: {judgement}");
