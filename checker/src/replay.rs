@@ -162,8 +162,7 @@ pub fn replay_path(states: &[State], actions: &[Action]) -> ReplayOutcome {
 }
 
 /// [`replay_path`], and when `judge` is given, the property judged on the engine's state after
-/// every conforming step (the first breach decides). The path is derived into its step log
-/// (`mutant`: a deliberately broken derivation, for tests) and the log interpreted.
+/// every conforming step (the first breach decides); `mutant` breaks the derivation (tests).
 pub fn replay_judged(
     states: &[State],
     actions: &[Action],
@@ -171,9 +170,14 @@ pub fn replay_judged(
     mutant: Option<MappingMutant>,
 ) -> ReplayOutcome {
     let log = derive("path", "", states, actions, mutant);
-    let mut outcome = replay_log(&log, judge);
-    // The digests of the model's typed views, one per compared step: every step before the
-    // deciding one, and the deciding one when it got as far as the comparison.
+    replay_derived(&log, states, judge)
+}
+
+/// Interprets `log`, the step log derived from `states`, and adds the digests of the model's
+/// typed views, one per compared step: every step before the deciding one, and the deciding
+/// one when it got as far as the comparison.
+pub fn replay_derived(log: &StepLog, states: &[State], judge: Option<Judge>) -> ReplayOutcome {
+    let mut outcome = replay_log(log, judge);
     let compared = match outcome.verdict {
         Verdict::Conforms | Verdict::Diverged(_) => outcome.steps + 1,
         _ => outcome.steps,
@@ -396,19 +400,34 @@ pub struct FileReplay {
     pub outcome: Option<ReplayOutcome>,
     /// The first step the model no longer takes, when it does not.
     pub not_taken: Option<usize>,
+    /// The engine step log of the path, when the model still takes every step.
+    pub step_log: Option<StepLog>,
 }
 
 /// Loads `path` (either format), re-checks it in the model and replays it on the engine.
 pub fn replay_file(path: &std::path::Path) -> anyhow::Result<FileReplay> {
     let trace = load_trace(path)?;
     let model = swb_properties::build_model(&trace.config);
+    let mut step_log = None;
     let (model_check, outcome) = match &trace.actions {
         Ok(actions) => match recheck(&model, actions, trace.property.as_ref()) {
             (check, Some(states)) => {
                 // A counterexample's property is judged on the engine's state; one without an
                 // engine-side judgement is `not-judged`. A conformance trace names none.
                 let judge = trace.property.as_ref().and_then(Judge::of);
-                let mut outcome = replay_judged(&states, actions, judge, None);
+                let source = path.file_name().map_or_else(
+                    || path.display().to_string(),
+                    |name| name.to_string_lossy().into_owned(),
+                );
+                let log = derive(
+                    &source,
+                    trace.config.protocol.name(),
+                    &states,
+                    actions,
+                    None,
+                );
+                let mut outcome = replay_derived(&log, &states, judge);
+                step_log = Some(log);
                 if trace.property.is_some()
                     && judge.is_none()
                     && outcome.verdict == Verdict::Conforms
@@ -427,6 +446,7 @@ pub fn replay_file(path: &std::path::Path) -> anyhow::Result<FileReplay> {
         model_check,
         outcome,
         not_taken: trace.actions.as_ref().err().copied(),
+        step_log,
     })
 }
 
@@ -538,7 +558,20 @@ pub fn command(args: &crate::cli::ReplayArgs) -> anyhow::Result<std::process::Ex
     let Some(file) = &args.file else {
         anyhow::bail!("replay needs a FILE or --corpus DIR");
     };
+    if args.expand {
+        return expand(file);
+    }
     let replayed = replay_file(file)?;
+    if let Some(out) = &args.emit_steps {
+        let Some(log) = &replayed.step_log else {
+            anyhow::bail!(
+                "{}: no step log: the model no longer takes the path",
+                file.display()
+            );
+        };
+        crate::counterexample::write_atomically(out, log.to_jsonl().as_bytes())
+            .map_err(|error| anyhow::anyhow!("{}: cannot write: {error}", out.display()))?;
+    }
     let model_check = replayed.model_check;
     let outcome = &replayed.outcome;
     let shown = file.display().to_string();
@@ -622,6 +655,24 @@ pub fn command(args: &crate::cli::ReplayArgs) -> anyhow::Result<std::process::Ex
     crate::output::write_stdout(&out)?;
     let code = if replayed.meets_rule().is_ok() { 0 } else { 1 };
     Ok(std::process::ExitCode::from(code))
+}
+
+/// The trace of `file` with every state: a counterexample file as it is, a conformance trace
+/// (`swb-replay/1`, actions only) rebuilt in today's model into the format `show` reads.
+pub fn expanded(file: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    if !file::is_conformance_trace(file) {
+        let loaded = crate::counterexample::load(file)?;
+        return Ok(loaded.document.to_bytes());
+    }
+    let (config, note, path) = file::load_path(file)?;
+    Ok(crate::counterexample::CounterexampleFile::conformance(&config, &note, &path).to_bytes())
+}
+
+/// `swb-check replay --expand FILE`: the expanded trace on stdout.
+fn expand(file: &std::path::Path) -> anyhow::Result<std::process::ExitCode> {
+    let bytes = expanded(file)?;
+    crate::output::write_stdout(&String::from_utf8(bytes)?)?;
+    Ok(std::process::ExitCode::SUCCESS)
 }
 
 #[cfg(test)]

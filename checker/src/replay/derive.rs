@@ -315,7 +315,11 @@ impl Derivation {
     }
 
     fn call_expecting(&mut self, primary: u8, op: Op, expect: Expect) {
-        self.calls.push(Call { primary, op, expect });
+        self.calls.push(Call {
+            primary,
+            op,
+            expect,
+        });
     }
 
     fn finish(&mut self, step: usize, action: String, state: &State) -> ModelStep {
@@ -347,7 +351,11 @@ impl Derivation {
             .primaries
             .keys()
             .copied()
-            .filter(|index| !serving_after.iter().any(|(id, _)| node_index(*id) == *index))
+            .filter(|index| {
+                !serving_after
+                    .iter()
+                    .any(|(id, _)| node_index(*id) == *index)
+            })
             .collect();
         for primary in ended {
             self.end_primary(primary);
@@ -668,12 +676,10 @@ impl Derivation {
                     // The round reached its frozen target and the head had moved: the model's
                     // round budget is the caller's tail-chasing policy (D23).
                     EscalationReason::BudgetExceeded => {
-                        self.end_session(primary, replica, |replica, handle| {
-                            Op::AbandonOutrun {
-                                replica,
-                                handle,
-                                head: head.get(),
-                            }
+                        self.end_session(primary, replica, |replica, handle| Op::AbandonOutrun {
+                            replica,
+                            handle,
+                            head: head.get(),
                         })
                     }
                     EscalationReason::CatchUpTimeout => self.escalate(primary, replica, true),
@@ -810,7 +816,13 @@ impl Derivation {
 
     /// A new session for `replica`: attached, or superseding the live one (whose pins are
     /// released first).
-    fn new_session(&mut self, primary: u8, replica: u8, kind: Kind, budget: Option<Budget>) -> Handle {
+    fn new_session(
+        &mut self,
+        primary: u8,
+        replica: u8,
+        kind: Kind,
+        budget: Option<Budget>,
+    ) -> Handle {
         let superseding = self.live(primary, replica).is_some();
         self.release(primary, replica);
         let handle = self.new_handle();
@@ -884,12 +896,9 @@ impl Derivation {
             },
         );
         match outcome {
-            HandshakeOutcome::ZeroGap => {
-                self.end_session(primary, replica, |replica, handle| Op::Complete {
-                    replica,
-                    handle,
-                })
-            }
+            HandshakeOutcome::ZeroGap => self.end_session(primary, replica, |replica, handle| {
+                Op::Complete { replica, handle }
+            }),
             HandshakeOutcome::NeedsRebuild => self.mark_ended(primary, replica),
             HandshakeOutcome::CatchUp { kept } => {
                 if kept < committed.get() {
@@ -918,7 +927,13 @@ impl Derivation {
 
     /// A catch-up acknowledgement: the first chunk's truncation, then progress; the WAL pin
     /// follows the acknowledged LSN.
-    fn progress(&mut self, primary: u8, replica: u8, truncated: Option<Lsn>, progress: Option<Lsn>) {
+    fn progress(
+        &mut self,
+        primary: u8,
+        replica: u8,
+        truncated: Option<Lsn>,
+        progress: Option<Lsn>,
+    ) {
         let Some(handle) = self.live(primary, replica) else {
             return;
         };
@@ -979,7 +994,14 @@ impl Derivation {
     /// A further round toward the head (D23): the engine is asked whether the old session was
     /// outrun (on a copy: nothing changes), then a new catch-up session is connected and
     /// handshaken by identity with the replica's durable log as it stands.
-    fn next_round(&mut self, primary: u8, replica: u8, after: SenderPhase, durable: &Slots, head: Lsn) {
+    fn next_round(
+        &mut self,
+        primary: u8,
+        replica: u8,
+        after: SenderPhase,
+        durable: &Slots,
+        head: Lsn,
+    ) {
         if let Some(handle) = self.live(primary, replica) {
             self.call_expecting(
                 primary,

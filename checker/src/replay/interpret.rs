@@ -225,7 +225,11 @@ impl Interpreter {
                     })
                 }
                 (Err((rule, _)), Expect::Refuse { class }) if rule == class.name() => {
-                    *self.counts.coverage.entry(format!("refused:{rule}")).or_default() += 1;
+                    *self
+                        .counts
+                        .coverage
+                        .entry(format!("refused:{rule}"))
+                        .or_default() += 1;
                     if matches!(call.op, Op::Checkpoint { .. } | Op::Recycle { .. }) {
                         self.counts.storage_deferrals += 1;
                     }
@@ -270,6 +274,7 @@ impl Interpreter {
                 (Some(expected), Some(found)) => {
                     for ((field, value), found) in expected.fields().into_iter().zip(found.fields())
                     {
+                        assert_eq!(field, found.field, "the log and the view list fields alike");
                         if value != found.value {
                             return Some(ViewDifference {
                                 field: name(field),
@@ -319,10 +324,12 @@ impl Interpreter {
             }
             return Ok(Answer::Done);
         }
-        let engine = self
-            .engines
-            .get_mut(&call.primary)
-            .ok_or_else(|| ("unknown_primary".to_string(), format!("no engine n{}", call.primary)))?;
+        let engine = self.engines.get_mut(&call.primary).ok_or_else(|| {
+            (
+                "unknown_primary".to_string(),
+                format!("no engine n{}", call.primary),
+            )
+        })?;
         let answer = engine.call(&call.op, now, &mut self.counts)?;
         let _ = engine.registry.drain_events();
         Ok(answer)
@@ -371,14 +378,22 @@ impl Engine {
 
     fn session(&self, handle: Handle) -> Result<SessionId, Refusal> {
         self.sessions.get(&handle).copied().ok_or_else(|| {
-            ("unknown_handle".to_string(), format!("no session under handle {handle}"))
+            (
+                "unknown_handle".to_string(),
+                format!("no session under handle {handle}"),
+            )
         })
     }
 
     fn sender(&mut self, replica: u8) -> Result<&mut Sender, Refusal> {
         self.registry
             .sender_mut(ReplicaId::new(u32::from(replica)))
-            .ok_or_else(|| ("unknown_replica".to_string(), format!("no sender for n{replica}")))
+            .ok_or_else(|| {
+                (
+                    "unknown_replica".to_string(),
+                    format!("no sender for n{replica}"),
+                )
+            })
     }
 
     /// The session of `handle` and the sender of `replica`.
@@ -420,7 +435,12 @@ impl Engine {
                     epoch: Epoch::new(*epoch),
                     recovery_targets: rebuild
                         .iter()
-                        .map(|grant| (ReplicaId::new(u32::from(grant.replica)), SessionKind::Rebuild))
+                        .map(|grant| {
+                            (
+                                ReplicaId::new(u32::from(grant.replica)),
+                                SessionKind::Rebuild,
+                            )
+                        })
                         .collect(),
                 };
                 let result = self.registry.apply_assignment(&intent);
@@ -432,10 +452,18 @@ impl Engine {
                         .created
                         .iter()
                         .map(|(_, session)| *session)
-                        .chain(result.superseded.iter().map(|(_, superseded)| superseded.session))
+                        .chain(
+                            result
+                                .superseded
+                                .iter()
+                                .map(|(_, superseded)| superseded.session),
+                        )
                         .next()
                         .ok_or_else(|| {
-                            ("no_session_granted".to_string(), "the rebuild intent granted no session".to_string())
+                            (
+                                "no_session_granted".to_string(),
+                                "the rebuild intent granted no session".to_string(),
+                            )
                         })?;
                     self.sessions.insert(grant.handle, granted);
                 }
@@ -486,20 +514,28 @@ impl Engine {
             } => {
                 let history = self.storage.retained_history().map_err(refusal)?;
                 let replica_lineage = Lineage::from_entries(
-                    log.iter().map(|entry| (lsn(entry.lsn), Epoch::new(entry.epoch))),
+                    log.iter()
+                        .map(|entry| (lsn(entry.lsn), Epoch::new(entry.epoch))),
                 )
                 .map_err(refusal)?;
                 // A storage that installed a base without identity matches nothing.
                 let primary_lineage = self.storage.lineage().cloned().unwrap_or_default();
                 let (session, sender) = self.target(*replica, *handle)?;
                 let report = sender
-                    .record_handshake_by_identity(session, &replica_lineage, &primary_lineage, &history)
+                    .record_handshake_by_identity(
+                        session,
+                        &replica_lineage,
+                        &primary_lineage,
+                        &history,
+                    )
                     .map_err(sender_refusal)?;
                 let found = match (report.outcome, report.proof.reason) {
                     (RecoveryOutcome::ZeroGap, _) => HandshakeOutcome::ZeroGap,
                     (RecoveryOutcome::NeedsRebuild, _) => HandshakeOutcome::NeedsRebuild,
                     (RecoveryOutcome::CatchUp, ProofReason::GapWithinRetention { gap }) => {
-                        HandshakeOutcome::CatchUp { kept: gap.after.get() }
+                        HandshakeOutcome::CatchUp {
+                            kept: gap.after.get(),
+                        }
                     }
                     (RecoveryOutcome::CatchUp, _) => HandshakeOutcome::CatchUp {
                         kept: report.proof.committed.get(),
@@ -521,7 +557,10 @@ impl Engine {
                     .map_err(sender_refusal)?;
             }
             Op::PinWal { pin, after } => {
-                let taken = self.storage.pin_wal_retention(lsn(*after)).map_err(refusal)?;
+                let taken = self
+                    .storage
+                    .pin_wal_retention(lsn(*after))
+                    .map_err(refusal)?;
                 self.pins.insert(*pin, Pin::Wal(taken));
             }
             Op::PinSnapshot { pin, at } => {
@@ -534,13 +573,18 @@ impl Engine {
             }
             Op::Release { pin } => {
                 let held = self.pins.remove(pin).ok_or_else(|| {
-                    ("unknown_pin".to_string(), format!("no pin under handle {pin}"))
+                    (
+                        "unknown_pin".to_string(),
+                        format!("no pin under handle {pin}"),
+                    )
                 })?;
                 self.release(held);
             }
             Op::BeginCatchUp { replica, handle } => {
                 let (session, sender) = self.target(*replica, *handle)?;
-                sender.begin_catch_up(session, now).map_err(sender_refusal)?;
+                sender
+                    .begin_catch_up(session, now)
+                    .map_err(sender_refusal)?;
             }
             Op::RecordTruncation {
                 replica,
@@ -548,7 +592,9 @@ impl Engine {
                 to,
             } => {
                 let (session, sender) = self.target(*replica, *handle)?;
-                sender.record_truncation(session, lsn(*to)).map_err(sender_refusal)?;
+                sender
+                    .record_truncation(session, lsn(*to))
+                    .map_err(sender_refusal)?;
             }
             Op::CatchUpProgress {
                 replica,
@@ -574,7 +620,9 @@ impl Engine {
                 head,
             } => {
                 let (session, sender) = self.target(*replica, *handle)?;
-                sender.abandon_outrun(session, lsn(*head)).map_err(sender_refusal)?;
+                sender
+                    .abandon_outrun(session, lsn(*head))
+                    .map_err(sender_refusal)?;
             }
             Op::ConfirmOutrun {
                 replica,
@@ -583,7 +631,8 @@ impl Engine {
             } => {
                 let (session, sender) = self.target(*replica, *handle)?;
                 let mut copy = sender.clone();
-                copy.abandon_outrun(session, lsn(*head)).map_err(sender_refusal)?;
+                copy.abandon_outrun(session, lsn(*head))
+                    .map_err(sender_refusal)?;
                 counts.outruns_confirmed += 1;
             }
             Op::SelectRebuildSource {
@@ -607,7 +656,9 @@ impl Engine {
             }
             Op::BeginRebuildTransfer { replica, handle } => {
                 let (session, sender) = self.target(*replica, *handle)?;
-                sender.begin_rebuild_transfer(session).map_err(sender_refusal)?;
+                sender
+                    .begin_rebuild_transfer(session)
+                    .map_err(sender_refusal)?;
             }
             Op::RebuildTransferProgress {
                 replica,
@@ -621,7 +672,9 @@ impl Engine {
             }
             Op::BeginRebuildTailReplay { replica, handle } => {
                 let (session, sender) = self.target(*replica, *handle)?;
-                sender.begin_rebuild_tail_replay(session).map_err(sender_refusal)?;
+                sender
+                    .begin_rebuild_tail_replay(session)
+                    .map_err(sender_refusal)?;
             }
             Op::RebuildTailProgress {
                 replica,

@@ -50,7 +50,12 @@ impl Judge {
     /// The judgement of `property`, if it has one. Keyed by the catalogue's names: the
     /// property's identity in every trace file.
     pub fn of(property: &PropertyInfo) -> Option<Judge> {
-        match property.name {
+        Judge::of_name(property.name)
+    }
+
+    /// [`Judge::of`] by the property's name.
+    pub fn of_name(property: &str) -> Option<Judge> {
+        match property {
             "catch_up_only_on_reserved_range" => Some(Judge::ReservedRange),
             "over_budget_catch_up_escalates" => Some(Judge::RoundBudget),
             "committed_data_survives_failover" | "promotion_picks_eligible_candidate" => {

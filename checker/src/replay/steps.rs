@@ -733,12 +733,11 @@ impl StepLog {
         }
         let mut steps = Vec::new();
         for (index, line) in lines {
-            let step: ModelStep = serde_json::from_str(line).map_err(|error| {
-                StepLogError::Json {
+            let step: ModelStep =
+                serde_json::from_str(line).map_err(|error| StepLogError::Json {
                     line: index + 1,
                     error,
-                }
-            })?;
+                })?;
             if step.step != steps.len() {
                 return Err(StepLogError::Order {
                     line: index + 1,
@@ -749,5 +748,46 @@ impl StepLog {
             steps.push(step);
         }
         Ok(StepLog { header, steps })
+    }
+}
+
+/// Engine-call coverage: every entry point and every refusal class (`refused:<class>`, counted
+/// when the engine gave the refusal the log expected), with how often it was exercised.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Coverage {
+    /// Every entry point and refusal class, zero counts included, sorted by name.
+    pub coverage: std::collections::BTreeMap<String, u64>,
+    /// The names whose count is zero, sorted.
+    pub never_called: Vec<String>,
+}
+
+impl Coverage {
+    /// The coverage of the counts `found` (as the interpreter keys them).
+    pub fn of<'a>(
+        found: impl IntoIterator<Item = &'a std::collections::BTreeMap<String, u64>>,
+    ) -> Coverage {
+        let mut coverage: std::collections::BTreeMap<String, u64> = Op::ENTRY_POINTS
+            .iter()
+            .map(|entry| (entry.to_string(), 0))
+            .chain(
+                RefusalClass::ALL
+                    .iter()
+                    .map(|class| (format!("refused:{class}"), 0)),
+            )
+            .collect();
+        for counts in found {
+            for (name, count) in counts {
+                *coverage.entry(name.clone()).or_default() += count;
+            }
+        }
+        let never_called = coverage
+            .iter()
+            .filter(|(_, count)| **count == 0)
+            .map(|(name, _)| name.clone())
+            .collect();
+        Coverage {
+            coverage,
+            never_called,
+        }
     }
 }

@@ -568,6 +568,7 @@ fn engine_side_judgements_hold_along_v2_walks() {
         seed: 5,
         exhaustive: false,
         out: None,
+        emit_steps: None,
     };
     let mut judged = 0;
     for (states, actions) in crate::conform::random_walks(&model, &init, &options) {
