@@ -54,7 +54,7 @@
 
 use stateright::actor::{ActorModelAction, Id};
 use std::collections::BTreeMap;
-use swb_engine::types::{Epoch, Lsn};
+use swb_engine::types::{Epoch, Lsn, SessionId};
 use swb_model::msg::{Msg, RebuildSource as ModelRebuildSource};
 use swb_model::node::{EscalationReason, NodeState, NodeTimer, Sender as ModelSender, SenderPhase};
 use swb_model::system::{node_of, nodes_of, SwbTimer};
@@ -64,7 +64,7 @@ use swb_model::{Action, State};
 
 use super::steps::{
     self, Assigned, Budget, Call, Entry, Expect, ExpectedView, Handle, HandshakeOutcome, Header,
-    Kind, ModelStep, Op, PinHandle, RebuildGrant, RebuildSource, RefusalClass, StepLog,
+    Kind, ModelStep, Op, PinHandle, RebuildSource, RefusalClass, StepLog, Target,
 };
 use super::view::{model_view, StepView};
 
@@ -224,6 +224,11 @@ struct Shadow {
     /// The endpoint version of every replica the engine knows.
     endpoints: BTreeMap<u8, u64>,
     links: BTreeMap<u8, Link>,
+    /// The last session attached to each replica's sender (it stays its latest after it ends).
+    latest: BTreeMap<u8, Handle>,
+    /// The last handle opened for each (replica, model session): where a message naming that
+    /// model session goes.
+    model_sessions: BTreeMap<(u8, SessionId), Handle>,
 }
 
 /// The derivation's state across a path.
@@ -235,6 +240,8 @@ struct Derivation {
     pin_handles: PinHandle,
     calls: Vec<Call>,
     mutant: Option<MappingMutant>,
+    /// Messages already offered to an engine as fenced: (primary, sender, message).
+    offered: std::collections::BTreeSet<(u8, u8, Msg)>,
 }
 
 fn node_index(node: Id) -> u8 {
@@ -392,6 +399,8 @@ impl Derivation {
                 storage: StorageShadow::default(),
                 endpoints: BTreeMap::new(),
                 links: BTreeMap::new(),
+                latest: BTreeMap::new(),
+                model_sessions: BTreeMap::new(),
             },
         );
         self.call(
@@ -401,7 +410,7 @@ impl Derivation {
             },
         );
         self.storage_of(primary, node);
-        self.assign(primary, node, None);
+        self.assign(primary, node);
         for (replica, sender) in senders_of(node) {
             let replica = node_index(replica);
             match sender.phase {
@@ -409,8 +418,8 @@ impl Derivation {
                     let durable = durable_of(state, Id::from(usize::from(replica)));
                     self.bootstrap(primary, replica, &durable);
                 }
-                SenderPhase::Connecting { .. } => {
-                    self.open_catch_up(primary, replica, Kind::CatchUp)
+                SenderPhase::Connecting { session } => {
+                    self.open_catch_up(primary, replica, Kind::CatchUp, session)
                 }
                 _ => {}
             }
@@ -560,7 +569,7 @@ impl Derivation {
         let epoch_changed = node.disk.epoch > self.shadow(primary).epoch;
         if epoch_changed {
             self.shadow(primary).epoch = node.disk.epoch;
-            self.assign(primary, node, None);
+            self.assign(primary, node);
             self.call(
                 primary,
                 Op::InvalidateEpoch {
@@ -580,11 +589,16 @@ impl Derivation {
                     .is_some_and(|version| *version != sender.endpoint.get())
             });
             if moved {
-                self.assign(primary, node, None);
+                self.assign(primary, node);
             }
         }
         self.settle(primary);
         self.sync_storage(primary, node);
+        if let Action::Actor(ActorModelAction::Deliver { src, dst, msg }) = action {
+            if *dst == id {
+                self.offer_if_fenced(primary, node_index(*src), msg);
+            }
+        }
         let before_node = node_of(before, id);
         let before_senders: BTreeMap<Id, ModelSender> =
             if epoch_changed || before_node.primary().is_none() {
@@ -609,6 +623,166 @@ impl Derivation {
             self.transition(primary, node_index(replica), change);
         }
         self.settle(primary);
+        self.offer_in_flight(id, before, action, after);
+    }
+
+    /// Negative conformance for traffic the model never delivers: a message to this primary
+    /// that is in flight before or after the step (the delivered one excepted) is offered to
+    /// the engine once, when its delivery would be fenced ([`Derivation::offer_if_fenced`]).
+    /// The model prunes a delivery that changes nothing and discards traffic a newer epoch
+    /// fences (D35), so this is where such messages meet the engine.
+    fn offer_in_flight(&mut self, id: Id, before: &State, action: &Action, after: &State) {
+        let delivered = match action {
+            Action::Actor(ActorModelAction::Deliver { src, dst, msg }) => Some((*src, *dst, msg)),
+            _ => None,
+        };
+        let mut in_flight: Vec<(Id, &Msg)> = Vec::new();
+        let mut skipped_delivered = false;
+        for envelope in before.network.iter_all() {
+            if !skipped_delivered && delivered == Some((envelope.src, envelope.dst, envelope.msg)) {
+                skipped_delivered = true;
+                continue;
+            }
+            if envelope.dst == id {
+                in_flight.push((envelope.src, envelope.msg));
+            }
+        }
+        for envelope in after.network.iter_all() {
+            if envelope.dst == id {
+                in_flight.push((envelope.src, envelope.msg));
+            }
+        }
+        in_flight.sort();
+        in_flight.dedup();
+        for (src, msg) in in_flight {
+            self.offer_if_fenced(node_index(id), node_index(src), msg);
+        }
+    }
+
+    /// Negative conformance: a message from `src` to this primary that the engine has a
+    /// counterpart for, and whose delivery the model fences, becomes the engine call it stands
+    /// for, expected refused with its class (once per message):
+    /// - a replica's probe reply, catch-up or rebuild acknowledgement naming a model session
+    ///   whose engine session is no longer live (superseded, completed, or invalidated by an
+    ///   epoch bump, an endpoint change or an escalation) → the call on that session's handle,
+    ///   refused `inactive` when it is still the sender's latest session, `stale_session` when a
+    ///   newer one was attached;
+    /// - the coordinator's recovery intent (`Reassign`) at an epoch older than the primary's →
+    ///   an assignment with that target at that epoch, refused `stale_epoch`.
+    ///
+    /// Messages naming a session this incarnation never opened (an earlier primary's) have no
+    /// counterpart in this engine and derive nothing.
+    fn offer_if_fenced(&mut self, primary: u8, src: u8, msg: &Msg) {
+        let key = (primary, src, msg.clone());
+        if self.offered.contains(&key) {
+            return;
+        }
+        let replica = src;
+        let session = match msg {
+            Msg::ProbeReply { session, .. }
+            | Msg::CatchUpAck { session, .. }
+            | Msg::RebuildAck { session, .. } => *session,
+            Msg::Reassign {
+                epoch,
+                replica: target,
+                endpoint,
+                kind,
+            } if *epoch < self.shadow(primary).epoch => {
+                self.offered.insert(key);
+                return self.stale_intent(
+                    primary,
+                    node_index(*target),
+                    *epoch,
+                    endpoint.get(),
+                    *kind,
+                );
+            }
+            _ => return,
+        };
+        let shadow = self.shadow(primary);
+        let Some(&handle) = shadow.model_sessions.get(&(replica, session)) else {
+            return;
+        };
+        if shadow
+            .links
+            .get(&replica)
+            .is_some_and(|link| link.alive && link.handle == handle)
+        {
+            return;
+        }
+        let class = if shadow.latest.get(&replica) == Some(&handle) {
+            RefusalClass::Inactive
+        } else {
+            RefusalClass::StaleSession
+        };
+        let op = match msg {
+            Msg::ProbeReply { entries, .. } => Op::Handshake {
+                replica,
+                handle,
+                log: entries_of(entries),
+                expect_outcome: HandshakeOutcome::NeedsRebuild,
+            },
+            Msg::CatchUpAck { through, .. } => Op::CatchUpProgress {
+                replica,
+                handle,
+                through: through.get(),
+            },
+            Msg::RebuildAck { through, .. } => Op::RebuildTransferProgress {
+                replica,
+                handle,
+                through: through.get(),
+            },
+            _ => return,
+        };
+        self.offered.insert(key);
+        self.call_expecting(primary, op, Expect::Refuse { class });
+    }
+
+    /// A recovery intent older than the primary's epoch, for a replica the engine has a sender
+    /// for: refused `stale_epoch`, changing nothing.
+    fn stale_intent(
+        &mut self,
+        primary: u8,
+        replica: u8,
+        epoch: Epoch,
+        endpoint: u64,
+        kind: swb_model::msg::SessionKind,
+    ) {
+        let shadow = self.shadow(primary);
+        if !shadow.endpoints.contains_key(&replica) {
+            return;
+        }
+        let replicas = shadow
+            .endpoints
+            .iter()
+            .map(|(assigned, current)| Assigned {
+                replica: *assigned,
+                endpoint: if *assigned == replica {
+                    endpoint
+                } else {
+                    *current
+                },
+            })
+            .collect();
+        let kind = match kind {
+            swb_model::msg::SessionKind::Rebuild => Kind::Rebuild,
+            _ => Kind::Reassign,
+        };
+        let handle = self.new_handle();
+        let class = RefusalClass::StaleEpoch;
+        self.call_expecting(
+            primary,
+            Op::Assign {
+                epoch: epoch.get(),
+                replicas,
+                target: Some(Target {
+                    replica,
+                    kind,
+                    handle,
+                }),
+            },
+            Expect::Refuse { class },
+        );
     }
 
     /// One replica's calls for the model's `before → after` sender change.
@@ -630,7 +804,7 @@ impl Derivation {
                 } else {
                     Kind::CatchUp
                 };
-                self.open_catch_up(primary, replica, kind)
+                self.open_catch_up(primary, replica, kind, session)
             }
             (
                 Some(SenderPhase::Connecting { .. }),
@@ -708,15 +882,17 @@ impl Derivation {
             }
             (
                 Some(SenderPhase::NeedsRebuild { .. }),
-                SenderPhase::Rebuilding { source, target, .. },
-            ) => self.open_rebuild(primary, replica, source, target),
+                SenderPhase::Rebuilding {
+                    session, source, ..
+                },
+            ) => self.open_rebuild(primary, replica, session, source),
             _ => {}
         }
     }
 
-    /// An assignment of the node's current replica set at the incarnation's epoch. Sessions at a
-    /// changed endpoint end; with `rebuild`, that replica is granted a rebuild session.
-    fn assign(&mut self, primary: u8, node: &NodeState, rebuild: Option<RebuildGrant>) {
+    /// An assignment of the node's current replica set at the incarnation's epoch, without a
+    /// recovery target. Sessions at a changed endpoint end.
+    fn assign(&mut self, primary: u8, node: &NodeState) {
         let replicas: Vec<Assigned> = senders_of(node)
             .into_iter()
             .map(|(replica, sender)| Assigned {
@@ -739,7 +915,7 @@ impl Derivation {
             Op::Assign {
                 epoch,
                 replicas,
-                rebuild,
+                target: None,
             },
         );
     }
@@ -822,6 +998,7 @@ impl Derivation {
         replica: u8,
         kind: Kind,
         budget: Option<Budget>,
+        model_session: Option<SessionId>,
     ) -> Handle {
         let superseding = self.live(primary, replica).is_some();
         self.release(primary, replica);
@@ -842,28 +1019,46 @@ impl Derivation {
             }
         };
         self.call(primary, op);
-        self.shadow(primary).links.insert(
+        self.opened(primary, replica, handle, model_session, None);
+        handle
+    }
+
+    /// Records a session the engine opened for `replica`: its live link, the sender's latest
+    /// session, and the model session it stands for.
+    fn opened(
+        &mut self,
+        primary: u8,
+        replica: u8,
+        handle: Handle,
+        model_session: Option<SessionId>,
+        source: Option<RebuildSource>,
+    ) {
+        let shadow = self.shadow(primary);
+        shadow.links.insert(
             replica,
             Link {
                 handle,
                 alive: true,
                 pins: Vec::new(),
-                source: None,
+                source,
             },
         );
-        handle
+        shadow.latest.insert(replica, handle);
+        if let Some(session) = model_session {
+            shadow.model_sessions.insert((replica, session), handle);
+        }
     }
 
     /// Time zero: the replica is in sync with the primary; a zero-gap handshake says so.
     fn bootstrap(&mut self, primary: u8, replica: u8, durable: &Slots) {
-        self.new_session(primary, replica, Kind::Bootstrap, None);
+        self.new_session(primary, replica, Kind::Bootstrap, None, None);
         self.handshake(primary, replica, durable, HandshakeOutcome::ZeroGap, true);
     }
 
     /// A new model session: attach (or supersede) a catch-up session and connect it.
-    fn open_catch_up(&mut self, primary: u8, replica: u8, kind: Kind) {
+    fn open_catch_up(&mut self, primary: u8, replica: u8, kind: Kind, model_session: SessionId) {
         let budget = self.budget();
-        let handle = self.new_session(primary, replica, kind, budget);
+        let handle = self.new_session(primary, replica, kind, budget, Some(model_session));
         self.call(primary, Op::Connect { replica, handle });
     }
 
@@ -1013,7 +1208,10 @@ impl Derivation {
                 Expect::Observe,
             );
         }
-        self.open_catch_up(primary, replica, Kind::CatchUp);
+        let SenderPhase::CatchingUp(catch_up) = after else {
+            return;
+        };
+        self.open_catch_up(primary, replica, Kind::CatchUp, catch_up.session);
         if let Some(outcome) = reached_outcome(after) {
             self.handshake(primary, replica, durable, outcome, false);
         }
@@ -1022,7 +1220,13 @@ impl Derivation {
     /// The coordinator's rebuild intent: a rebuild session granted by an assignment, connected,
     /// handshaken over `(0, committed]`, its base chosen from retained history and pinned, and
     /// its transfer begun.
-    fn open_rebuild(&mut self, primary: u8, replica: u8, source: ModelRebuildSource, target: Lsn) {
+    fn open_rebuild(
+        &mut self,
+        primary: u8,
+        replica: u8,
+        model_session: SessionId,
+        source: ModelRebuildSource,
+    ) {
         self.release(primary, replica);
         let handle = self.new_handle();
         let shadow = self.shadow(primary);
@@ -1040,7 +1244,11 @@ impl Derivation {
             Op::Assign {
                 epoch,
                 replicas,
-                rebuild: Some(RebuildGrant { replica, handle }),
+                target: Some(Target {
+                    replica,
+                    kind: Kind::Rebuild,
+                    handle,
+                }),
             },
         );
         let source = match source {
@@ -1049,15 +1257,7 @@ impl Derivation {
             },
             ModelRebuildSource::FullBase { .. } => RebuildSource::FullBase,
         };
-        self.shadow(primary).links.insert(
-            replica,
-            Link {
-                handle,
-                alive: true,
-                pins: Vec::new(),
-                source: Some(source),
-            },
-        );
+        self.opened(primary, replica, handle, Some(model_session), Some(source));
         let committed = self.shadow(primary).storage.committed;
         self.call(primary, Op::Connect { replica, handle });
         self.call(
@@ -1090,7 +1290,6 @@ impl Derivation {
             }
             RebuildSource::FullBase => {
                 // The engine's full base is cut at its target, the committed LSN (§9).
-                let _ = target;
                 self.pin(primary, replica, Pinned::FullBase, |pin| Op::PinFullBase {
                     pin,
                     through: committed.get(),

@@ -175,20 +175,41 @@ pub fn rule_name(debug: &str) -> String {
     snake
 }
 
-/// An engine refusal as the interpreter reports it: the class and the message.
-type Refusal = (String, String);
+/// An engine refusal: its class (what a log's `expect` names), the rule reported (the error's
+/// innermost variant) and the message.
+struct Refusal {
+    class: String,
+    rule: String,
+    error: String,
+}
 
 fn refusal<E: std::fmt::Debug + std::fmt::Display>(error: E) -> Refusal {
-    (rule_name(&format!("{error:?}")), error.to_string())
+    let rule = rule_name(&format!("{error:?}"));
+    Refusal {
+        class: rule.clone(),
+        rule,
+        error: error.to_string(),
+    }
+}
+
+/// An interpreter-side refusal (an unknown handle, pin, replica or primary).
+fn unknown(class: &str, error: String) -> Refusal {
+    Refusal {
+        class: class.to_string(),
+        rule: class.to_string(),
+        error,
+    }
 }
 
 /// A sender refusal; a budget escalation is the class `budget_exceeded` whatever violation it
-/// carries.
+/// carries (the rule names the violation).
 fn sender_refusal(error: SenderError) -> Refusal {
-    match error {
-        SenderError::BudgetExceeded(_) => ("budget_exceeded".to_string(), error.to_string()),
-        error => refusal(error),
+    let budget = matches!(error, SenderError::BudgetExceeded(_));
+    let mut refused = refusal(error);
+    if budget {
+        refused.class = "budget_exceeded".to_string();
     }
+    refused
 }
 
 /// What a call returned: nothing to check, or a value the log names.
@@ -224,22 +245,22 @@ impl Interpreter {
                         expected: class.name().to_string(),
                     })
                 }
-                (Err((rule, _)), Expect::Refuse { class }) if rule == class.name() => {
+                (Err(refused), Expect::Refuse { class }) if refused.class == class.name() => {
                     *self
                         .counts
                         .coverage
-                        .entry(format!("refused:{rule}"))
+                        .entry(format!("refused:{class}"))
                         .or_default() += 1;
                     if matches!(call.op, Op::Checkpoint { .. } | Op::Recycle { .. }) {
                         self.counts.storage_deferrals += 1;
                     }
                 }
                 (Err(_), Expect::Observe) | (Ok(Answer::Done), _) => {}
-                (Err((rule, error)), _) => {
+                (Err(refused), _) => {
                     return Err(Finding::Refused {
                         call: entry,
-                        rule,
-                        error,
+                        rule: refused.rule,
+                        error: refused.error,
                     })
                 }
             }
@@ -324,12 +345,10 @@ impl Interpreter {
             }
             return Ok(Answer::Done);
         }
-        let engine = self.engines.get_mut(&call.primary).ok_or_else(|| {
-            (
-                "unknown_primary".to_string(),
-                format!("no engine n{}", call.primary),
-            )
-        })?;
+        let engine = self
+            .engines
+            .get_mut(&call.primary)
+            .ok_or_else(|| unknown("unknown_primary", format!("no engine n{}", call.primary)))?;
         let answer = engine.call(&call.op, now, &mut self.counts)?;
         let _ = engine.registry.drain_events();
         Ok(answer)
@@ -378,8 +397,8 @@ impl Engine {
 
     fn session(&self, handle: Handle) -> Result<SessionId, Refusal> {
         self.sessions.get(&handle).copied().ok_or_else(|| {
-            (
-                "unknown_handle".to_string(),
+            unknown(
+                "unknown_handle",
                 format!("no session under handle {handle}"),
             )
         })
@@ -388,12 +407,7 @@ impl Engine {
     fn sender(&mut self, replica: u8) -> Result<&mut Sender, Refusal> {
         self.registry
             .sender_mut(ReplicaId::new(u32::from(replica)))
-            .ok_or_else(|| {
-                (
-                    "unknown_replica".to_string(),
-                    format!("no sender for n{replica}"),
-                )
-            })
+            .ok_or_else(|| unknown("unknown_replica", format!("no sender for n{replica}")))
     }
 
     /// The session of `handle` and the sender of `replica`.
@@ -422,7 +436,7 @@ impl Engine {
             Op::Assign {
                 epoch,
                 replicas,
-                rebuild,
+                target,
             } => {
                 let intent = AssignmentIntent {
                     replicas: replicas
@@ -433,12 +447,12 @@ impl Engine {
                         })
                         .collect(),
                     epoch: Epoch::new(*epoch),
-                    recovery_targets: rebuild
+                    recovery_targets: target
                         .iter()
-                        .map(|grant| {
+                        .map(|target| {
                             (
-                                ReplicaId::new(u32::from(grant.replica)),
-                                SessionKind::Rebuild,
+                                ReplicaId::new(u32::from(target.replica)),
+                                kind_of(target.kind),
                             )
                         })
                         .collect(),
@@ -447,7 +461,7 @@ impl Engine {
                 if let Some((_, failure)) = result.failed.first() {
                     return Err(refusal(*failure));
                 }
-                if let Some(grant) = rebuild {
+                if let Some(grant) = target {
                     let granted = result
                         .created
                         .iter()
@@ -460,9 +474,9 @@ impl Engine {
                         )
                         .next()
                         .ok_or_else(|| {
-                            (
-                                "no_session_granted".to_string(),
-                                "the rebuild intent granted no session".to_string(),
+                            unknown(
+                                "no_session_granted",
+                                "the recovery intent granted no session".to_string(),
                             )
                         })?;
                     self.sessions.insert(grant.handle, granted);
@@ -572,12 +586,10 @@ impl Engine {
                 self.pins.insert(*pin, Pin::FullBase(taken));
             }
             Op::Release { pin } => {
-                let held = self.pins.remove(pin).ok_or_else(|| {
-                    (
-                        "unknown_pin".to_string(),
-                        format!("no pin under handle {pin}"),
-                    )
-                })?;
+                let held = self
+                    .pins
+                    .remove(pin)
+                    .ok_or_else(|| unknown("unknown_pin", format!("no pin under handle {pin}")))?;
                 self.release(held);
             }
             Op::BeginCatchUp { replica, handle } => {

@@ -336,15 +336,16 @@ pub enum Op {
     },
     /// Registry: the replica set at `epoch` (new senders created, changed endpoints and the
     /// epoch reconciled, sessions at a changed endpoint or an older epoch invalidated). With
-    /// `rebuild`, a rebuild session is granted to that replica under `handle`.
+    /// `target`, a recovery session of its kind is granted to that replica under `handle`; an
+    /// intent older than the replica's sender is refused `stale_epoch`.
     Assign {
         /// The assignment's epoch.
         epoch: u64,
         /// Every replica, sorted.
         replicas: Vec<Assigned>,
-        /// The replica given a rebuild session, and the handle naming it.
+        /// The replica given a recovery session, its kind and the handle naming it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        rebuild: Option<RebuildGrant>,
+        target: Option<Target>,
     },
     /// Registry: invalidate every session opened before `epoch`.
     InvalidateEpoch {
@@ -533,12 +534,14 @@ pub enum Op {
     },
 }
 
-/// The rebuild session an assignment grants.
+/// The recovery session an assignment grants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RebuildGrant {
+pub struct Target {
     /// The replica.
     pub replica: u8,
+    /// The session's kind.
+    pub kind: Kind,
     /// The new session's handle.
     pub handle: Handle,
 }
