@@ -449,6 +449,7 @@ fn dropping_the_wal_pin_fails_the_reserved_range_judgement() {
         model_check: ModelCheck::StillViolates,
         outcome: Some(outcome),
         not_taken: None,
+        step_log: None,
     };
     let broken = replayed
         .meets_rule()
@@ -520,6 +521,7 @@ fn meets_rule_needs_an_accepting_judgement_for_old_protocols() {
             coverage: Default::default(),
         }),
         not_taken: None,
+        step_log: None,
     };
     use swb_model::ProtocolVersion::{V1, V1_5, V2};
     let outside = Judgement::OutsideEngine {
@@ -581,4 +583,98 @@ fn engine_side_judgements_hold_along_v2_walks() {
         }
     }
     assert_eq!(judged, 2 * walks);
+}
+
+// Goal (issue 17): `conform` through the derivation and the interpreter gives what the direct
+// harness gave at 156cf21 for the default walk (seed 1, 100 walks of 40 steps): the same
+// steps, distinct states and no finding. Method: the figures were measured with that build.
+#[test]
+fn conform_seed_1_through_the_step_log_matches_the_direct_harness() {
+    let options = crate::conform::ConformOptions {
+        config: Config::embedded_default(),
+        traces: 100,
+        depth: 40,
+        seed: 1,
+        exhaustive: false,
+        out: None,
+        emit_steps: None,
+    };
+    let report = crate::conform::run(&options).expect("the default model runs");
+    assert_eq!(
+        (report.steps, report.distinct_states, report.divergences),
+        (2219, 1817, 0)
+    );
+    assert!(report.classes.is_empty());
+}
+
+// Goal (issue 17): a step log survives its JSON lines unchanged, and the interpreter gives the
+// same verdict and judgement from the parsed log as from the derived one.
+#[test]
+fn a_step_log_round_trips_and_interprets_alike() {
+    let (states, actions, judge) = corpus_trace(A5_TRACE);
+    let log = derive::derive("a5", "v1.5", &states, &actions, None);
+    let parsed = steps::StepLog::from_jsonl(&log.to_jsonl()).expect("a log reads back");
+    assert_eq!(parsed, log);
+    let direct = replay_judged(&states, &actions, Some(judge), None);
+    let interpreted = replay_log(&parsed, Some(judge));
+    assert_eq!(interpreted.verdict, direct.verdict);
+    assert_eq!(interpreted.judgement, direct.judgement);
+}
+
+// Goal (issue 17 §1, issue 16 §2): traffic the model fences is offered to the engine and
+// refused with the class the log names. Method: walks under a duplicating network (a
+// delivered acknowledgement stays in flight once its session ended) conform, and the
+// interpreter counted expected `inactive` refusals.
+#[test]
+fn fenced_traffic_is_offered_to_the_engine_and_refused() {
+    let config: Config = serde_json::from_str(
+        r#"{"protocol": "v2", "nodes": 3, "commit_mode": "sync_quorum", "writes_max": 2,
+            "crashes_max": 0, "address_changes_max": 0, "lease_expiries_max": 0,
+            "partitions_max": 0, "timeouts_max": 1, "faults_max": 1, "catch_up_rounds_max": 1,
+            "catch_up_batch": 1, "retention_entries": 1, "message_loss": "reliable",
+            "message_duplication": "duplicating"}"#,
+    )
+    .expect("a configuration");
+    let options = crate::conform::ConformOptions {
+        config,
+        traces: 20,
+        depth: 40,
+        seed: 7,
+        exhaustive: false,
+        out: None,
+        emit_steps: None,
+    };
+    let report = crate::conform::run(&options).expect("the model runs");
+    assert_eq!(report.divergences, 0, "{:?}", report.classes);
+    assert!(report.coverage.coverage["refused:inactive"] > 0);
+}
+
+// Goal (issue 17): an engine that accepts a call the log expects refused is caught
+// (`engine-accepted`), not passed. Method: one accepted call of a real log is re-labelled as
+// expected refused `stale_session`; the Rust engine accepts it.
+#[test]
+fn an_engine_accepting_what_the_log_fences_is_engine_accepted() {
+    let (states, actions, _) = corpus_trace(A5_TRACE);
+    let mut log = derive::derive("a5", "v1.5", &states, &actions, None);
+    let (step, call) = log
+        .steps
+        .iter_mut()
+        .flat_map(|step| {
+            let number = step.step;
+            step.calls.iter_mut().map(move |call| (number, call))
+        })
+        .find(|(_, call)| matches!(call.op, steps::Op::CatchUpProgress { .. }))
+        .expect("the trace catches up");
+    call.expect = steps::Expect::Refuse {
+        class: steps::RefusalClass::StaleSession,
+    };
+    let outcome = replay_log(&log, None);
+    assert_eq!(
+        outcome.verdict,
+        Verdict::EngineAccepted(EngineAcceptance {
+            step,
+            call: "catch_up_progress".to_string(),
+            rule: "stale_session".to_string(),
+        })
+    );
 }
