@@ -319,7 +319,7 @@ fn breadth_first_paths(
 }
 
 /// The states of `actions` from `init`, or `None` when the model does not take one of them.
-fn states_of(model: &SwbModel, init: &State, actions: &[Action]) -> Option<Vec<State>> {
+pub(crate) fn states_of(model: &SwbModel, init: &State, actions: &[Action]) -> Option<Vec<State>> {
     let mut states = vec![init.clone()];
     for action in actions {
         let last = states.last().expect("a path has a state");

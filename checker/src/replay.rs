@@ -676,4 +676,6 @@ fn expand(file: &std::path::Path) -> anyhow::Result<std::process::ExitCode> {
 }
 
 #[cfg(test)]
+mod coverage_traces;
+#[cfg(test)]
 mod tests;

@@ -350,11 +350,19 @@ pub fn command(root: &Path, write: bool, json: bool) -> anyhow::Result<ExitCode>
     let manifest = read_manifest(root)?;
     let mut out = String::new();
     let problems = problems(root, &found, &manifest)?;
+    let coverage = super::steps::Coverage::of(
+        found
+            .iter()
+            .filter_map(|(_, replayed)| replayed.outcome.as_ref())
+            .map(|outcome| &outcome.coverage),
+    );
     if json {
         let report = serde_json::json!({
             "corpus": root.display().to_string(),
             "files": current.files,
             "problems": problems,
+            "coverage": coverage.coverage,
+            "never_called": coverage.never_called,
         });
         crate::output::outln!(out, "{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -368,6 +376,15 @@ pub fn command(root: &Path, write: bool, json: bool) -> anyhow::Result<ExitCode>
         for line in &problems {
             crate::output::outln!(out, "  {line}");
         }
+        crate::output::outln!(
+            out,
+            "  engine coverage: never exercised: {}",
+            if coverage.never_called.is_empty() {
+                "-".to_string()
+            } else {
+                coverage.never_called.join(", ")
+            }
+        );
     }
     crate::output::write_stdout(&out)?;
     Ok(ExitCode::from(if problems.is_empty() { 0 } else { 1 }))

@@ -170,21 +170,17 @@ pub enum RefusalClass {
     SnapshotPinned,
     /// Storage: the WAL cannot be recycled past a retention pin.
     TailPinned,
-    /// An outrun was claimed that did not happen (the session did not reach its frozen target,
-    /// or the head did not move past it).
-    NotOutrun,
 }
 
 impl RefusalClass {
     /// Every class, in order (the coverage report lists them all).
-    pub const ALL: [RefusalClass; 7] = [
+    pub const ALL: [RefusalClass; 6] = [
         RefusalClass::StaleSession,
         RefusalClass::Inactive,
         RefusalClass::StaleEpoch,
         RefusalClass::BudgetExceeded,
         RefusalClass::SnapshotPinned,
         RefusalClass::TailPinned,
-        RefusalClass::NotOutrun,
     ];
 
     /// The stable snake_case name.
@@ -196,7 +192,6 @@ impl RefusalClass {
             RefusalClass::BudgetExceeded => "budget_exceeded",
             RefusalClass::SnapshotPinned => "snapshot_pinned",
             RefusalClass::TailPinned => "tail_pinned",
-            RefusalClass::NotOutrun => "not_outrun",
         }
     }
 }
