@@ -62,13 +62,16 @@ fn truncation_recorded(steps: &[ModelStep], with_gap: bool) -> bool {
     })
 }
 
-/// The last step completes a rebuild; `from_snapshot`: one that replayed a tail after a snapshot.
+/// The last step completes a rebuild; `from_snapshot`: one that replayed a non-empty tail after
+/// a snapshot, otherwise a full base.
 fn rebuild_completed(steps: &[ModelStep], from_snapshot: bool) -> bool {
     let step = last(steps);
-    any_call(step, |op, _| matches!(op, Op::CompleteRebuild { .. }))
-        && any_call(step, |op, _| {
-            matches!(op, Op::BeginRebuildTailReplay { .. })
-        }) == from_snapshot
+    let completes = any_call(step, |op, _| matches!(op, Op::CompleteRebuild { .. }));
+    let tail = any_call(step, |op, _| matches!(op, Op::RebuildTailProgress { .. }));
+    let snapshot = any_call(step, |op, _| {
+        matches!(op, Op::BeginRebuildTailReplay { .. })
+    });
+    completes && tail == from_snapshot && snapshot == from_snapshot
 }
 
 const TARGETS: [Target; 10] = [
