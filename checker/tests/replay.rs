@@ -206,17 +206,7 @@ fn conform_emits_one_step_log_per_walk_and_reports_coverage() {
     assert!(coverage.contains_key("handshake"));
     assert!(coverage.contains_key("refused:stale_session"));
     assert!(report["never_called"].is_array());
-    let mut written: Vec<String> = std::fs::read_dir(&logs)
-        .expect("the logs folder")
-        .map(|entry| {
-            entry
-                .expect("entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    written.sort();
+    let written = common::files_under(&logs);
     assert_eq!(
         written,
         ["walk-0000.jsonl", "walk-0001.jsonl", "walk-0002.jsonl"]

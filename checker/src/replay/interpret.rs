@@ -416,6 +416,17 @@ impl Engine {
         Ok((session, self.sender(replica)?))
     }
 
+    /// Calls the sender of `replica` on the session of `handle`.
+    fn on_sender<T>(
+        &mut self,
+        replica: u8,
+        handle: Handle,
+        call: impl FnOnce(&mut Sender, SessionId) -> Result<T, SenderError>,
+    ) -> Result<(), Refusal> {
+        let (session, sender) = self.target(replica, handle)?;
+        call(sender, session).map(drop).map_err(sender_refusal)
+    }
+
     fn call(&mut self, op: &Op, now: Tick, counts: &mut Counts) -> Result<Answer, Refusal> {
         let lsn = Lsn::new;
         match op {
@@ -517,8 +528,9 @@ impl Engine {
                 self.sessions.insert(*handle, superseded.session);
             }
             Op::Connect { replica, handle } => {
-                let (session, sender) = self.target(*replica, *handle)?;
-                sender.begin_connect(session).map_err(sender_refusal)?;
+                self.on_sender(*replica, *handle, |sender, session| {
+                    sender.begin_connect(session)
+                })?;
             }
             Op::Handshake {
                 replica,
@@ -565,10 +577,10 @@ impl Engine {
                 handle,
                 through,
             } => {
-                let (session, sender) = self.target(*replica, *handle)?;
-                sender
-                    .record_handshake(session, LsnRange::new(Lsn::ZERO, lsn(*through)))
-                    .map_err(sender_refusal)?;
+                let range = LsnRange::new(Lsn::ZERO, lsn(*through));
+                self.on_sender(*replica, *handle, |sender, session| {
+                    sender.record_handshake(session, range)
+                })?;
             }
             Op::PinWal { pin, after } => {
                 let taken = self
@@ -593,48 +605,46 @@ impl Engine {
                 self.release(held);
             }
             Op::BeginCatchUp { replica, handle } => {
-                let (session, sender) = self.target(*replica, *handle)?;
-                sender
-                    .begin_catch_up(session, now)
-                    .map_err(sender_refusal)?;
+                self.on_sender(*replica, *handle, |sender, session| {
+                    sender.begin_catch_up(session, now)
+                })?;
             }
             Op::RecordTruncation {
                 replica,
                 handle,
                 to,
             } => {
-                let (session, sender) = self.target(*replica, *handle)?;
-                sender
-                    .record_truncation(session, lsn(*to))
-                    .map_err(sender_refusal)?;
+                self.on_sender(*replica, *handle, |sender, session| {
+                    sender.record_truncation(session, lsn(*to))
+                })?;
             }
             Op::CatchUpProgress {
                 replica,
                 handle,
                 through,
             } => {
-                let (session, sender) = self.target(*replica, *handle)?;
-                sender
-                    .record_catch_up_progress(session, lsn(*through), now)
-                    .map_err(sender_refusal)?;
+                self.on_sender(*replica, *handle, |sender, session| {
+                    sender.record_catch_up_progress(session, lsn(*through), now)
+                })?;
             }
             Op::CheckBudget { replica, handle } => {
-                let (session, sender) = self.target(*replica, *handle)?;
-                sender.check_budget(session, now).map_err(sender_refusal)?;
+                self.on_sender(*replica, *handle, |sender, session| {
+                    sender.check_budget(session, now)
+                })?;
             }
             Op::Complete { replica, handle } => {
-                let (session, sender) = self.target(*replica, *handle)?;
-                sender.complete(session, now).map_err(sender_refusal)?;
+                self.on_sender(*replica, *handle, |sender, session| {
+                    sender.complete(session, now)
+                })?;
             }
             Op::AbandonOutrun {
                 replica,
                 handle,
                 head,
             } => {
-                let (session, sender) = self.target(*replica, *handle)?;
-                sender
-                    .abandon_outrun(session, lsn(*head))
-                    .map_err(sender_refusal)?;
+                self.on_sender(*replica, *handle, |sender, session| {
+                    sender.abandon_outrun(session, lsn(*head))
+                })?;
             }
             Op::ConfirmOutrun {
                 replica,
@@ -667,40 +677,37 @@ impl Engine {
                 });
             }
             Op::BeginRebuildTransfer { replica, handle } => {
-                let (session, sender) = self.target(*replica, *handle)?;
-                sender
-                    .begin_rebuild_transfer(session)
-                    .map_err(sender_refusal)?;
+                self.on_sender(*replica, *handle, |sender, session| {
+                    sender.begin_rebuild_transfer(session)
+                })?;
             }
             Op::RebuildTransferProgress {
                 replica,
                 handle,
                 through,
             } => {
-                let (session, sender) = self.target(*replica, *handle)?;
-                sender
-                    .record_rebuild_transfer_progress(session, lsn(*through))
-                    .map_err(sender_refusal)?;
+                self.on_sender(*replica, *handle, |sender, session| {
+                    sender.record_rebuild_transfer_progress(session, lsn(*through))
+                })?;
             }
             Op::BeginRebuildTailReplay { replica, handle } => {
-                let (session, sender) = self.target(*replica, *handle)?;
-                sender
-                    .begin_rebuild_tail_replay(session)
-                    .map_err(sender_refusal)?;
+                self.on_sender(*replica, *handle, |sender, session| {
+                    sender.begin_rebuild_tail_replay(session)
+                })?;
             }
             Op::RebuildTailProgress {
                 replica,
                 handle,
                 through,
             } => {
-                let (session, sender) = self.target(*replica, *handle)?;
-                sender
-                    .record_rebuild_tail_progress(session, lsn(*through))
-                    .map_err(sender_refusal)?;
+                self.on_sender(*replica, *handle, |sender, session| {
+                    sender.record_rebuild_tail_progress(session, lsn(*through))
+                })?;
             }
             Op::CompleteRebuild { replica, handle } => {
-                let (session, sender) = self.target(*replica, *handle)?;
-                sender.complete_rebuild(session).map_err(sender_refusal)?;
+                self.on_sender(*replica, *handle, |sender, session| {
+                    sender.complete_rebuild(session)
+                })?;
             }
         }
         Ok(Answer::Done)
