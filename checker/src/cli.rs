@@ -473,9 +473,19 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "DIR")]
     pub corpus: Option<PathBuf>,
 
-    /// With --corpus: write DIR/verdicts.json from the verdicts found instead of comparing.
+    /// With --corpus: write DIR/verdicts.json (and every trace's step log and expansion) from
+    /// what was found instead of comparing.
     #[arg(long, requires = "corpus")]
     pub write_manifest: bool,
+
+    /// Also write the trace's engine step log (`swb-steps/1`, JSON lines, docs/step-log.md).
+    #[arg(long, value_name = "OUT", conflicts_with = "corpus")]
+    pub emit_steps: Option<PathBuf>,
+
+    /// Print the trace with every state (format 1, as `show` reads it) instead of replaying it:
+    /// expands an action-only conformance trace (`swb-replay/1`).
+    #[arg(long, conflicts_with_all = ["corpus", "emit_steps", "json"])]
+    pub expand: bool,
 
     /// Print one JSON object instead of the text.
     #[arg(long)]
@@ -520,6 +530,10 @@ pub struct ConformArgs {
         default_value = "counterexamples/conformance"
     )]
     pub out: PathBuf,
+
+    /// Also write every walk's engine step log to DIR (`walk-NNNN.jsonl`, docs/step-log.md).
+    #[arg(long, value_name = "DIR")]
+    pub emit_steps: Option<PathBuf>,
 
     /// Print one JSON object instead of the text.
     #[arg(long)]

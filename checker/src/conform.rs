@@ -11,9 +11,12 @@
 //! class stays the same) and saved as a trace file under the output folder, so a reviewer reads
 //! one minimal example per class rather than hundreds of similar walks.
 
+use crate::replay::derive::derive;
 use crate::replay::digest::Fnv1a64;
 use crate::replay::file::TraceFile;
-use crate::replay::{replay_path, Verdict};
+use crate::replay::steps::Coverage;
+use crate::replay::{replay_derived, replay_path, Verdict};
+use anyhow::Context as _;
 use serde::Serialize;
 use stateright::Model;
 use std::collections::{BTreeMap, BTreeSet};
@@ -68,6 +71,8 @@ pub struct ConformOptions {
     pub exhaustive: bool,
     /// Where to save one minimal trace per class of finding (`None`: nothing is written).
     pub out: Option<PathBuf>,
+    /// Where to write every walk's engine step log (`None`: nothing is written).
+    pub emit_steps: Option<PathBuf>,
 }
 
 /// One class of non-conformance.
@@ -105,6 +110,9 @@ pub struct ConformReport {
     pub steps_per_second: f64,
     /// The findings by class, sorted by class.
     pub classes: Vec<FindingClass>,
+    /// Engine entry points and refusal classes the walks exercised, and those never exercised.
+    #[serde(flatten)]
+    pub coverage: Coverage,
 }
 
 /// A non-conforming walk kept as its class's example.
@@ -133,9 +141,19 @@ pub fn run(options: &ConformOptions) -> anyhow::Result<ConformReport> {
     let mut engine_calls = 0;
     let mut divergences = 0;
     let mut examples: BTreeMap<String, Example> = BTreeMap::new();
-    for (states, actions) in &walks {
+    let mut covered = Vec::with_capacity(walks.len());
+    let protocol = options.config.protocol.name();
+    for (walk, (states, actions)) in walks.iter().enumerate() {
         distinct.extend(states.iter().map(fingerprint));
-        let outcome = replay_path(states, actions);
+        let source = format!("conform seed {} walk {walk}", options.seed);
+        let log = derive(&source, protocol, states, actions, None);
+        if let Some(folder) = &options.emit_steps {
+            let path = folder.join(format!("walk-{walk:04}.jsonl"));
+            crate::counterexample::write_atomically(&path, log.to_jsonl().as_bytes())
+                .with_context(|| format!("{}: cannot write", path.display()))?;
+        }
+        let outcome = replay_derived(&log, states, None);
+        covered.push(outcome.coverage.clone());
         steps += outcome.steps;
         engine_calls += outcome.engine_calls;
         let Some(class) = outcome.verdict.class() else {
@@ -189,6 +207,7 @@ pub fn run(options: &ConformOptions) -> anyhow::Result<ConformReport> {
             0.0
         },
         classes,
+        coverage: Coverage::of(&covered),
     })
 }
 
@@ -199,6 +218,10 @@ pub fn describe(verdict: &Verdict) -> String {
         Verdict::EngineRefused(refusal) => format!(
             "step {}: engine refused {} ({}): {}",
             refusal.step, refusal.call, refusal.rule, refusal.error
+        ),
+        Verdict::EngineAccepted(acceptance) => format!(
+            "step {}: engine accepted {}, which must be refused ({})",
+            acceptance.step, acceptance.call, acceptance.rule
         ),
         Verdict::Diverged(divergence) => format!(
             "step {}: {} differs: model {}, engine {}",
@@ -296,7 +319,7 @@ fn breadth_first_paths(
 }
 
 /// The states of `actions` from `init`, or `None` when the model does not take one of them.
-fn states_of(model: &SwbModel, init: &State, actions: &[Action]) -> Option<Vec<State>> {
+pub(crate) fn states_of(model: &SwbModel, init: &State, actions: &[Action]) -> Option<Vec<State>> {
     let mut states = vec![init.clone()];
     for action in actions {
         let last = states.last().expect("a path has a state");
@@ -355,6 +378,16 @@ impl ConformReport {
             "conform: seed {}, {} traces, {} steps, {} distinct states, {} engine calls, {} divergences, {:.0} steps/s\n",
             self.seed, self.traces, self.steps, self.distinct_states, self.engine_calls, self.divergences, self.steps_per_second
         );
+        text += &format!(
+            "  coverage: {} of {} engine entry points and refusal classes exercised; never: {}\n",
+            self.coverage.coverage.len() - self.coverage.never_called.len(),
+            self.coverage.coverage.len(),
+            if self.coverage.never_called.is_empty() {
+                "-".to_string()
+            } else {
+                self.coverage.never_called.join(", ")
+            }
+        );
         for class in &self.classes {
             text += &format!(
                 "  {} ×{}: minimal trace {} steps: {}\n",
@@ -386,6 +419,7 @@ pub fn command(args: &crate::cli::ConformArgs) -> anyhow::Result<std::process::E
         seed: args.seed,
         exhaustive: args.exhaustive,
         out: Some(args.out.clone()),
+        emit_steps: args.emit_steps.clone(),
     };
     let report = run(&options)?;
     if args.json {

@@ -5,12 +5,15 @@
 //! 1. **Model check.** The trace is rebuilt in the current model with `Path::from_actions`
 //!    (which refuses a step the model no longer allows) and its property is evaluated on the
 //!    last state: `still-violates`, `no-longer-violates` or `invalid-path`.
-//! 2. **Engine replay.** [`harness`] drives one engine registry per primary incarnation through
-//!    the same history, step by step. After every step the model's and the engine's views of
-//!    every replica ([`view`]) are digested ([`digest`]) and, when the digests differ, compared
-//!    field by field. The verdict is the first thing that went differently:
+//! 2. **Engine replay**, in two separate halves joined by the engine step log ([`steps`],
+//!    `docs/step-log.md`): [`derive`] turns the model path into engine calls with the result
+//!    each must have and the view of every replica ([`view`]) after each model step, reading
+//!    model states only; [`interpret`] drives one Rust engine registry and storage per primary
+//!    incarnation from that log alone and compares. The verdict is the first thing that went
+//!    differently:
 //!    - `conforms`: the engine followed the model to the end;
 //!    - `engine-refused`: an engine call was refused (the rule and the engine's error are named);
+//!    - `engine-accepted`: the engine accepted a call the log expected refused;
 //!    - `diverged`: a field of a replica differs (step, field, model value, engine value).
 //!
 //! 3. **Engine-side judgement** ([`judge`]). For a counterexample, the violated property is
@@ -22,15 +25,18 @@
 //! Step 0 is the initial state; step `i` is the state after the `i`-th action.
 
 pub mod corpus;
+pub mod derive;
 pub mod digest;
 pub mod file;
-pub mod harness;
+pub mod interpret;
 pub mod judge;
+pub mod steps;
 pub mod view;
 
-use crate::replay::harness::{model_views, Harness, Refusal};
+use crate::replay::derive::{derive, model_views, MappingMutant};
+use crate::replay::interpret::{Counts, Finding, Interpreter};
 use crate::replay::judge::{Judge, JudgeCounts, Judgement};
-use crate::replay::view::StepView;
+use crate::replay::steps::StepLog;
 use serde::Serialize;
 use stateright::{Model, Path};
 use swb_model::{Action, State, SwbModel};
@@ -62,6 +68,17 @@ pub struct EngineRefusal {
     pub error: String,
 }
 
+/// An engine call the step log expected refused, and the engine accepted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EngineAcceptance {
+    /// The step whose engine call was accepted.
+    pub step: usize,
+    /// The engine call.
+    pub call: String,
+    /// The refusal class the log expected.
+    pub rule: String,
+}
+
 /// How a replay ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -69,6 +86,8 @@ pub enum Verdict {
     Conforms,
     /// The engine fenced a step.
     EngineRefused(EngineRefusal),
+    /// The engine accepted a call the model fences (negative conformance).
+    EngineAccepted(EngineAcceptance),
     /// A replica's state differs.
     Diverged(Divergence),
 }
@@ -79,6 +98,7 @@ impl Verdict {
         match self {
             Verdict::Conforms => "conforms",
             Verdict::EngineRefused(_) => "engine-refused",
+            Verdict::EngineAccepted(_) => "engine-accepted",
             Verdict::Diverged(_) => "diverged",
         }
     }
@@ -88,6 +108,7 @@ impl Verdict {
         match self {
             Verdict::Conforms => None,
             Verdict::EngineRefused(refusal) => Some(refusal.step),
+            Verdict::EngineAccepted(acceptance) => Some(acceptance.step),
             Verdict::Diverged(divergence) => Some(divergence.step),
         }
     }
@@ -98,6 +119,9 @@ impl Verdict {
         match self {
             Verdict::Conforms => None,
             Verdict::EngineRefused(refusal) => Some(format!("engine-refused:{}", refusal.rule)),
+            Verdict::EngineAccepted(acceptance) => {
+                Some(format!("engine-accepted:{}", acceptance.rule))
+            }
             Verdict::Diverged(divergence) => {
                 let field = divergence
                     .field
@@ -119,143 +143,137 @@ pub struct ReplayOutcome {
     pub steps: usize,
     /// Engine calls made.
     pub engine_calls: u64,
-    /// Storage changes deferred under a pin (see `harness`).
+    /// Storage changes the log expected refused under a pin (the engine keeps more history).
     pub storage_deferrals: u64,
-    /// The model-side digest after every replayed step (step 0 first).
+    /// The model-side digest after every compared step (step 0 first).
     pub digests: Vec<u64>,
     /// The engine-side judgement of the property, when one was asked for and the replay
     /// conformed to the end.
     pub judgement: Option<Judgement>,
+    /// Calls per entry point and expected refusals per class (`refused:<class>`).
+    pub coverage: std::collections::BTreeMap<String, u64>,
 }
 
 /// Replays `states` (the initial state first) reached by `actions` on the engine.
 ///
 /// Invariant: `states.len() == actions.len() + 1`.
 pub fn replay_path(states: &[State], actions: &[Action]) -> ReplayOutcome {
-    replay_judged(states, actions, None, Harness::start)
+    replay_judged(states, actions, None, None)
 }
 
 /// [`replay_path`], and when `judge` is given, the property judged on the engine's state after
-/// every conforming step (the first breach decides); `start` builds the engine side.
+/// every conforming step (the first breach decides); `mutant` breaks the derivation (tests).
 pub fn replay_judged(
     states: &[State],
     actions: &[Action],
     judge: Option<Judge>,
-    start: impl FnOnce(&State) -> Result<Harness, Refusal>,
+    mutant: Option<MappingMutant>,
 ) -> ReplayOutcome {
-    assert_eq!(
-        states.len(),
-        actions.len() + 1,
-        "a path has one more state than actions"
-    );
-    let mut digests = Vec::with_capacity(states.len());
-    let refused = |step: usize, refusal: Refusal| {
-        Verdict::EngineRefused(EngineRefusal {
-            step,
-            call: refusal.call.to_string(),
-            rule: refusal.rule,
-            error: refusal.error,
-        })
+    let log = derive("path", "", states, actions, mutant);
+    replay_derived(&log, states, judge)
+}
+
+/// Interprets `log`, the step log derived from `states`, and adds the digests of the model's
+/// typed views, one per compared step: every step before the deciding one, and the deciding
+/// one when it got as far as the comparison.
+pub fn replay_derived(log: &StepLog, states: &[State], judge: Option<Judge>) -> ReplayOutcome {
+    let mut outcome = replay_log(log, judge);
+    let compared = match outcome.verdict {
+        Verdict::Conforms | Verdict::Diverged(_) => outcome.steps + 1,
+        _ => outcome.steps,
     };
-    let mut harness = match start(&states[0]) {
-        Ok(harness) => harness,
-        Err(refusal) => {
-            return ReplayOutcome {
-                verdict: refused(0, refusal),
-                steps: 0,
-                engine_calls: 0,
-                storage_deferrals: 0,
-                digests,
-                judgement: None,
-            };
-        }
-    };
-    let mut verdict = compare(0, &model_views(&states[0]), &harness.views(), &mut digests);
+    outcome.digests = states[..compared.min(states.len())]
+        .iter()
+        .map(|state| digest::digest(&model_views(state)))
+        .collect();
+    outcome
+}
+
+/// Drives the Rust engine from a step log: each model step's calls, then its views compared;
+/// the first finding decides.
+pub fn replay_log(log: &StepLog, judge: Option<Judge>) -> ReplayOutcome {
+    let mut interpreter = Interpreter::default();
+    let mut verdict = Verdict::Conforms;
+    let mut steps = 0;
     // The first step whose engine state breaks the judged property.
     let mut breach = None;
-    let mut judge_step = |step: usize, harness: &Harness, verdict: &Verdict| {
-        if let (Some(judge), None, Verdict::Conforms) = (judge, &breach, verdict) {
-            if let Err(found) = judge.check(&harness.snapshot()) {
-                breach = Some((step, found));
+    for model_step in &log.steps {
+        let step = model_step.step;
+        steps = step;
+        let finding = interpreter.run(model_step);
+        verdict = match finding {
+            Err(Finding::Refused { call, rule, error }) => Verdict::EngineRefused(EngineRefusal {
+                step,
+                call: call.to_string(),
+                rule,
+                error,
+            }),
+            Err(Finding::Accepted { call, expected }) => {
+                Verdict::EngineAccepted(EngineAcceptance {
+                    step,
+                    call: call.to_string(),
+                    rule: expected,
+                })
             }
-        }
-    };
-    judge_step(0, &harness, &verdict);
-    let mut steps = 0;
-    for (index, action) in actions.iter().enumerate() {
+            Ok(()) | Err(Finding::Reported { .. }) => {
+                match (interpreter.compare(&model_step.views), finding) {
+                    (Some(difference), _) => Verdict::Diverged(Divergence {
+                        step,
+                        field: difference.field,
+                        model: difference.expected,
+                        engine: difference.found,
+                    }),
+                    (
+                        None,
+                        Err(Finding::Reported {
+                            field,
+                            expected,
+                            found,
+                        }),
+                    ) => Verdict::Diverged(Divergence {
+                        step,
+                        field,
+                        model: expected,
+                        engine: found,
+                    }),
+                    (None, _) => Verdict::Conforms,
+                }
+            }
+        };
         if verdict != Verdict::Conforms {
             break;
         }
-        let step = index + 1;
-        steps = step;
-        if let Err(refusal) = harness.step(&states[index], action, &states[step]) {
-            verdict = refused(step, refusal);
-            break;
+        if let (Some(judge), None) = (judge, &breach) {
+            if let Err(found) = judge.check(&judge::engine_snapshot(&interpreter)) {
+                breach = Some((step, found));
+            }
         }
-        verdict = compare(
-            step,
-            &model_views(&states[step]),
-            &harness.views(),
-            &mut digests,
-        );
-        judge_step(step, &harness, &verdict);
     }
-    let counts = JudgeCounts {
-        storage_deferrals: harness.storage_deferrals(),
-        outruns_confirmed: harness.outruns_confirmed(),
-    };
+    let Counts {
+        calls,
+        storage_deferrals,
+        outruns_confirmed,
+        coverage,
+    } = interpreter.counts;
     let judgement = match (&verdict, judge) {
-        (Verdict::Conforms, Some(judge)) => Some(judge.conclude(breach, counts)),
+        (Verdict::Conforms, Some(judge)) => Some(judge.conclude(
+            breach,
+            JudgeCounts {
+                storage_deferrals,
+                outruns_confirmed,
+            },
+        )),
         _ => None,
     };
     ReplayOutcome {
         verdict,
         steps,
-        engine_calls: harness.engine_calls(),
-        storage_deferrals: harness.storage_deferrals(),
-        digests,
+        engine_calls: calls,
+        storage_deferrals,
+        digests: Vec::new(),
         judgement,
+        coverage,
     }
-}
-
-/// Compares one step: digests first; when they differ, the first differing field in key order.
-fn compare(step: usize, model: &StepView, engine: &StepView, digests: &mut Vec<u64>) -> Verdict {
-    let model_digest = digest::digest(model);
-    digests.push(model_digest);
-    if model_digest == digest::digest(engine) {
-        return Verdict::Conforms;
-    }
-    let keys: std::collections::BTreeSet<_> = model.keys().chain(engine.keys()).copied().collect();
-    for key in keys {
-        let name = |field: &str| format!("n{}/n{}.{field}", key.0, key.1);
-        match (model.get(&key), engine.get(&key)) {
-            (Some(model_view), Some(engine_view)) => {
-                for (model_field, engine_field) in
-                    model_view.fields().into_iter().zip(engine_view.fields())
-                {
-                    if model_field.value != engine_field.value {
-                        return Verdict::Diverged(Divergence {
-                            step,
-                            field: name(model_field.field),
-                            model: model_field.value,
-                            engine: engine_field.value,
-                        });
-                    }
-                }
-            }
-            (model_view, engine_view) => {
-                let presence =
-                    |present: bool| if present { "present" } else { "absent" }.to_string();
-                return Verdict::Diverged(Divergence {
-                    step,
-                    field: name("sender"),
-                    model: presence(model_view.is_some()),
-                    engine: presence(engine_view.is_some()),
-                });
-            }
-        }
-    }
-    unreachable!("different digests of equal views at step {step}: the encoding is not injective")
 }
 
 /// What the current model says about a stored trace.
@@ -382,19 +400,34 @@ pub struct FileReplay {
     pub outcome: Option<ReplayOutcome>,
     /// The first step the model no longer takes, when it does not.
     pub not_taken: Option<usize>,
+    /// The engine step log of the path, when the model still takes every step.
+    pub step_log: Option<StepLog>,
 }
 
 /// Loads `path` (either format), re-checks it in the model and replays it on the engine.
 pub fn replay_file(path: &std::path::Path) -> anyhow::Result<FileReplay> {
     let trace = load_trace(path)?;
     let model = swb_properties::build_model(&trace.config);
+    let mut step_log = None;
     let (model_check, outcome) = match &trace.actions {
         Ok(actions) => match recheck(&model, actions, trace.property.as_ref()) {
             (check, Some(states)) => {
                 // A counterexample's property is judged on the engine's state; one without an
                 // engine-side judgement is `not-judged`. A conformance trace names none.
                 let judge = trace.property.as_ref().and_then(Judge::of);
-                let mut outcome = replay_judged(&states, actions, judge, Harness::start);
+                let source = path.file_name().map_or_else(
+                    || path.display().to_string(),
+                    |name| name.to_string_lossy().into_owned(),
+                );
+                let log = derive(
+                    &source,
+                    trace.config.protocol.name(),
+                    &states,
+                    actions,
+                    None,
+                );
+                let mut outcome = replay_derived(&log, &states, judge);
+                step_log = Some(log);
                 if trace.property.is_some()
                     && judge.is_none()
                     && outcome.verdict == Verdict::Conforms
@@ -413,6 +446,7 @@ pub fn replay_file(path: &std::path::Path) -> anyhow::Result<FileReplay> {
         model_check,
         outcome,
         not_taken: trace.actions.as_ref().err().copied(),
+        step_log,
     })
 }
 
@@ -446,6 +480,10 @@ impl FileReplay {
                 "engine-refused at step {}: {} refused by rule {}",
                 refusal.step, refusal.call, refusal.rule
             ),
+            Verdict::EngineAccepted(acceptance) => format!(
+                "engine-accepted at step {}: {} accepted, must be refused by rule {}",
+                acceptance.step, acceptance.call, acceptance.rule
+            ),
             Verdict::Diverged(divergence) => format!(
                 "diverged at step {}: {} is {} in the model, {} in the engine",
                 divergence.step, divergence.field, divergence.model, divergence.engine
@@ -457,6 +495,7 @@ impl FileReplay {
     pub fn rule(&self) -> Option<String> {
         match self.outcome.as_ref().map(|outcome| &outcome.verdict) {
             Some(Verdict::EngineRefused(refusal)) => Some(refusal.rule.clone()),
+            Some(Verdict::EngineAccepted(acceptance)) => Some(acceptance.rule.clone()),
             Some(Verdict::Diverged(divergence)) => Some(divergence.field.clone()),
             _ => None,
         }
@@ -519,7 +558,20 @@ pub fn command(args: &crate::cli::ReplayArgs) -> anyhow::Result<std::process::Ex
     let Some(file) = &args.file else {
         anyhow::bail!("replay needs a FILE or --corpus DIR");
     };
+    if args.expand {
+        return expand(file);
+    }
     let replayed = replay_file(file)?;
+    if let Some(out) = &args.emit_steps {
+        let Some(log) = &replayed.step_log else {
+            anyhow::bail!(
+                "{}: no step log: the model no longer takes the path",
+                file.display()
+            );
+        };
+        crate::counterexample::write_atomically(out, log.to_jsonl().as_bytes())
+            .map_err(|error| anyhow::anyhow!("{}: cannot write: {error}", out.display()))?;
+    }
     let model_check = replayed.model_check;
     let outcome = &replayed.outcome;
     let shown = file.display().to_string();
@@ -581,6 +633,13 @@ pub fn command(args: &crate::cli::ReplayArgs) -> anyhow::Result<std::process::Ex
                             refusal.error
                         )
                     }
+                    Verdict::EngineAccepted(acceptance) => crate::output::outln!(
+                        out,
+                        "  step {}: {} accepted, must be refused by rule {}",
+                        acceptance.step,
+                        acceptance.call,
+                        acceptance.rule
+                    ),
                     Verdict::Diverged(divergence) => crate::output::outln!(
                         out,
                         "  step {}: {} differs: model {}, engine {}",
@@ -598,5 +657,25 @@ pub fn command(args: &crate::cli::ReplayArgs) -> anyhow::Result<std::process::Ex
     Ok(std::process::ExitCode::from(code))
 }
 
+/// The trace of `file` with every state: a counterexample file as it is, a conformance trace
+/// (`swb-replay/1`, actions only) rebuilt in today's model into the format `show` reads.
+pub fn expanded(file: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    if !file::is_conformance_trace(file) {
+        let loaded = crate::counterexample::load(file)?;
+        return Ok(loaded.document.to_bytes());
+    }
+    let (config, note, path) = file::load_path(file)?;
+    Ok(crate::counterexample::CounterexampleFile::conformance(&config, &note, &path).to_bytes())
+}
+
+/// `swb-check replay --expand FILE`: the expanded trace on stdout.
+fn expand(file: &std::path::Path) -> anyhow::Result<std::process::ExitCode> {
+    let bytes = expanded(file)?;
+    crate::output::write_stdout(&String::from_utf8(bytes)?)?;
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod coverage_traces;
 #[cfg(test)]
 mod tests;

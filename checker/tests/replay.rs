@@ -120,3 +120,95 @@ fn conform_finds_no_divergence_at_small_bounds() {
     }
     assert_eq!(std::fs::read_dir(&folder).expect("folder").count(), 0);
 }
+
+/// The regression corpus of the workspace.
+fn corpus_file(relative: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../counterexamples")
+        .join(relative)
+}
+
+// Goal (issue 17): `replay FILE --emit-steps OUT` writes the trace's step log, the same bytes
+// the corpus stores beside it.
+#[test]
+fn replay_emit_steps_writes_the_stored_step_log() {
+    let folder = scratch("emit-steps");
+    let out = folder.join("trace.steps.jsonl");
+    let trace = corpus_file("conformance/outrun-catch-up.json");
+    let output = swb_check_args(&[
+        "replay",
+        trace.to_str().expect("utf-8 path"),
+        "--emit-steps",
+        out.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(exit_code(&output), 0);
+    let written = std::fs::read(&out).expect("the step log is written");
+    let stored = std::fs::read(corpus_file("conformance/outrun-catch-up.steps.jsonl"))
+        .expect("the corpus stores the step log");
+    assert_eq!(written, stored);
+}
+
+// Goal (issue 17, bad input): a trace that cannot be read exits 2 with one line and writes no
+// step log.
+#[test]
+fn replay_emit_steps_of_bad_input_writes_nothing() {
+    let folder = scratch("emit-steps-bad");
+    let trace = folder.join("malformed.json");
+    std::fs::write(&trace, "{not json").expect("write input");
+    let out = folder.join("out.jsonl");
+    let output = swb_check_args(&[
+        "replay",
+        trace.to_str().expect("utf-8 path"),
+        "--emit-steps",
+        out.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(exit_code(&output), 2);
+    assert_eq!(String::from_utf8_lossy(&output.stderr).lines().count(), 1);
+    assert!(!out.exists());
+}
+
+// Goal (issue 17): `replay --expand` gives an action-only trace every state, in the format
+// `show` and `replay` read (format 1), and the expansion replays to the same verdict.
+#[test]
+fn replay_expand_gives_every_state() {
+    let trace = corpus_file("conformance/second-round-new-session.json");
+    let output = swb_check_args(&["replay", "--expand", trace.to_str().expect("utf-8 path")]);
+    assert_eq!(exit_code(&output), 0);
+    let document: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("the expansion is JSON");
+    assert_eq!(document["format"], 1);
+    let steps = document["steps"].as_array().expect("steps");
+    assert!(!steps.is_empty());
+    assert!(steps.iter().all(|step| step["state"].is_object()));
+}
+
+// Goal (issue 17): `conform --emit-steps DIR` writes one step log per walk, and `--json`
+// reports coverage with every entry point and refusal class and the ones never exercised.
+#[test]
+fn conform_emits_one_step_log_per_walk_and_reports_coverage() {
+    let folder = scratch("conform-emit");
+    let logs = folder.join("logs");
+    let output = swb_check_args(&[
+        "conform",
+        "--seed",
+        "1",
+        "--traces",
+        "3",
+        "--json",
+        "--out",
+        folder.join("out").to_str().expect("utf-8 path"),
+        "--emit-steps",
+        logs.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(exit_code(&output), 0);
+    let report = json(&output);
+    let coverage = report["coverage"].as_object().expect("coverage");
+    assert!(coverage.contains_key("handshake"));
+    assert!(coverage.contains_key("refused:stale_session"));
+    assert!(report["never_called"].is_array());
+    let written = common::files_under(&logs);
+    assert_eq!(
+        written,
+        ["walk-0000.jsonl", "walk-0001.jsonl", "walk-0002.jsonl"]
+    );
+}

@@ -42,6 +42,16 @@ fn small_corpus(dir: &Path) -> PathBuf {
         let to = root.join(file);
         std::fs::create_dir_all(to.parent().expect("has a parent")).expect("creates");
         std::fs::copy(corpus_root().join(file), &to).expect("copies");
+        // The files the corpus stores beside a trace (its step log; an action-only trace's
+        // expansion) are part of it: `replay --corpus` checks them.
+        for suffix in [".steps.jsonl", ".states.json"] {
+            let beside =
+                |path: &Path| PathBuf::from(path.to_string_lossy().replace(".json", "") + suffix);
+            let from = beside(&corpus_root().join(file));
+            if from.exists() {
+                std::fs::copy(&from, beside(&to)).expect("copies");
+            }
+        }
     }
     let manifest: Value = serde_json::from_str(
         &std::fs::read_to_string(corpus_root().join("verdicts.json")).expect("reads"),

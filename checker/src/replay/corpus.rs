@@ -26,6 +26,13 @@ use std::process::ExitCode;
 /// The manifest's file name, at the corpus root (it is not a trace).
 pub const MANIFEST: &str = "verdicts.json";
 
+/// A trace's step log is stored beside it as `<trace>.steps.jsonl` (docs/step-log.md).
+pub const STEP_LOG_SUFFIX: &str = ".steps.jsonl";
+
+/// An action-only trace's expansion (every state, format 1) is stored beside it as
+/// `<trace>.states.json`; it is derived, not a trace of its own.
+pub const EXPANSION_SUFFIX: &str = ".states.json";
+
 /// The manifest's format tag.
 pub const MANIFEST_FORMAT: &str = "swb-verdicts/2";
 
@@ -90,7 +97,7 @@ pub fn trace_files(root: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
                     .map(|part| part.as_os_str().to_string_lossy().into_owned())
                     .collect();
                 let name = name.join("/");
-                if name != MANIFEST {
+                if name != MANIFEST && !name.ends_with(EXPANSION_SUFFIX) {
                     found.push((name, path));
                 }
             }
@@ -153,6 +160,84 @@ pub fn manifest_bytes(manifest: &Manifest) -> Vec<u8> {
     text.into_bytes()
 }
 
+/// The files derived from one trace and stored beside it: its step log and, for an action-only
+/// trace, its expansion. (path, bytes), in that order.
+pub fn derived_files(
+    path: &Path,
+    replayed: &FileReplay,
+) -> anyhow::Result<Vec<(PathBuf, Vec<u8>)>> {
+    let stem = path.with_extension("");
+    let beside = |suffix: &str| {
+        let mut name = stem.clone().into_os_string();
+        name.push(suffix);
+        PathBuf::from(name)
+    };
+    let mut files = Vec::new();
+    if let Some(log) = &replayed.step_log {
+        files.push((beside(STEP_LOG_SUFFIX), log.to_jsonl().into_bytes()));
+    }
+    if super::file::is_conformance_trace(path) {
+        files.push((beside(EXPANSION_SUFFIX), super::expanded(path)?));
+    }
+    Ok(files)
+}
+
+/// The problems of the files stored beside one trace: a derived file missing or stale, and a
+/// stored step log that, interpreted on the engine, does not give the trace's own verdict.
+fn derived_problems(
+    name: &str,
+    path: &Path,
+    replayed: &FileReplay,
+    problems: &mut Vec<String>,
+) -> anyhow::Result<()> {
+    for (derived, bytes) in derived_files(path, replayed)? {
+        let shown = derived
+            .file_name()
+            .map_or_else(String::new, |file| file.to_string_lossy().into_owned());
+        match std::fs::read(&derived) {
+            Ok(stored) if stored == bytes => {}
+            Ok(_) => problems.push(format!(
+                "{name}: {shown} is stale (regenerate with `swb-check replay --corpus DIR --write-manifest`)"
+            )),
+            Err(_) => problems.push(format!(
+                "{name}: {shown} is missing (write it with `swb-check replay --corpus DIR --write-manifest`)"
+            )),
+        }
+    }
+    let (Some(outcome), Some(log_path)) = (
+        &replayed.outcome,
+        replayed.step_log.as_ref().map(|_| {
+            let mut name = path.with_extension("").into_os_string();
+            name.push(STEP_LOG_SUFFIX);
+            PathBuf::from(name)
+        }),
+    ) else {
+        return Ok(());
+    };
+    let Ok(text) = std::fs::read_to_string(&log_path) else {
+        return Ok(());
+    };
+    let log = super::steps::StepLog::from_jsonl(&text)
+        .with_context(|| format!("{}: not a step log", log_path.display()))?;
+    let judge = replayed.property.and_then(super::judge::Judge::of_name);
+    let interpreted = super::replay_log(&log, judge);
+    if interpreted.verdict != outcome.verdict
+        || interpreted
+            .judgement
+            .as_ref()
+            .map(super::judge::Judgement::key)
+            != outcome.judgement.as_ref().map(super::judge::Judgement::key)
+            && judge.is_some()
+    {
+        problems.push(format!(
+            "{name}: its stored step log interprets as {}, the trace replays as {}",
+            interpreted.verdict.name(),
+            outcome.verdict.name()
+        ));
+    }
+    Ok(())
+}
+
 /// How one trace file's verdict compares with the manifest.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ManifestCheck {
@@ -181,9 +266,19 @@ impl ManifestCheck {
 
 /// Every problem of the corpus, one line each, in path order: verdicts that differ from the
 /// manifest, files missing from it, entries without a file, and broken protocol rules.
-pub fn problems(found: &[(VerdictEntry, FileReplay)], manifest: &Manifest) -> Vec<String> {
+pub fn problems(
+    root: &Path,
+    found: &[(VerdictEntry, FileReplay)],
+    manifest: &Manifest,
+) -> anyhow::Result<Vec<String>> {
     let mut problems = Vec::new();
     for (entry, replayed) in found {
+        derived_problems(
+            &entry.path,
+            &root.join(&entry.path),
+            replayed,
+            &mut problems,
+        )?;
         match ManifestCheck::of(entry, manifest) {
             ManifestCheck::NotListed => problems.push(format!(
                 "{}: not in {MANIFEST} (regenerate it with `swb-check replay --corpus DIR --write-manifest`)",
@@ -215,7 +310,7 @@ pub fn problems(found: &[(VerdictEntry, FileReplay)], manifest: &Manifest) -> Ve
             ));
         }
     }
-    problems
+    Ok(problems)
 }
 
 /// `swb-check replay --corpus DIR [--write-manifest] [--json]`.
@@ -223,6 +318,15 @@ pub fn command(root: &Path, write: bool, json: bool) -> anyhow::Result<ExitCode>
     let found = verdicts(root)?;
     let current = manifest_of(&found);
     if write {
+        // Every derived file is computed before anything is written: a bad trace writes nothing.
+        let mut derived = Vec::new();
+        for (entry, replayed) in &found {
+            derived.extend(derived_files(&root.join(&entry.path), replayed)?);
+        }
+        for (path, bytes) in &derived {
+            crate::counterexample::write_atomically(path, bytes)
+                .with_context(|| format!("{}: cannot write", path.display()))?;
+        }
         let path = root.join(MANIFEST);
         crate::counterexample::write_atomically(&path, &manifest_bytes(&current))
             .with_context(|| format!("{}: cannot write", path.display()))?;
@@ -245,12 +349,20 @@ pub fn command(root: &Path, write: bool, json: bool) -> anyhow::Result<ExitCode>
     }
     let manifest = read_manifest(root)?;
     let mut out = String::new();
-    let problems = problems(&found, &manifest);
+    let problems = problems(root, &found, &manifest)?;
+    let coverage = super::steps::Coverage::of(
+        found
+            .iter()
+            .filter_map(|(_, replayed)| replayed.outcome.as_ref())
+            .map(|outcome| &outcome.coverage),
+    );
     if json {
         let report = serde_json::json!({
             "corpus": root.display().to_string(),
             "files": current.files,
             "problems": problems,
+            "coverage": coverage.coverage,
+            "never_called": coverage.never_called,
         });
         crate::output::outln!(out, "{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -264,6 +376,15 @@ pub fn command(root: &Path, write: bool, json: bool) -> anyhow::Result<ExitCode>
         for line in &problems {
             crate::output::outln!(out, "  {line}");
         }
+        crate::output::outln!(
+            out,
+            "  engine coverage: never exercised: {}",
+            if coverage.never_called.is_empty() {
+                "-".to_string()
+            } else {
+                coverage.never_called.join(", ")
+            }
+        );
     }
     crate::output::write_stdout(&out)?;
     Ok(ExitCode::from(if problems.is_empty() { 0 } else { 1 }))

@@ -59,7 +59,12 @@ impl Judge {
     /// The judgement of `property`, if it has one. Keyed by the catalogue's names: the
     /// property's identity in every trace file.
     pub fn of(property: &PropertyInfo) -> Option<Judge> {
-        match property.name {
+        Judge::of_name(property.name)
+    }
+
+    /// [`Judge::of`] by the property's name.
+    pub fn of_name(property: &str) -> Option<Judge> {
+        match property {
             "catch_up_only_on_reserved_range" => Some(Judge::ReservedRange),
             "over_budget_catch_up_escalates" => Some(Judge::RoundBudget),
             "committed_data_survives_failover" | "promotion_picks_eligible_candidate" => {
@@ -400,12 +405,72 @@ impl Serialize for ReplicaKey {
     }
 }
 
-/// What the judgements read from the engine after one step (built by
-/// [`super::harness::Harness::snapshot`]; tests build doubles by hand).
+/// What the judgements read from the engine after one step (built by [`engine_snapshot`];
+/// tests build doubles by hand).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EngineSnapshot {
     /// One entry per primary incarnation, in node order.
     pub primaries: Vec<PrimarySnapshot>,
+}
+
+/// What the engine-side judgements read from the interpreter's engines: every incarnation's
+/// storage (head, recycling, WAL pins) and its active sessions that replay or rebuild, with
+/// each catch-up's budget checked at the current tick without touching the session.
+pub fn engine_snapshot(interpreter: &super::interpret::Interpreter) -> EngineSnapshot {
+    use swb_engine::history::RebuildSource;
+    use swb_engine::plan::PinKind;
+    use swb_engine::session::Truncation;
+    let now = interpreter.now();
+    let primaries = interpreter
+        .engines()
+        .map(|(primary, registry, storage)| {
+            let sessions = registry
+                .senders()
+                .filter_map(|sender| {
+                    let session = sender.active_session()?;
+                    let work = match (session.catch_up(), session.rebuild()) {
+                        (Some(progress), _) => ActiveWork::CatchingUp {
+                            recovered_to: progress.recovered_to,
+                            frozen_target: progress.frozen_target?,
+                            truncation_pending: matches!(
+                                progress.truncation,
+                                Truncation::Required { .. }
+                            ),
+                            budget: progress.budget.map(|budget| match progress.tracker {
+                                Some(tracker) => budget.check(&tracker, now),
+                                None => Ok(()),
+                            }),
+                        },
+                        (None, Some(rebuild)) => match rebuild.source()? {
+                            RebuildSource::SnapshotTail { snapshot } => {
+                                ActiveWork::RebuildingFromSnapshot { snapshot }
+                            }
+                            RebuildSource::FullBase(_) => return None,
+                        },
+                        (None, None) => return None,
+                    };
+                    Some(ActiveSession {
+                        replica: sender.replica().get() as u8,
+                        session: session.id(),
+                        work,
+                    })
+                })
+                .collect();
+            PrimarySnapshot {
+                primary,
+                head: storage.head(),
+                recycled_through: storage.recycled_through(),
+                wal_pins: storage
+                    .active_pins()
+                    .into_iter()
+                    .filter(|(_, kind, _)| *kind == PinKind::Wal)
+                    .map(|(_, _, after)| after)
+                    .collect(),
+                sessions,
+            }
+        })
+        .collect();
+    EngineSnapshot { primaries }
 }
 
 /// One primary incarnation's storage and active sessions.

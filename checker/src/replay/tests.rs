@@ -1,7 +1,7 @@
 //! Replay tests: whole paths built from the protocol's own words (each step names the first
 //! enabled action whose description starts with the given text), replayed on the engine.
 
-use super::harness::MappingMutant;
+use super::derive::MappingMutant;
 use super::judge::{Breach, Decision, EngineRule, Evidence, Judge, ReplicaKey};
 use super::view::{
     model_view, ActivePhase, RebuildSummary, ReplicaView, SessionClass, SessionSummary,
@@ -405,7 +405,7 @@ const A5_TRACE: &str = "s6-tail-chasing-under-load/v1.5/over_budget_catch_up_esc
 #[test]
 fn v1_5_recycle_under_catch_up_holds_in_the_engine_by_its_pin() {
     let (states, actions, judge) = corpus_trace(A6_TRACE);
-    let outcome = replay_judged(&states, &actions, Some(judge), Harness::start);
+    let outcome = replay_judged(&states, &actions, Some(judge), None);
     assert_eq!(outcome.verdict, Verdict::Conforms);
     assert_eq!(
         outcome.judgement,
@@ -422,9 +422,12 @@ fn v1_5_recycle_under_catch_up_holds_in_the_engine_by_its_pin() {
 #[test]
 fn dropping_the_wal_pin_fails_the_reserved_range_judgement() {
     let (states, actions, judge) = corpus_trace(A6_TRACE);
-    let outcome = replay_judged(&states, &actions, Some(judge), |init| {
-        Harness::start_with_mutant(init, MappingMutant::DropWalPins)
-    });
+    let outcome = replay_judged(
+        &states,
+        &actions,
+        Some(judge),
+        Some(MappingMutant::DropWalPins),
+    );
     assert_eq!(outcome.verdict, Verdict::Conforms);
     assert_eq!(
         outcome.judgement,
@@ -446,6 +449,7 @@ fn dropping_the_wal_pin_fails_the_reserved_range_judgement() {
         model_check: ModelCheck::StillViolates,
         outcome: Some(outcome),
         not_taken: None,
+        step_log: None,
     };
     let broken = replayed
         .meets_rule()
@@ -462,7 +466,7 @@ fn dropping_the_wal_pin_fails_the_reserved_range_judgement() {
 #[test]
 fn v1_5_tail_chase_holds_in_the_engine_by_its_frozen_targets() {
     let (states, actions, judge) = corpus_trace(A5_TRACE);
-    let outcome = replay_judged(&states, &actions, Some(judge), Harness::start);
+    let outcome = replay_judged(&states, &actions, Some(judge), None);
     assert_eq!(outcome.verdict, Verdict::Conforms);
     assert_eq!(
         outcome.judgement,
@@ -478,9 +482,12 @@ fn v1_5_tail_chase_holds_in_the_engine_by_its_frozen_targets() {
 #[test]
 fn an_unbudgeted_catch_up_fails_the_round_budget_judgement() {
     let (states, actions, judge) = corpus_trace(A5_TRACE);
-    let outcome = replay_judged(&states, &actions, Some(judge), |init| {
-        Harness::start_with_mutant(init, MappingMutant::NoCatchUpBudget)
-    });
+    let outcome = replay_judged(
+        &states,
+        &actions,
+        Some(judge),
+        Some(MappingMutant::NoCatchUpBudget),
+    );
     assert_eq!(outcome.verdict, Verdict::Conforms);
     assert!(
         matches!(
@@ -511,8 +518,10 @@ fn meets_rule_needs_an_accepting_judgement_for_old_protocols() {
             storage_deferrals: 0,
             digests: Vec::new(),
             judgement,
+            coverage: Default::default(),
         }),
         not_taken: None,
+        step_log: None,
     };
     use swb_model::ProtocolVersion::{V1, V1_5, V2};
     let outside = Judgement::OutsideEngine {
@@ -561,11 +570,12 @@ fn engine_side_judgements_hold_along_v2_walks() {
         seed: 5,
         exhaustive: false,
         out: None,
+        emit_steps: None,
     };
     let mut judged = 0;
     for (states, actions) in crate::conform::random_walks(&model, &init, &options) {
         for judge in [Judge::ReservedRange, Judge::RoundBudget] {
-            let outcome = replay_judged(&states, &actions, Some(judge), Harness::start);
+            let outcome = replay_judged(&states, &actions, Some(judge), None);
             assert_eq!(outcome.verdict, Verdict::Conforms);
             let judgement = outcome.judgement.expect("a conforming replay is judged");
             assert!(judgement.accepts(), "{judge:?}: {judgement}");
@@ -573,4 +583,98 @@ fn engine_side_judgements_hold_along_v2_walks() {
         }
     }
     assert_eq!(judged, 2 * walks);
+}
+
+// Goal (issue 17): `conform` through the derivation and the interpreter gives what the direct
+// harness gave at 156cf21 for the default walk (seed 1, 100 walks of 40 steps): the same
+// steps, distinct states and no finding. Method: the figures were measured with that build.
+#[test]
+fn conform_seed_1_through_the_step_log_matches_the_direct_harness() {
+    let options = crate::conform::ConformOptions {
+        config: Config::embedded_default(),
+        traces: 100,
+        depth: 40,
+        seed: 1,
+        exhaustive: false,
+        out: None,
+        emit_steps: None,
+    };
+    let report = crate::conform::run(&options).expect("the default model runs");
+    assert_eq!(
+        (report.steps, report.distinct_states, report.divergences),
+        (2219, 1817, 0)
+    );
+    assert!(report.classes.is_empty());
+}
+
+// Goal (issue 17): a step log survives its JSON lines unchanged, and the interpreter gives the
+// same verdict and judgement from the parsed log as from the derived one.
+#[test]
+fn a_step_log_round_trips_and_interprets_alike() {
+    let (states, actions, judge) = corpus_trace(A5_TRACE);
+    let log = derive::derive("a5", "v1.5", &states, &actions, None);
+    let parsed = steps::StepLog::from_jsonl(&log.to_jsonl()).expect("a log reads back");
+    assert_eq!(parsed, log);
+    let direct = replay_judged(&states, &actions, Some(judge), None);
+    let interpreted = replay_log(&parsed, Some(judge));
+    assert_eq!(interpreted.verdict, direct.verdict);
+    assert_eq!(interpreted.judgement, direct.judgement);
+}
+
+// Goal (issue 17 §1, issue 16 §2): traffic the model fences is offered to the engine and
+// refused with the class the log names. Method: walks under a duplicating network (a
+// delivered acknowledgement stays in flight once its session ended) conform, and the
+// interpreter counted expected `inactive` refusals.
+#[test]
+fn fenced_traffic_is_offered_to_the_engine_and_refused() {
+    let config: Config = serde_json::from_str(
+        r#"{"protocol": "v2", "nodes": 3, "commit_mode": "sync_quorum", "writes_max": 2,
+            "crashes_max": 0, "address_changes_max": 0, "lease_expiries_max": 0,
+            "partitions_max": 0, "timeouts_max": 1, "faults_max": 1, "catch_up_rounds_max": 1,
+            "catch_up_batch": 1, "retention_entries": 1, "message_loss": "reliable",
+            "message_duplication": "duplicating"}"#,
+    )
+    .expect("a configuration");
+    let options = crate::conform::ConformOptions {
+        config,
+        traces: 20,
+        depth: 40,
+        seed: 7,
+        exhaustive: false,
+        out: None,
+        emit_steps: None,
+    };
+    let report = crate::conform::run(&options).expect("the model runs");
+    assert_eq!(report.divergences, 0, "{:?}", report.classes);
+    assert!(report.coverage.coverage["refused:inactive"] > 0);
+}
+
+// Goal (issue 17): an engine that accepts a call the log expects refused is caught
+// (`engine-accepted`), not passed. Method: one accepted call of a real log is re-labelled as
+// expected refused `stale_session`; the Rust engine accepts it.
+#[test]
+fn an_engine_accepting_what_the_log_fences_is_engine_accepted() {
+    let (states, actions, _) = corpus_trace(A5_TRACE);
+    let mut log = derive::derive("a5", "v1.5", &states, &actions, None);
+    let (step, call) = log
+        .steps
+        .iter_mut()
+        .flat_map(|step| {
+            let number = step.step;
+            step.calls.iter_mut().map(move |call| (number, call))
+        })
+        .find(|(_, call)| matches!(call.op, steps::Op::CatchUpProgress { .. }))
+        .expect("the trace catches up");
+    call.expect = steps::Expect::Refuse {
+        class: steps::RefusalClass::StaleSession,
+    };
+    let outcome = replay_log(&log, None);
+    assert_eq!(
+        outcome.verdict,
+        Verdict::EngineAccepted(EngineAcceptance {
+            step,
+            call: "catch_up_progress".to_string(),
+            rule: "stale_session".to_string(),
+        })
+    );
 }

@@ -3,7 +3,7 @@
 //!
 //! One [`ReplicaView`] per (serving primary, replica). The model side reads the primary's
 //! per-replica `Sender`; the engine side reads the `swb_engine` sender of the same replica id in
-//! the registry the replay harness keeps for that primary incarnation.
+//! the registry the replay interpreter keeps for that primary incarnation.
 //!
 //! # Mapping table: model sender phase → engine observable state
 //!

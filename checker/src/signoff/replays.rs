@@ -96,7 +96,7 @@ pub struct CorpusReplay {
 pub fn replay_corpus(root: &Path) -> anyhow::Result<CorpusReplay> {
     let manifest = corpus::read_manifest(root)?;
     let found = corpus::verdicts(root)?;
-    let problems = corpus::problems(&found, &manifest);
+    let problems = corpus::problems(root, &found, &manifest)?;
     let traces = found
         .into_iter()
         .map(|(entry, replayed)| {

@@ -1,0 +1,735 @@
+//! The interpreter: a step log ([`super::steps`]) → calls on the Rust engine, each result checked
+//! against the log's expectation, then every replica's view compared with the log's.
+//!
+//! It decides nothing: every value comes from the log. Its own state is one engine (a
+//! `Registry` and an `InMemoryStorage`) per serving primary, and two name tables: the log's
+//! session handles → the engine's session ids, and pin handles → the pins the storage gave.
+//! A port to another language keeps this shape: [`Interpreter::run`] for the calls,
+//! [`Interpreter::compare`] for the views.
+//!
+//! A call's result is judged by the log's `expect`:
+//! - `accept` and the engine refuses: `engine-refused` (the call, the refusal class, the error);
+//! - `refuse` and the engine accepts: `engine-accepted` (the engine took what it must fence);
+//!   refused with another class: `engine-refused` naming the class found;
+//! - `observe`: any answer is fine (the engine-side judgements count `confirm_outrun` answers);
+//! - a handshake outcome or rebuild base other than the log's ends the model step's calls (the
+//!   views decide; equal views report the value itself as the divergence).
+
+use std::collections::BTreeMap;
+use swb_engine::budget::CatchUpBudget;
+use swb_engine::error::SenderError;
+use swb_engine::history::{CheckpointTrust, ProofReason, RebuildSource as EngineSource};
+use swb_engine::lineage::Lineage;
+use swb_engine::outcome::RecoveryOutcome;
+use swb_engine::plan::{FullBasePin, RetentionPin, SnapshotPin, StorageAdapter};
+use swb_engine::registry::{AssignmentIntent, Registry, ReplicaAssignment};
+use swb_engine::sender::Sender;
+use swb_engine::session::phase::InvalidateReason;
+use swb_engine::storage::InMemoryStorage;
+use swb_engine::types::{
+    Endpoint, EndpointVersion, Epoch, Lsn, LsnRange, ReplicaId, SessionId, SessionKind, Tick,
+};
+
+use super::steps::{
+    Budget, Call, Expect, ExpectedView, Handle, HandshakeOutcome, Kind, ModelStep, Op, PinHandle,
+    RebuildSource,
+};
+use super::view::{engine_view, ReplicaView};
+
+/// Why a model step's calls stopped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Finding {
+    /// A call the log expected accepted (or refused with another class) was refused.
+    Refused {
+        /// The call's entry point.
+        call: &'static str,
+        /// The refusal class (the engine error's innermost variant, snake_case).
+        rule: String,
+        /// The engine's message.
+        error: String,
+    },
+    /// A call the log expected refused was accepted.
+    Accepted {
+        /// The call's entry point.
+        call: &'static str,
+        /// The class it should have been refused with.
+        expected: String,
+    },
+    /// A value the engine reported differs from the log's (handshake outcome, rebuild base).
+    Reported {
+        /// `handshake` or `rebuild_source`, with the replica: `nP/nR.handshake`.
+        field: String,
+        /// The log's value.
+        expected: String,
+        /// The engine's value.
+        found: String,
+    },
+}
+
+/// A view field that differs: `nP/nR.field`, the log's value and the engine's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ViewDifference {
+    /// `nP/nR.field` (`sender` when one side has no view of the replica).
+    pub field: String,
+    /// The log's value.
+    pub expected: String,
+    /// The engine's value.
+    pub found: String,
+}
+
+/// A pin the storage gave.
+#[derive(Debug)]
+enum Pin {
+    Wal(RetentionPin),
+    Snapshot(SnapshotPin),
+    FullBase(FullBasePin),
+}
+
+/// One primary incarnation's engine.
+#[derive(Debug, Default)]
+struct Engine {
+    registry: Registry,
+    storage: InMemoryStorage,
+    sessions: BTreeMap<Handle, SessionId>,
+    pins: BTreeMap<PinHandle, Pin>,
+}
+
+/// What the interpreter counted: calls, refusals the log expected (by entry point and class),
+/// and the answers the engine-side judgements cite.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Engine calls made.
+    pub calls: u64,
+    /// Storage calls the log expected refused under a pin (checkpoint, recycle).
+    pub storage_deferrals: u64,
+    /// `confirm_outrun` questions the engine answered yes.
+    pub outruns_confirmed: u64,
+    /// Calls per entry point, and expected refusals per class (`refused:<class>`).
+    pub coverage: BTreeMap<String, u64>,
+}
+
+/// The engines of one replay, driven by a step log.
+#[derive(Debug, Default)]
+pub struct Interpreter {
+    engines: BTreeMap<u8, Engine>,
+    now: Tick,
+    /// What was counted so far.
+    pub counts: Counts,
+}
+
+/// The engine endpoint of node `replica` at `version` (addresses follow distsim's naming).
+fn endpoint_of(replica: u8, version: u64) -> Endpoint {
+    Endpoint {
+        data_addr: format!("n{replica}:v{version}"),
+        ctrl_addr: format!("n{replica}:v{version}:ctrl"),
+        version: EndpointVersion::new(version),
+    }
+}
+
+fn kind_of(kind: Kind) -> SessionKind {
+    match kind {
+        Kind::Bootstrap => SessionKind::Bootstrap,
+        Kind::CatchUp => SessionKind::CatchUp,
+        Kind::Reassign => SessionKind::Reassign,
+        Kind::Rebuild => SessionKind::Rebuild,
+    }
+}
+
+fn budget_of(budget: Option<Budget>) -> Option<CatchUpBudget> {
+    budget.map(|budget| CatchUpBudget {
+        duration_ticks_max: None,
+        entries_max: None,
+        progress_gap_ticks_max: Some(budget.stall_ticks_max),
+    })
+}
+
+/// The innermost variant name of an error's `Debug` rendering, in snake_case: the wrapper
+/// variants (`Sender(Authority(StaleSession { .. }))`) are peeled until a variant with fields or
+/// a unit variant remains.
+pub fn rule_name(debug: &str) -> String {
+    let mut name = debug;
+    for token in debug.split('(') {
+        let identifier: &str = token
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .next()
+            .unwrap_or("");
+        if identifier.is_empty() {
+            break;
+        }
+        name = identifier;
+        if identifier.len() != token.len() {
+            break;
+        }
+    }
+    let mut snake = String::new();
+    for (index, character) in name.chars().enumerate() {
+        if character.is_uppercase() {
+            if index > 0 {
+                snake.push('_');
+            }
+            snake.extend(character.to_lowercase());
+        } else {
+            snake.push(character);
+        }
+    }
+    snake
+}
+
+/// An engine refusal: its class (what a log's `expect` names), the rule reported (the error's
+/// innermost variant) and the message.
+struct Refusal {
+    class: String,
+    rule: String,
+    error: String,
+}
+
+fn refusal<E: std::fmt::Debug + std::fmt::Display>(error: E) -> Refusal {
+    let rule = rule_name(&format!("{error:?}"));
+    Refusal {
+        class: rule.clone(),
+        rule,
+        error: error.to_string(),
+    }
+}
+
+/// An interpreter-side refusal (an unknown handle, pin, replica or primary).
+fn unknown(class: &str, error: String) -> Refusal {
+    Refusal {
+        class: class.to_string(),
+        rule: class.to_string(),
+        error,
+    }
+}
+
+/// A sender refusal; a budget escalation is the class `budget_exceeded` whatever violation it
+/// carries (the rule names the violation).
+fn sender_refusal(error: SenderError) -> Refusal {
+    let budget = matches!(error, SenderError::BudgetExceeded(_));
+    let mut refused = refusal(error);
+    if budget {
+        refused.class = "budget_exceeded".to_string();
+    }
+    refused
+}
+
+/// What a call returned: nothing to check, or a value the log names.
+enum Answer {
+    Done,
+    Value { field: &'static str, found: String },
+}
+
+impl Interpreter {
+    /// Runs one model step's calls at its tick; the first finding stops the step.
+    pub fn run(&mut self, step: &ModelStep) -> Result<(), Finding> {
+        self.now = Tick::new(step.tick);
+        for call in &step.calls {
+            self.counts.calls += 1;
+            let entry = call.op.entry_point();
+            *self.counts.coverage.entry(entry.to_string()).or_default() += 1;
+            let result = self.call(call);
+            match (result, call.expect) {
+                (Ok(Answer::Value { field, found }), _) => {
+                    let expected = expected_value(&call.op);
+                    if found != expected {
+                        let replica = replica_of(&call.op);
+                        return Err(Finding::Reported {
+                            field: format!("n{}/n{replica}.{field}", call.primary),
+                            expected,
+                            found,
+                        });
+                    }
+                }
+                (Ok(Answer::Done), Expect::Refuse { class }) => {
+                    return Err(Finding::Accepted {
+                        call: entry,
+                        expected: class.name().to_string(),
+                    })
+                }
+                (Err(refused), Expect::Refuse { class }) if refused.class == class.name() => {
+                    *self
+                        .counts
+                        .coverage
+                        .entry(format!("refused:{class}"))
+                        .or_default() += 1;
+                    if matches!(call.op, Op::Checkpoint { .. } | Op::Recycle { .. }) {
+                        self.counts.storage_deferrals += 1;
+                    }
+                }
+                (Err(_), Expect::Observe) | (Ok(Answer::Done), _) => {}
+                (Err(refused), _) => {
+                    return Err(Finding::Refused {
+                        call: entry,
+                        rule: refused.rule,
+                        error: refused.error,
+                    })
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The engine's view of every replica of every serving primary.
+    pub fn views(&self) -> BTreeMap<(u8, u8), ReplicaView> {
+        let mut views = BTreeMap::new();
+        for (primary, engine) in &self.engines {
+            for sender in engine.registry.views() {
+                views.insert((*primary, sender.replica.get() as u8), engine_view(&sender));
+            }
+        }
+        views
+    }
+
+    /// The first view field (in (primary, replica), then field order) where the engine differs
+    /// from the log.
+    pub fn compare(&self, expected: &[ExpectedView]) -> Option<ViewDifference> {
+        let found = self.views();
+        let expected: BTreeMap<(u8, u8), &ExpectedView> = expected
+            .iter()
+            .map(|view| ((view.primary, view.replica), view))
+            .collect();
+        let keys: std::collections::BTreeSet<(u8, u8)> =
+            expected.keys().chain(found.keys()).copied().collect();
+        for key in keys {
+            let name = |field: &str| format!("n{}/n{}.{field}", key.0, key.1);
+            match (expected.get(&key), found.get(&key)) {
+                (Some(expected), Some(found)) => {
+                    for ((field, value), found) in expected.fields().into_iter().zip(found.fields())
+                    {
+                        assert_eq!(field, found.field, "the log and the view list fields alike");
+                        if value != found.value {
+                            return Some(ViewDifference {
+                                field: name(field),
+                                expected: value.to_string(),
+                                found: found.value,
+                            });
+                        }
+                    }
+                }
+                (expected, found) => {
+                    let presence = |present: bool| if present { "present" } else { "absent" };
+                    return Some(ViewDifference {
+                        field: name("sender"),
+                        expected: presence(expected.is_some()).to_string(),
+                        found: presence(found.is_some()).to_string(),
+                    });
+                }
+            }
+        }
+        None
+    }
+
+    /// The registries and storages, for the engine-side judgements (by primary).
+    pub fn engines(&self) -> impl Iterator<Item = (u8, &Registry, &InMemoryStorage)> {
+        self.engines
+            .iter()
+            .map(|(primary, engine)| (*primary, &engine.registry, &engine.storage))
+    }
+
+    /// The current tick.
+    pub fn now(&self) -> Tick {
+        self.now
+    }
+
+    fn call(&mut self, call: &Call) -> Result<Answer, Refusal> {
+        let now = self.now;
+        if let Op::StartPrimary { .. } = call.op {
+            self.engines.insert(call.primary, Engine::default());
+            return Ok(Answer::Done);
+        }
+        if let Op::EndPrimary = call.op {
+            if let Some(mut engine) = self.engines.remove(&call.primary) {
+                for (_, pin) in std::mem::take(&mut engine.pins) {
+                    engine.release(pin);
+                }
+                engine.registry.stop_all();
+            }
+            return Ok(Answer::Done);
+        }
+        let engine = self
+            .engines
+            .get_mut(&call.primary)
+            .ok_or_else(|| unknown("unknown_primary", format!("no engine n{}", call.primary)))?;
+        let answer = engine.call(&call.op, now, &mut self.counts)?;
+        let _ = engine.registry.drain_events();
+        Ok(answer)
+    }
+}
+
+/// The value the log names for a call that reports one.
+fn expected_value(op: &Op) -> String {
+    match op {
+        Op::Handshake { expect_outcome, .. } => outcome_name(*expect_outcome),
+        Op::SelectRebuildSource { expect_source, .. } => source_name(*expect_source),
+        _ => String::new(),
+    }
+}
+
+fn replica_of(op: &Op) -> u8 {
+    match op {
+        Op::Handshake { replica, .. } | Op::SelectRebuildSource { replica, .. } => *replica,
+        _ => 0,
+    }
+}
+
+fn outcome_name(outcome: HandshakeOutcome) -> String {
+    match outcome {
+        HandshakeOutcome::ZeroGap => "zero_gap".to_string(),
+        HandshakeOutcome::CatchUp { kept } => format!("catch_up(kept {kept})"),
+        HandshakeOutcome::NeedsRebuild => "needs_rebuild".to_string(),
+    }
+}
+
+fn source_name(source: RebuildSource) -> String {
+    match source {
+        RebuildSource::SnapshotTail { snapshot } => format!("snapshot_tail@{snapshot}"),
+        RebuildSource::FullBase => "full_base".to_string(),
+    }
+}
+
+impl Engine {
+    fn release(&mut self, pin: Pin) {
+        match pin {
+            Pin::Wal(pin) => pin.release(&mut self.storage),
+            Pin::Snapshot(pin) => pin.release(&mut self.storage),
+            Pin::FullBase(pin) => pin.release(&mut self.storage),
+        }
+    }
+
+    fn session(&self, handle: Handle) -> Result<SessionId, Refusal> {
+        self.sessions.get(&handle).copied().ok_or_else(|| {
+            unknown(
+                "unknown_handle",
+                format!("no session under handle {handle}"),
+            )
+        })
+    }
+
+    fn sender(&mut self, replica: u8) -> Result<&mut Sender, Refusal> {
+        self.registry
+            .sender_mut(ReplicaId::new(u32::from(replica)))
+            .ok_or_else(|| unknown("unknown_replica", format!("no sender for n{replica}")))
+    }
+
+    /// The session of `handle` and the sender of `replica`.
+    fn target(&mut self, replica: u8, handle: Handle) -> Result<(SessionId, &mut Sender), Refusal> {
+        let session = self.session(handle)?;
+        Ok((session, self.sender(replica)?))
+    }
+
+    /// Calls the sender of `replica` on the session of `handle`.
+    fn on_sender<T>(
+        &mut self,
+        replica: u8,
+        handle: Handle,
+        call: impl FnOnce(&mut Sender, SessionId) -> Result<T, SenderError>,
+    ) -> Result<(), Refusal> {
+        let (session, sender) = self.target(replica, handle)?;
+        call(sender, session).map(drop).map_err(sender_refusal)
+    }
+
+    fn call(&mut self, op: &Op, now: Tick, counts: &mut Counts) -> Result<Answer, Refusal> {
+        let lsn = Lsn::new;
+        match op {
+            Op::StartPrimary { .. } | Op::EndPrimary => unreachable!("handled by the interpreter"),
+            Op::InstallBase { at } => self.storage.install_base(lsn(*at)),
+            Op::Append { lsn: at, epoch } => {
+                let appended = self.storage.append(Epoch::new(*epoch), *at);
+                assert_eq!(appended, lsn(*at), "an append lands at head + 1");
+            }
+            Op::Flush { through } => self.storage.flush(lsn(*through)).map_err(refusal)?,
+            Op::Commit { through } => self.storage.commit(lsn(*through)).map_err(refusal)?,
+            Op::Checkpoint { at } => self
+                .storage
+                .checkpoint_at(lsn(*at), CheckpointTrust::Trusted)
+                .map_err(refusal)?,
+            Op::Recycle { through } => self.storage.advance_tail(lsn(*through)).map_err(refusal)?,
+            Op::Truncate { to } => self.storage.truncate(lsn(*to)).map_err(refusal)?,
+            Op::Assign {
+                epoch,
+                replicas,
+                target,
+            } => {
+                let intent = AssignmentIntent {
+                    replicas: replicas
+                        .iter()
+                        .map(|assigned| ReplicaAssignment {
+                            replica: ReplicaId::new(u32::from(assigned.replica)),
+                            endpoint: endpoint_of(assigned.replica, assigned.endpoint),
+                        })
+                        .collect(),
+                    epoch: Epoch::new(*epoch),
+                    recovery_targets: target
+                        .iter()
+                        .map(|target| {
+                            (
+                                ReplicaId::new(u32::from(target.replica)),
+                                kind_of(target.kind),
+                            )
+                        })
+                        .collect(),
+                };
+                let result = self.registry.apply_assignment(&intent);
+                if let Some((_, failure)) = result.failed.first() {
+                    return Err(refusal(*failure));
+                }
+                if let Some(grant) = target {
+                    let granted = result
+                        .created
+                        .iter()
+                        .map(|(_, session)| *session)
+                        .chain(
+                            result
+                                .superseded
+                                .iter()
+                                .map(|(_, superseded)| superseded.session),
+                        )
+                        .next()
+                        .ok_or_else(|| {
+                            unknown(
+                                "no_session_granted",
+                                "the recovery intent granted no session".to_string(),
+                            )
+                        })?;
+                    self.sessions.insert(grant.handle, granted);
+                }
+            }
+            Op::InvalidateEpoch { epoch } => {
+                self.registry.invalidate_epoch(Epoch::new(*epoch));
+            }
+            Op::AttachSession {
+                replica,
+                handle,
+                kind,
+                budget,
+            } => {
+                let replica = ReplicaId::new(u32::from(*replica));
+                let session = self
+                    .registry
+                    .attach_session(replica, kind_of(*kind), budget_of(*budget))
+                    .map_err(refusal)?;
+                self.sessions.insert(*handle, session);
+            }
+            Op::SupersedeSession {
+                replica,
+                handle,
+                kind,
+                budget,
+            } => {
+                let replica = ReplicaId::new(u32::from(*replica));
+                let superseded = self
+                    .registry
+                    .supersede_session(
+                        replica,
+                        kind_of(*kind),
+                        InvalidateReason::AssignmentIntent,
+                        budget_of(*budget),
+                    )
+                    .map_err(refusal)?;
+                self.sessions.insert(*handle, superseded.session);
+            }
+            Op::Connect { replica, handle } => {
+                self.on_sender(*replica, *handle, |sender, session| {
+                    sender.begin_connect(session)
+                })?;
+            }
+            Op::Handshake {
+                replica,
+                handle,
+                log,
+                ..
+            } => {
+                let history = self.storage.retained_history().map_err(refusal)?;
+                let replica_lineage = Lineage::from_entries(
+                    log.iter()
+                        .map(|entry| (lsn(entry.lsn), Epoch::new(entry.epoch))),
+                )
+                .map_err(refusal)?;
+                // A storage that installed a base without identity matches nothing.
+                let primary_lineage = self.storage.lineage().cloned().unwrap_or_default();
+                let (session, sender) = self.target(*replica, *handle)?;
+                let report = sender
+                    .record_handshake_by_identity(
+                        session,
+                        &replica_lineage,
+                        &primary_lineage,
+                        &history,
+                    )
+                    .map_err(sender_refusal)?;
+                let found = match (report.outcome, report.proof.reason) {
+                    (RecoveryOutcome::ZeroGap, _) => HandshakeOutcome::ZeroGap,
+                    (RecoveryOutcome::NeedsRebuild, _) => HandshakeOutcome::NeedsRebuild,
+                    (RecoveryOutcome::CatchUp, ProofReason::GapWithinRetention { gap }) => {
+                        HandshakeOutcome::CatchUp {
+                            kept: gap.after.get(),
+                        }
+                    }
+                    (RecoveryOutcome::CatchUp, _) => HandshakeOutcome::CatchUp {
+                        kept: report.proof.committed.get(),
+                    },
+                };
+                return Ok(Answer::Value {
+                    field: "handshake",
+                    found: outcome_name(found),
+                });
+            }
+            Op::HandshakeRange {
+                replica,
+                handle,
+                through,
+            } => {
+                let range = LsnRange::new(Lsn::ZERO, lsn(*through));
+                self.on_sender(*replica, *handle, |sender, session| {
+                    sender.record_handshake(session, range)
+                })?;
+            }
+            Op::PinWal { pin, after } => {
+                let taken = self
+                    .storage
+                    .pin_wal_retention(lsn(*after))
+                    .map_err(refusal)?;
+                self.pins.insert(*pin, Pin::Wal(taken));
+            }
+            Op::PinSnapshot { pin, at } => {
+                let taken = self.storage.pin_snapshot(lsn(*at)).map_err(refusal)?;
+                self.pins.insert(*pin, Pin::Snapshot(taken));
+            }
+            Op::PinFullBase { pin, through } => {
+                let taken = self.storage.pin_full_base(lsn(*through)).map_err(refusal)?;
+                self.pins.insert(*pin, Pin::FullBase(taken));
+            }
+            Op::Release { pin } => {
+                let held = self
+                    .pins
+                    .remove(pin)
+                    .ok_or_else(|| unknown("unknown_pin", format!("no pin under handle {pin}")))?;
+                self.release(held);
+            }
+            Op::BeginCatchUp { replica, handle } => {
+                self.on_sender(*replica, *handle, |sender, session| {
+                    sender.begin_catch_up(session, now)
+                })?;
+            }
+            Op::RecordTruncation {
+                replica,
+                handle,
+                to,
+            } => {
+                self.on_sender(*replica, *handle, |sender, session| {
+                    sender.record_truncation(session, lsn(*to))
+                })?;
+            }
+            Op::CatchUpProgress {
+                replica,
+                handle,
+                through,
+            } => {
+                self.on_sender(*replica, *handle, |sender, session| {
+                    sender.record_catch_up_progress(session, lsn(*through), now)
+                })?;
+            }
+            Op::CheckBudget { replica, handle } => {
+                self.on_sender(*replica, *handle, |sender, session| {
+                    sender.check_budget(session, now)
+                })?;
+            }
+            Op::Complete { replica, handle } => {
+                self.on_sender(*replica, *handle, |sender, session| {
+                    sender.complete(session, now)
+                })?;
+            }
+            Op::AbandonOutrun {
+                replica,
+                handle,
+                head,
+            } => {
+                self.on_sender(*replica, *handle, |sender, session| {
+                    sender.abandon_outrun(session, lsn(*head))
+                })?;
+            }
+            Op::ConfirmOutrun {
+                replica,
+                handle,
+                head,
+            } => {
+                let (session, sender) = self.target(*replica, *handle)?;
+                let mut copy = sender.clone();
+                copy.abandon_outrun(session, lsn(*head))
+                    .map_err(sender_refusal)?;
+                counts.outruns_confirmed += 1;
+            }
+            Op::SelectRebuildSource {
+                replica, handle, ..
+            } => {
+                let history = self.storage.retained_history().map_err(refusal)?;
+                let (session, sender) = self.target(*replica, *handle)?;
+                let source = sender
+                    .select_rebuild_from_history(session, &history)
+                    .map_err(sender_refusal)?;
+                let found = match source {
+                    EngineSource::SnapshotTail { snapshot } => RebuildSource::SnapshotTail {
+                        snapshot: snapshot.get(),
+                    },
+                    EngineSource::FullBase(_) => RebuildSource::FullBase,
+                };
+                return Ok(Answer::Value {
+                    field: "rebuild_source",
+                    found: source_name(found),
+                });
+            }
+            Op::BeginRebuildTransfer { replica, handle } => {
+                self.on_sender(*replica, *handle, |sender, session| {
+                    sender.begin_rebuild_transfer(session)
+                })?;
+            }
+            Op::RebuildTransferProgress {
+                replica,
+                handle,
+                through,
+            } => {
+                self.on_sender(*replica, *handle, |sender, session| {
+                    sender.record_rebuild_transfer_progress(session, lsn(*through))
+                })?;
+            }
+            Op::BeginRebuildTailReplay { replica, handle } => {
+                self.on_sender(*replica, *handle, |sender, session| {
+                    sender.begin_rebuild_tail_replay(session)
+                })?;
+            }
+            Op::RebuildTailProgress {
+                replica,
+                handle,
+                through,
+            } => {
+                self.on_sender(*replica, *handle, |sender, session| {
+                    sender.record_rebuild_tail_progress(session, lsn(*through))
+                })?;
+            }
+            Op::CompleteRebuild { replica, handle } => {
+                self.on_sender(*replica, *handle, |sender, session| {
+                    sender.complete_rebuild(session)
+                })?;
+            }
+        }
+        Ok(Answer::Done)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Goal: a refusal names the innermost variant of the engine error, in snake_case.
+    #[test]
+    fn rule_name_peels_wrapper_variants() {
+        let rows = [
+            ("Sender(Authority(StaleSession { presented: SessionId(3), current: SessionId(4) }))", "stale_session"),
+            ("Sender(TruncationNotRequired)", "truncation_not_required"),
+            ("Authority(Inactive { session: SessionId(1), phase: Invalidated(EndpointChanged) })", "inactive"),
+            ("TailPinned { requested: Lsn(3), pinned_after: Lsn(1) }", "tail_pinned"),
+            ("StaleEpoch { intent: Epoch(1), sender: Epoch(2) }", "stale_epoch"),
+        ];
+        for (debug, expected) in rows {
+            assert_eq!(rule_name(debug), expected, "{debug}");
+        }
+    }
+}
