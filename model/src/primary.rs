@@ -597,6 +597,14 @@ pub fn on_msg(
             let Some(sender) = office.sender(replica) else {
                 return Effect::Wait;
             };
+            // A node's endpoint version only grows, so an intent naming an older one than the
+            // sender already addresses crossed a newer intent in the network (two moves, their
+            // heartbeats or the coordinator's intents reordered). Following it would address the
+            // replica where it no longer listens, and nothing would correct that on a reliable
+            // network (D38: an invalid end state the two-fault main job found).
+            if endpoint < sender.endpoint {
+                return Effect::Wait;
+            }
             // An endpoint change invalidates any session at the old endpoint (A10, T8): the
             // sender stays (identity), only its address and session change.
             if let Some(Some(slot)) = office.primary.senders.get_mut(usize::from(replica)) {
