@@ -15,10 +15,12 @@
 
 pub mod durability;
 pub mod fencing;
+pub mod guards;
 pub mod mutants;
 pub mod promotion;
 pub mod reachability;
 pub mod recoverability;
+pub mod sessions;
 
 use serde::Serialize;
 use stateright::{Expectation, Property};
@@ -84,6 +86,7 @@ pub fn catalog() -> Vec<PropertyInfo> {
     use promotion::*;
     use reachability::*;
     use recoverability::*;
+    use sessions::*;
     let mut all = vec![
         property!(Always, committed_data_survives_failover, "A1, I4, T13", Some(Mutant::PromoteWithoutLineageCheck),
             "The serving primary holds Ref(C) through C, and C never decreases."),
@@ -111,6 +114,32 @@ pub fn catalog() -> Vec<PropertyInfo> {
             "Every in-sync replica's log through C is the committed lineage."),
         property!(Always, rebuild_base_is_exact_committed_cut, "A7, T5, T6, T17", Some(Mutant::SnapshotFromCurrentLog),
             "Every base image is an exact cut of the committed lineage, and the log resumes right after it without a hole."),
+        property!(Always, node_epoch_never_decreases, "A3 (per node)", Some(Mutant::AdoptOlderEpoch),
+            "A node's epoch never goes back, across crashes too."),
+        property!(Always, endpoint_change_invalidates_session, "T8, §2.6", Some(Mutant::EndpointChangeKeepsSession),
+            "When a sender's endpoint changes, the session it was running ends."),
+        property!(Always, recovery_starts_new_session, "T7, §3.8", Some(Mutant::ReconnectReusesSession),
+            "A handshake or rebuild never starts under the session id its sender ran or was admitted by before."),
+        property!(Always, in_sync_replica_whole_log_agrees, "A7, T9", Some(Mutant::ZeroGapIgnoresAheadTail),
+            "Every entry an in-sync replica holds, at any LSN, is the serving primary's entry there, and none lies beyond its head."),
+        property!(Always, live_stream_admission_at_head, "T3, T9", Some(Mutant::JoinBehindHead),
+            "A replica enters the live stream only at the primary's head, holding no entry the primary does not."),
+        property!(Always, confirmed_boundary_never_decreases, "A1, T1", Some(Mutant::CommitAckMayLower),
+            "A primary's confirmed boundary never decreases while it holds office at one epoch."),
+        property!(Always, no_entry_from_a_newer_epoch, "A3 (newer epochs wait)", Some(Mutant::ReplicaAcceptsNewerEpoch),
+            "No node holds an entry written under a newer epoch than its own."),
+        property!(Always, recovery_mutation_needs_current_session, "T7", Some(Mutant::CatchUpOfOtherSessionApplied),
+            "A replica answers a probe only at or above its last session, applies a catch-up chunk only in the session last probed, and installs a rebuild only under a newer session."),
+        property!(Always, endpoint_refresh_reaches_primary, "§2.6, T8 (bounded response)", Some(Mutant::ReassignKeepsOldEndpoint),
+            "The serving primary addresses each replica at the coordinator's endpoint for it, or the recovery intent carrying that endpoint is in flight to it."),
+        property!(Always, endpoint_cache_never_goes_back, "§2.6", Some(Mutant::EndpointCacheAcceptsOlder),
+            "The coordinator's endpoint cache only moves to newer endpoint versions."),
+        property!(Always, live_writes_only_to_live_stream, "§2.3", Some(Mutant::ShipWritesToAllSenders),
+            "A client write is shipped only to replicas the primary counts in sync."),
+        property!(Always, timed_out_catch_up_escalates, "A5, T4", Some(Mutant::IgnoreCatchUpTimeout),
+            "A catch-up whose timeout fired is no longer catching up afterwards."),
+        property!(Always, retention_window_kept, "§6.5", Some(Mutant::RecycleInsideRetentionWindow),
+            "A primary never recycles history inside the retention window behind its head."),
         property!(Sometimes, commit_happens, "A1, A8", None, "Some write is committed."),
         property!(Sometimes, promotion_happens, "A1, A9", None, "A new primary is elected and serves."),
         property!(Sometimes, stale_message_fenced, "A3", None, "A message from an ended epoch is fenced."),
