@@ -24,8 +24,8 @@ use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
 use std::process::ExitCode;
 use std::time::Instant;
-use swb_model::{Action, Mutant, State, SwbModel};
-use swb_properties::guards::{ladder, Bounds};
+use swb_model::{Action, Config, Mutant, State, SwbModel};
+use swb_properties::guards::{ladder, masked_by, Bounds};
 
 /// A search that generates more states than this is cut, and its rung counts as not decided.
 const STATES_MAX: usize = 5_000_000;
@@ -75,6 +75,10 @@ pub struct MutantResult {
     /// Whether the killing trace is proven shortest (text output only).
     #[serde(skip)]
     pub minimality: Option<Minimality>,
+    /// For a mutant equivalent by masking: the masking guard's mutant, and the property that
+    /// kills the pair (text output only).
+    #[serde(skip)]
+    pub masked_by: Option<(Mutant, &'static str)>,
 }
 
 /// The `--json` document.
@@ -116,13 +120,13 @@ fn options() -> CheckOptions {
     }
 }
 
-fn search(bounds: Bounds, mutant: Option<Mutant>) -> anyhow::Result<CheckOutcome<State, Action>> {
-    let config = bounds.config(mutant);
+/// The search of `check` (DFS, one thread, symmetry on) on `config`.
+fn search(config: &Config) -> anyhow::Result<CheckOutcome<State, Action>> {
     config
         .validate()
-        .with_context(|| format!("the bounds {}", bounds.describe()))?;
+        .with_context(|| format!("the bounds {config}"))?;
     run_check(
-        swb_properties::build_model(&config),
+        swb_properties::build_model(config),
         Some(SwbModel::representative),
         &options(),
     )
@@ -148,7 +152,7 @@ pub fn run_mutants(
         let baselines: BTreeMap<Bounds, Baseline> = all_rungs
             .par_iter()
             .map(|bounds| {
-                let outcome = search(*bounds, None)?;
+                let outcome = search(&bounds.config(None))?;
                 anyhow::ensure!(
                     outcome.completion == Completion::Complete,
                     "the unmutated model at {} is larger than {STATES_MAX} states",
@@ -192,9 +196,10 @@ fn climb(
         seconds: 0.0,
         bounds: String::new(),
         minimality: None,
+        masked_by: None,
     };
     for bounds in rungs {
-        let outcome = search(*bounds, Some(mutant))?;
+        let outcome = search(&bounds.config(Some(mutant)))?;
         result.unique_states = outcome.unique_states;
         result.bounds = bounds.describe();
         if let Some((property, trace_len, minimality)) = killing_property(*bounds, mutant, &outcome)
@@ -231,8 +236,40 @@ fn climb(
             result.status = MutantStatus::Survived;
         }
     }
+    if result.status == MutantStatus::Survived {
+        if let Some(mask) = masked_by(mutant) {
+            if let Some(property) = pair_killed(mutant, mask, rungs)? {
+                result.status = MutantStatus::Equivalent;
+                result.masked_by = Some((mask, property));
+            }
+        }
+    }
     result.seconds = started.elapsed().as_secs_f64();
     Ok(result)
+}
+
+/// The property that kills `mutant` together with its masking guard's mutant, at the first
+/// rung where the pair fails an `always`; `None` when the pair is never caught (then the mask
+/// is not what hides the mutant, and it survives).
+fn pair_killed(
+    mutant: Mutant,
+    mask: Mutant,
+    rungs: &[Bounds],
+) -> anyhow::Result<Option<&'static str>> {
+    for bounds in rungs {
+        let outcome = search(&Config {
+            masking_mutant: Some(mask),
+            ..bounds.config(Some(mutant))
+        })?;
+        let violated = outcome
+            .properties
+            .iter()
+            .find(|property| property.kind == Kind::Always && property.status == Status::Violated);
+        if let Some(property) = violated {
+            return Ok(Some(property.name));
+        }
+    }
+    Ok(None)
 }
 
 /// The violated `always` property with the shortest path found (then the first by name), and
@@ -310,6 +347,14 @@ pub fn table(results: &[MutantResult]) -> String {
         "bounds"
     );
     for result in results {
+        let status = match result.masked_by {
+            Some((mask, property)) => format!(
+                "{} (masked by {}; the pair fails {property})",
+                result.status.name(),
+                swb_properties::mutant_name(mask)
+            ),
+            None => result.status.name().to_string(),
+        };
         let trace = match (result.trace_len, result.minimality) {
             (Some(length), Some(Minimality::Shortest)) => length.to_string(),
             (Some(length), _) => format!("{length}*"),
@@ -319,7 +364,7 @@ pub fn table(results: &[MutantResult]) -> String {
             out,
             "{:<34} {:<10} {:<36} {:>5} {:>9} {:>7.2}  {:<40} {}",
             result.name,
-            result.status.name(),
+            status,
             result.property.unwrap_or("-"),
             trace,
             result.unique_states,

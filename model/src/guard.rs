@@ -139,6 +139,7 @@ impl Mutant {
             AppendWithoutLogMatching => guard(Wal, "append", "an append names the entry it follows (log matching)"),
             TruncateInsideBase => guard(Wal, "truncate_after", "a truncation inside the trusted base image is refused"),
             MergeWithoutOverlapCheck => guard(Wal, "can_merge", "a chunk starts at or below the head and agrees where it overlaps"),
+            PrimaryAcceptsStaleReply => guard(Replica, "on_msg", "a reply stamped with an older epoch than the primary's is dropped"),
         }
     }
 }

@@ -112,9 +112,11 @@ pub enum Breach {
     RecycledInsideWindow,
     /// A client write was shipped to a replica outside the live stream (§2.3).
     LiveWriteOutsideLiveStream,
-    /// A replica's log or session was changed by a recovery message of a session other than
-    /// the one the rule allows (T7).
-    RecoveryOfStaleSessionApplied,
+    /// A primary acted on a recovery intent but kept addressing the replica elsewhere (T8).
+    IntentEndpointIgnored,
+    /// The coordinator learned a newer endpoint while a primary served and sent it no recovery
+    /// intent (§2.6, V2's rejoin policy).
+    RejoinWithoutIntent,
 }
 
 /// A small set of enum values, as bits.

@@ -277,11 +277,13 @@ pub enum Mutant {
     TruncateInsideBase,
     /// A catch-up chunk is merged without checking it continues the log (`Wal::can_merge`).
     MergeWithoutOverlapCheck,
+    /// A primary handles a replica's reply stamped with an older epoch than its own.
+    PrimaryAcceptsStaleReply,
 }
 
 impl Mutant {
     /// Every mutant, in declaration order.
-    pub const ALL: [Mutant; 69] = [
+    pub const ALL: [Mutant; 70] = [
         Mutant::PromoteWithoutLineageCheck,
         Mutant::KeepUncommittedTailOnPromotion,
         Mutant::ReplicaAcceptsStaleEpoch,
@@ -351,5 +353,6 @@ impl Mutant {
         Mutant::AppendWithoutLogMatching,
         Mutant::TruncateInsideBase,
         Mutant::MergeWithoutOverlapCheck,
+        Mutant::PrimaryAcceptsStaleReply,
     ];
 }

@@ -76,8 +76,10 @@ pub fn on_msg(
     if node.role == Role::Joining && !params.has(Mutant::JoiningNodeAcceptsTraffic) {
         return Effect::Wait;
     }
-    let stale_accepted =
-        params.has(Mutant::ReplicaAcceptsStaleEpoch) && matches!(msg, Msg::Write { .. });
+    let stale_accepted = match msg {
+        Msg::Write { .. } => params.has(Mutant::ReplicaAcceptsStaleEpoch),
+        _ => params.has(Mutant::PrimaryAcceptsStaleReply) && node.primary().is_some(),
+    };
     match msg.epoch().cmp(&node.disk.epoch) {
         Ordering::Less if !stale_accepted => return Effect::Drop,
         Ordering::Greater if !params.has(Mutant::ReplicaAcceptsNewerEpoch) => return Effect::Wait,

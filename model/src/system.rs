@@ -547,12 +547,21 @@ fn observe(
                     ghost.breach(Breach::StaleEndpointAccepted);
                 }
             }
-            if let ActorState::Node(receiver) = receiver_before {
-                if changed && !recovery_session_allowed(msg, receiver) {
-                    ghost.breach(Breach::RecoveryOfStaleSessionApplied);
-                }
-            }
             match msg {
+                Msg::Reassign {
+                    replica, endpoint, ..
+                } if changed => {
+                    let addressed = node_of(next, *dst)
+                        .primary()
+                        .and_then(|office| office.senders[usize::from(*replica)])
+                        .map(|sender| sender.endpoint);
+                    if addressed.is_some_and(|addressed| addressed != *endpoint) {
+                        ghost.breach(Breach::IntentEndpointIgnored);
+                    }
+                }
+                Msg::Heartbeat { endpoint, .. } if rejoin_unanswered(params, last, *src, *endpoint, next) => {
+                    ghost.breach(Breach::RejoinWithoutIntent);
+                }
                 // After a barrier expires the replica is out of the live stream; an ack that puts
                 // it back (counts as durable progress) without a recovery session is a late ack
                 // counted.
@@ -661,16 +670,35 @@ fn observe(
     ghost
 }
 
-/// T7 at the replica: a probe is answered only at or above the last session accepted, a catch-up
-/// chunk applies only in the session last probed, and a rebuild only under a newer session.
-fn recovery_session_allowed(msg: &Msg, receiver: &crate::node::NodeState) -> bool {
-    let last = receiver.disk.last_session;
-    match *msg {
-        Msg::Probe { epoch, session, .. } => Some((epoch, session)) >= last,
-        Msg::CatchUp { epoch, session, .. } => Some((epoch, session)) == last,
-        Msg::Rebuild { epoch, session, .. } => Some((epoch, session)) > last,
-        _ => true,
-    }
+/// §2.6 under V2's rejoin policy: a heartbeat that taught the coordinator a newer endpoint of
+/// `node` while a primary serves (another node) must send that primary a recovery intent for
+/// `node` at `endpoint`. True when it did not.
+fn rejoin_unanswered(
+    params: &Params,
+    last: &State,
+    node: Id,
+    endpoint: swb_engine::types::EndpointVersion,
+    next: &State,
+) -> bool {
+    let coordinator = coordinator_of(last);
+    let learned = Some(endpoint) > coordinator.endpoints[usize::from(node)];
+    let promised = params.policy.rejoin(crate::policy::AddressChange::Changed)
+        == crate::policy::RejoinAction::Reassign;
+    let Some(primary) = coordinator.primary else {
+        return false;
+    };
+    let intents = |state: &State| {
+        state
+            .network
+            .iter_all()
+            .filter(|envelope| {
+                envelope.dst == primary
+                    && matches!(envelope.msg, Msg::Reassign { replica, endpoint: sent, .. }
+                        if *replica == node && *sent == endpoint)
+            })
+            .count()
+    };
+    promised && learned && primary != node && intents(next) <= intents(last)
 }
 
 /// True when the client write `primary` took in this step was sent to a replica whose sender

@@ -4,9 +4,13 @@ use swb_model::history::Breach;
 use swb_model::system::nodes_of;
 use swb_model::{State, SwbModel};
 
-/// A3: stale-epoch traffic is fenced. A message stamped with an older epoch than its receiver's
-/// never changes the receiver (its log, its acks, C), because a deposed primary must never extend
-/// or rewrite the current lineage. A heartbeat is not fenced (`Msg::is_epoch_fenced`, D29): it
+/// A3: stale-epoch traffic is fenced, judged per node. A message stamped with an older epoch
+/// than its receiver's never changes the receiver (its log, its acks, C), because a deposed
+/// primary must never extend or rewrite the current lineage. PROTOCOL.md's A3 judges against the
+/// coordinator's epoch E; a replica that has not heard of E yet still applies its old primary's
+/// writes at their shared epoch, which the model allows and V2 repairs (the handshake truncates
+/// them, the coordinator never commits them). The difference is D74 in `docs/design.md`;
+/// [`node_epoch_never_decreases`] and [`no_entry_from_a_newer_epoch`] state the rest per node. A heartbeat is not fenced (`Msg::is_epoch_fenced`, D29): it
 /// only tells the coordinator where a node that missed an epoch bump now is.
 pub fn stale_epoch_traffic_is_fenced(_: &SwbModel, state: &State) -> bool {
     !state.history.has_breached(Breach::StaleTrafficChangedState)

@@ -118,6 +118,7 @@ pub const fn fault_kind(mutant: Mutant) -> FaultKind {
         | AdoptOlderEpoch
         | ReapplyAssignment
         | ReplicaAcceptsNewerEpoch
+        | PrimaryAcceptsStaleReply
         | HandshakeComparesLsnOnly
         | HandshakeNeverTruncates
         | ZeroGapIgnoresAheadTail => FaultKind::LeaseExpiry,
@@ -164,5 +165,38 @@ pub fn ladder(mutant: Mutant) -> Vec<Bounds> {
             },
         }
     };
-    vec![only(1), Bounds::BASE, only(2)]
+    let mut rungs = vec![only(1), Bounds::BASE, only(2)];
+    if matches!(mutant, Mutant::CatchUpOfOtherSessionApplied) {
+        // An older session's first chunk truncates only a replica with a divergent tail, which
+        // takes an epoch change, and a second session, which takes a second timeout.
+        rungs.push(Bounds {
+            lease_expiries: 1,
+            faults: 3,
+            ..only(2)
+        });
+    }
+    rungs
+}
+
+/// The guard that masks `mutant`'s, where one does: removing `mutant`'s guard alone changes the
+/// reachable graph but no property can fail, because the masking guard refuses the same steps
+/// further on; removing both is caught (`swb-check mutants` runs the pair, and
+/// `docs/properties.md` lists it). Each entry says which steps the mask refuses.
+pub const fn masked_by(mutant: Mutant) -> Option<Mutant> {
+    use Mutant::*;
+    match mutant {
+        // Without the fence first, a stale report waits instead of being consumed; the
+        // coordinator's per-message epoch checks still refuse it.
+        CoordinatorAcceptsStaleEpoch => Some(CommitReportOfOtherEpoch),
+        // A joining node applies the epoch's primary traffic as a replica would; only traffic
+        // to an endpoint it has left could hurt it, and the endpoint check refuses that.
+        JoiningNodeAcceptsTraffic => Some(ReplicaIgnoresEndpointVersion),
+        // A replica that answers a newer epoch's probe before adopting it replies under its own
+        // older epoch, and the primary fences the reply, so no session of the newer epoch starts.
+        ReplicaAcceptsNewerEpoch => Some(PrimaryAcceptsStaleReply),
+        // A primary that takes a replica's reply of an older epoch only ever gets one from a
+        // replica that answered a newer epoch before adopting it, which the replica refuses.
+        PrimaryAcceptsStaleReply => Some(ReplicaAcceptsNewerEpoch),
+        _ => None,
+    }
 }

@@ -95,7 +95,7 @@ pub fn catalog() -> Vec<PropertyInfo> {
         property!(Always, commit_needs_durable_copies, "A8, §2.3", Some(Mutant::AckBeforeFlush),
             "Every committed LSN is durable, with its committed data, on as many nodes as the commit mode requires."),
         property!(Always, stale_epoch_traffic_is_fenced, "A3, T7", Some(Mutant::ReplicaAcceptsStaleEpoch),
-            "A message stamped with an older epoch than its receiver's never changes the receiver (a heartbeat, which only reports an address, excepted: D29)."),
+            "Per node (D74): a message stamped with an older epoch than its receiver's never changes the receiver (a heartbeat, which only reports an address, excepted: D29)."),
         property!(Always, no_delivery_on_stale_endpoint, "A10, T8", Some(Mutant::ReplicaIgnoresEndpointVersion),
             "Traffic addressed to a replica's old endpoint never changes the replica."),
         property!(Always, expired_barrier_ack_never_counted, "A11", Some(Mutant::CountLateBarrierAck),
@@ -114,7 +114,7 @@ pub fn catalog() -> Vec<PropertyInfo> {
             "Every in-sync replica's log through C is the committed lineage."),
         property!(Always, rebuild_base_is_exact_committed_cut, "A7, T5, T6, T17", Some(Mutant::SnapshotFromCurrentLog),
             "Every base image is an exact cut of the committed lineage, and the log resumes right after it without a hole."),
-        property!(Always, node_epoch_never_decreases, "A3 (per node)", Some(Mutant::AdoptOlderEpoch),
+        property!(Always, node_epoch_never_decreases, "A3 (per node)", Some(Mutant::ReapplyAssignment),
             "A node's epoch never goes back, across crashes too."),
         property!(Always, endpoint_change_invalidates_session, "T8, §2.6", Some(Mutant::EndpointChangeKeepsSession),
             "When a sender's endpoint changes, the session it was running ends."),
@@ -126,12 +126,12 @@ pub fn catalog() -> Vec<PropertyInfo> {
             "A replica enters the live stream only at the primary's head, holding no entry the primary does not."),
         property!(Always, confirmed_boundary_never_decreases, "A1, T1", Some(Mutant::CommitAckMayLower),
             "A primary's confirmed boundary never decreases while it holds office at one epoch."),
-        property!(Always, no_entry_from_a_newer_epoch, "A3 (newer epochs wait)", Some(Mutant::ReplicaAcceptsNewerEpoch),
+        property!(Always, no_entry_from_a_newer_epoch, "A3 (newer epochs wait)", Some(Mutant::AdoptOlderEpoch),
             "No node holds an entry written under a newer epoch than its own."),
-        property!(Always, recovery_mutation_needs_current_session, "T7", Some(Mutant::CatchUpOfOtherSessionApplied),
-            "A replica answers a probe only at or above its last session, applies a catch-up chunk only in the session last probed, and installs a rebuild only under a newer session."),
-        property!(Always, endpoint_refresh_reaches_primary, "§2.6, T8 (bounded response)", Some(Mutant::ReassignKeepsOldEndpoint),
-            "The serving primary addresses each replica at the coordinator's endpoint for it, or the recovery intent carrying that endpoint is in flight to it."),
+        property!(Always, recovery_intent_endpoint_taken, "T8", Some(Mutant::ReassignKeepsOldEndpoint),
+            "When the primary acts on a recovery intent, its sender addresses the replica at the intent's endpoint afterwards."),
+        property!(Always, rejoin_sends_recovery_intent, "§2.6 (V2 rejoin)", Some(Mutant::RejoinControlPlaneOnly),
+            "When the coordinator learns a newer endpoint of a replica while a primary serves, it sends that primary a recovery intent at it."),
         property!(Always, endpoint_cache_never_goes_back, "§2.6", Some(Mutant::EndpointCacheAcceptsOlder),
             "The coordinator's endpoint cache only moves to newer endpoint versions."),
         property!(Always, live_writes_only_to_live_stream, "§2.3", Some(Mutant::ShipWritesToAllSenders),
@@ -178,6 +178,27 @@ pub fn markdown() -> String {
             property.source,
             property.meaning,
             mutant
+        ));
+    }
+    out.push_str(
+        "\n## Guards\n\nEvery guard of the protocol handlers has a mutant that removes or weakens it \
+         (`Mutant::guard`, D70). `swb-check mutants` runs them all up their ladders of bounds \
+         (`properties/src/guards.rs`, D71): killed when a property fails, equivalent when the reachable \
+         graph is the unmutated model's, or when the guard named under *masked by* refuses the same \
+         steps further on (removing both is caught, D72).\n\n\
+         | mutant | file | handler | rule | masked by |\n|---|---|---|---|---|\n",
+    );
+    for mutant in Mutant::ALL {
+        let guard = mutant.guard();
+        let masked = guards::masked_by(mutant)
+            .map_or(String::from("—"), |mask| format!("`{}`", mutant_name(mask)));
+        out.push_str(&format!(
+            "| `{}` | `{}` | {} | {} | {} |\n",
+            mutant_name(mutant),
+            guard.file.path(),
+            guard.handler,
+            guard.rule,
+            masked
         ));
     }
     out

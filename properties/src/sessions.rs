@@ -3,9 +3,6 @@
 //! these rules keep an old session's traffic from ever being taken for a new one's.
 
 use swb_model::history::Breach;
-use swb_model::msg::Msg;
-use swb_model::policy::{AddressChange, RejoinAction};
-use swb_model::system::{coordinator_of, current_primary};
 use swb_model::{State, SwbModel};
 
 /// T8, §2.6: an endpoint change invalidates the running session. When a sender's endpoint
@@ -24,50 +21,17 @@ pub fn recovery_starts_new_session(_: &SwbModel, state: &State) -> bool {
     !state.history.has_breached(Breach::SessionReused)
 }
 
-/// T7 at the replica: a recovery step belongs to the replica's current session. A probe is
-/// answered only at or above the last session the replica accepted, a catch-up chunk changes
-/// the log only in the session last probed, and a rebuild installs only under a newer session,
-/// because a delayed message of an older session carries a plan made for another log.
-pub fn recovery_mutation_needs_current_session(_: &SwbModel, state: &State) -> bool {
-    !state
-        .history
-        .has_breached(Breach::RecoveryOfStaleSessionApplied)
+/// T8 (step rule): a recovery intent's endpoint is taken. When the primary acts on the
+/// coordinator's recovery intent for a replica, its sender addresses the replica at the intent's
+/// endpoint afterwards, because endpoint is location and the coordinator is its only source.
+pub fn recovery_intent_endpoint_taken(_: &SwbModel, state: &State) -> bool {
+    !state.history.has_breached(Breach::IntentEndpointIgnored)
 }
 
-/// §2.6, T8 (bounded response): the serving primary addresses each replica at the endpoint the
-/// coordinator holds for it, or the coordinator's recovery intent carrying that endpoint is on
-/// its way to the primary. An endpoint the control plane learned must reach the data path,
-/// because a primary left at the old address would stall that replica for good. Judged where
-/// the version promises the refresh (V2 reassigns on every rejoin); V1 and V1.5's
-/// control-plane-only rejoin after a move is the stall their unreached
-/// `address_change_then_recovery` already shows (D75).
-pub fn endpoint_refresh_reaches_primary(model: &SwbModel, state: &State) -> bool {
-    if model.params.policy.rejoin(AddressChange::Changed) != RejoinAction::Reassign {
-        return true;
-    }
-    let Some((primary, office)) = current_primary(state) else {
-        return true;
-    };
-    let Some(office_state) = office.primary() else {
-        return true;
-    };
-    let cache = &coordinator_of(state).endpoints;
-    office_state
-        .senders
-        .iter()
-        .enumerate()
-        .all(|(index, sender)| {
-            let (Some(sender), Some(cached)) = (sender, cache[index]) else {
-                return true;
-            };
-            sender.endpoint == cached
-                || state.network.iter_all().any(|envelope| {
-                    envelope.dst == primary
-                        && matches!(
-                            envelope.msg,
-                            Msg::Reassign { replica, endpoint, .. }
-                                if usize::from(*replica) == index && *endpoint == cached
-                        )
-                })
-        })
+/// §2.6 (step rule, V2's rejoin policy): a rejoin is answered with a recovery intent. When the
+/// coordinator learns a newer endpoint of a replica while a primary serves, it sends that
+/// primary a recovery intent at the new endpoint, because nothing else would point the data
+/// path at the replica's new address.
+pub fn rejoin_sends_recovery_intent(_: &SwbModel, state: &State) -> bool {
+    !state.history.has_breached(Breach::RejoinWithoutIntent)
 }

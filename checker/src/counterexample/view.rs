@@ -300,7 +300,7 @@ const WITNESSES: [Witness; 6] = [
 ];
 
 /// Every breach (see [`WITNESSES`]).
-const BREACHES: [Breach; 14] = [
+const BREACHES: [Breach; 15] = [
     Breach::StaleTrafficChangedState,
     Breach::StaleEndpointAccepted,
     Breach::IneligiblePromotion,
@@ -314,7 +314,8 @@ const BREACHES: [Breach; 14] = [
     Breach::TimedOutCatchUpKeptChasing,
     Breach::RecycledInsideWindow,
     Breach::LiveWriteOutsideLiveStream,
-    Breach::RecoveryOfStaleSessionApplied,
+    Breach::IntentEndpointIgnored,
+    Breach::RejoinWithoutIntent,
 ];
 
 /// Compile-time guard: a new `Witness` variant breaks this match until [`WITNESSES`] lists it.
@@ -347,7 +348,8 @@ fn breach_listed(breach: Breach) {
         | Breach::TimedOutCatchUpKeptChasing
         | Breach::RecycledInsideWindow
         | Breach::LiveWriteOutsideLiveStream
-        | Breach::RecoveryOfStaleSessionApplied => {}
+        | Breach::IntentEndpointIgnored
+        | Breach::RejoinWithoutIntent => {}
     }
 }
 
