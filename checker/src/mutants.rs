@@ -28,7 +28,7 @@ use swb_model::{Action, Config, Mutant, State, SwbModel};
 use swb_properties::guards::{ladder, masked_by, Bounds};
 
 /// A search that generates more states than this is cut, and its rung counts as not decided.
-const STATES_MAX: usize = 5_000_000;
+const STATES_MAX: usize = 20_000_000;
 
 /// What became of a mutant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -142,9 +142,8 @@ pub fn run_mutants(
         .num_threads(threads.get())
         .build()
         .context("starting the mutant pool")?;
-    let rungs = |mutant: Mutant| -> Vec<Bounds> {
-        ladder(mutant).into_iter().take(rungs_max).collect()
-    };
+    let rungs =
+        |mutant: Mutant| -> Vec<Bounds> { ladder(mutant).into_iter().take(rungs_max).collect() };
     let mut all_rungs: Vec<Bounds> = mutants.iter().flat_map(|mutant| rungs(*mutant)).collect();
     all_rungs.sort();
     all_rungs.dedup();
@@ -297,11 +296,7 @@ fn killing_property(
             minimised.path.into_actions().len(),
             minimised.minimality,
         )),
-        None => Some((
-            found.name,
-            path.into_actions().len(),
-            Minimality::AsFound,
-        )),
+        None => Some((found.name, path.into_actions().len(), Minimality::AsFound)),
     }
 }
 

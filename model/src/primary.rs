@@ -281,11 +281,10 @@ impl Office {
                 .iter()
                 .flatten()
                 .filter(|sender| match sender.phase {
-                    SenderPhase::InSync { barrier: Some(sent), .. }
-                        if params.has(Mutant::CommitCountsSentWrites) =>
-                    {
-                        sent >= lsn
-                    }
+                    SenderPhase::InSync {
+                        barrier: Some(sent),
+                        ..
+                    } if params.has(Mutant::CommitCountsSentWrites) => sent >= lsn,
                     SenderPhase::InSync { acked, .. } => acked >= lsn,
                     _ => false,
                 })
@@ -340,11 +339,9 @@ pub fn become_primary(
     if !params.has(Mutant::KeepUncommittedTailOnPromotion) {
         let epoch = next.disk.epoch;
         let wal = &next.disk.wal;
-        let older_tail = crate::wal::lsns(committed, wal.received())
-            .find(|lsn| {
-                wal.epoch_at(*lsn) != Some(epoch)
-                    || params.has(Mutant::TruncateOwnEpochTailOnPromotion)
-            });
+        let older_tail = crate::wal::lsns(committed, wal.received()).find(|lsn| {
+            wal.epoch_at(*lsn) != Some(epoch) || params.has(Mutant::TruncateOwnEpochTailOnPromotion)
+        });
         if let Some(first_older) = older_tail {
             // Cannot fail: only a primary checkpoints, at a committed boundary ≤ C, and a rebuilt
             // base is a primary's checkpoint. A refused cut would leave the log as it is.

@@ -128,7 +128,9 @@ fn apply(
             let appended = if params.has(Mutant::ReplicaReappliesWrite) && lsn <= wal.received() {
                 next.disk.wal.overwrite(lsn, epoch)
             } else if params.has(Mutant::AppendWithoutLogMatching) {
-                next.disk.wal.append(lsn, epoch, wal.epoch_at(wal.received()))
+                next.disk
+                    .wal
+                    .append(lsn, epoch, wal.epoch_at(wal.received()))
             } else {
                 next.disk.wal.append(lsn, epoch, previous)
             };
@@ -189,8 +191,8 @@ fn apply(
                 return Effect::Wait;
             }
             let mut next = *node;
-            let first_delivery = node.disk.last_truncation != key
-                || params.has(Mutant::TruncateOnEveryDelivery);
+            let first_delivery =
+                node.disk.last_truncation != key || params.has(Mutant::TruncateOnEveryDelivery);
             if truncate && first_delivery {
                 // The first chunk truncates once, however often it is delivered.
                 let above_head = after > wal.received() && !params.has(Mutant::TruncateAboveHead);

@@ -559,7 +559,9 @@ fn observe(
                         ghost.breach(Breach::IntentEndpointIgnored);
                     }
                 }
-                Msg::Heartbeat { endpoint, .. } if rejoin_unanswered(params, last, *src, *endpoint, next) => {
+                Msg::Heartbeat { endpoint, .. }
+                    if rejoin_unanswered(params, last, *src, *endpoint, next) =>
+                {
                     ghost.breach(Breach::RejoinWithoutIntent);
                 }
                 // After a barrier expires the replica is out of the live stream; an ack that puts

@@ -190,8 +190,9 @@ pub fn markdown() -> String {
     );
     for mutant in Mutant::ALL {
         let guard = mutant.guard();
-        let masked = guards::masked_by(mutant)
-            .map_or(String::from("—"), |mask| format!("`{}`", mutant_name(mask)));
+        let masked = guards::masked_by(mutant).map_or(String::from("—"), |mask| {
+            format!("`{}`", mutant_name(mask))
+        });
         out.push_str(&format!(
             "| `{}` | `{}` | {} | {} | {} |\n",
             mutant_name(mutant),

@@ -121,7 +121,9 @@ pub fn in_sync_replica_whole_log_agrees(_: &SwbModel, state: &State) -> bool {
     in_sync_replicas(state).all(|(primary, replica, _)| {
         let log = &replica.disk.wal;
         log.received() <= primary.disk.wal.received()
-            && log.slots().agrees_through(primary.disk.wal.slots(), log.received())
+            && log
+                .slots()
+                .agrees_through(primary.disk.wal.slots(), log.received())
     })
 }
 
