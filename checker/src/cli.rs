@@ -645,8 +645,10 @@ const MUTANTS_AFTER_HELP: &str = "\
 Each mutant removes or weakens one guard of the protocol handlers (`Mutant::guard`). It is run by \
 exhaustive DFS (one thread per mutant, symmetry on) up a ladder of bounds, smallest first \
 (`swb_properties::guards::ladder`): killed at the first rung where an `always` property fails \
-(the trace is then minimised, as `check` does); equivalent when every rung's reachable graph has \
-the unmutated model's unique and total counts; survived otherwise. See docs/design.md D70-D79.
+(the trace is then minimised, as `check` does) or where a witness the unmutated model reaches is \
+lost; equivalent when every rung's reachable graph has the unmutated model's unique and total \
+counts, or when the guard that masks it (docs/properties.md) is removed too and the pair is caught; \
+survived otherwise. See docs/design.md D70-D79.
 
 Exit codes:
   0  every mutant killed or equivalent

@@ -10,6 +10,9 @@
 //!    unmutated model's there (the mutant changed no reachable transition that the search can
 //!    tell apart). A mutant equivalent at every rung is equivalent; one that changed the graph
 //!    somewhere and was never caught survives.
+//!    A complete run that misses a `sometimes` the unmutated model reaches at the same rung
+//!    also kills the mutant (it would fail `check`), and a survivor whose guard is masked by
+//!    another (`guards::masked_by`) is equivalent when the pair is caught (D72).
 //! 4. Mutants run in parallel on a rayon pool, each search on one thread; results are sorted by
 //!    the mutant's declaration order, so the output does not depend on the schedule.
 
