@@ -40,6 +40,8 @@ pub enum Command {
     Report(ReportArgs),
     /// Serve stateright's Explorer on 127.0.0.1 to step through the model in a browser.
     Explore(ExploreArgs),
+    /// Run every guard mutant (one broken guard each) and say which property kills it.
+    Mutants(MutantsArgs),
 }
 
 const REPORT_AFTER_HELP: &str = "\
@@ -667,6 +669,41 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
         return Err(format!("{text:?} is not a positive number of seconds"));
     }
     Duration::try_from_secs_f64(seconds).map_err(|error| format!("{text:?}: {error}"))
+}
+
+const MUTANTS_AFTER_HELP: &str = "\
+Each mutant removes or weakens one guard of the protocol handlers (`Mutant::guard`). It is run by \
+exhaustive DFS (one thread per mutant, symmetry on) up a ladder of bounds, smallest first \
+(`swb_properties::guards::ladder`): killed at the first rung where an `always` property fails \
+(the trace is then minimised, as `check` does) or where a witness the unmutated model reaches is \
+lost; equivalent when every rung's reachable graph has the unmutated model's unique and total \
+counts, or when the guard that masks it (docs/properties.md) is removed too and the pair is caught; \
+survived otherwise. See docs/design.md D70-D79.
+
+Exit codes:
+  0  every mutant killed or equivalent
+  1  some mutant survived
+  2  bad usage";
+
+/// `swb-check mutants`.
+#[derive(Debug, Args)]
+#[command(after_help = MUTANTS_AFTER_HELP)]
+pub struct MutantsArgs {
+    /// Mutants run at once (each search has one thread) [default: all cores].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<NonZeroUsize>,
+
+    /// Only these mutants (snake_case names, comma-separated); all when absent.
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    pub only: Vec<String>,
+
+    /// Climb at most this many rungs of each ladder (1 = reduced bounds only).
+    #[arg(long, value_name = "K")]
+    pub rungs_max: Option<NonZeroUsize>,
+
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[cfg(test)]

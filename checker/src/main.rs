@@ -28,6 +28,7 @@ mod memory;
 mod models;
 #[cfg(test)]
 mod mutant_search;
+mod mutants;
 mod output;
 mod progress;
 mod replay;
@@ -81,6 +82,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Properties(args) => properties_command(&args),
         Command::Report(args) => signoff::command(&args),
         Command::Explore(args) => explore::command(&args),
+        Command::Mutants(args) => mutants::command(&args),
     }
 }
 

@@ -48,20 +48,33 @@ const DFS_DEPTH_SLACK: usize = 2;
 /// The first seed from 0 that finds each case's violation within the budget, sorted by property
 /// (the order of `mutant_cases`). A model change that moves the random walks may need them
 /// found again: the test then names the case that a seed misses.
-const SIMULATIONS: [Simulation; 14] = [
+const SIMULATIONS: [Simulation; 27] = [
     simulation("catch_up_only_on_reserved_range", 0, 5_000, 18),
     simulation("commit_needs_durable_copies", 0, 5_000, 8),
     simulation("committed_data_survives_failover", 1, 50_000, 34),
     simulation("committed_prefix_is_lineage", 0, 5_000, 20),
+    simulation("confirmed_boundary_never_decreases", 0, 5_000, 20),
     simulation("end_states_are_valid", 0, 5_000, 16),
+    simulation("endpoint_cache_never_goes_back", 0, 5_000, 8),
+    simulation("endpoint_change_invalidates_session", 0, 5_000, 12),
     simulation("expired_barrier_ack_never_counted", 0, 5_000, 8),
     simulation("in_sync_replica_reached_its_target", 0, 5_000, 14),
+    simulation("in_sync_replica_whole_log_agrees", 0, 5_000, 16),
     simulation("in_sync_replicas_match_primary", 0, 5_000, 18),
+    simulation("live_stream_admission_at_head", 0, 5_000, 14),
+    simulation("live_writes_only_to_live_stream", 0, 5_000, 6),
     simulation("no_delivery_on_stale_endpoint", 0, 5_000, 10),
+    simulation("no_entry_from_a_newer_epoch", 0, 5_000, 14),
+    simulation("node_epoch_never_decreases", 0, 5_000, 12),
     simulation("over_budget_catch_up_escalates", 0, 5_000, 14),
     simulation("promotion_picks_eligible_candidate", 1, 5_000, 14),
     simulation("rebuild_base_is_exact_committed_cut", 0, 5_000, 24),
+    simulation("recovery_intent_endpoint_taken", 0, 5_000, 6),
+    simulation("recovery_starts_new_session", 0, 5_000, 14),
+    simulation("rejoin_sends_recovery_intent", 0, 5_000, 4),
+    simulation("retention_window_kept", 0, 5_000, 10),
     simulation("stale_epoch_traffic_is_fenced", 0, 5_000, 8),
+    simulation("timed_out_catch_up_escalates", 0, 5_000, 10),
     simulation("uncommitted_data_never_revived", 0, 5_000, 20),
 ];
 

@@ -548,3 +548,77 @@ mod bench {
         assert!(peak >= baseline, "peak {peak} below baseline {baseline}");
     }
 }
+
+/// `swb-check mutants` (issue 16): the documented JSON and exit codes, on the cheapest rung.
+mod mutants {
+    use super::*;
+    use common::assert_one_error_line;
+
+    // Goal: `--json` has exactly the documented fields, a killed mutant names its property and
+    // minimal trace, and all killed or equivalent exits 0. Method: two mutants at their reduced
+    // bounds (a few thousand states each): one caught, one whose graph is the unmutated one's.
+    #[test]
+    fn json_lists_each_mutant_with_documented_fields_and_exits_0() {
+        let output = swb_check(
+            "mutants --json --threads 1 --rungs-max 1 --only count_late_barrier_ack,barrier_ack_beyond_outstanding",
+        );
+        assert_eq!(exit_code(&output), 0);
+        let document = json(&output);
+        // The parsed map sorts its keys, so both sides are compared sorted.
+        let sorted_keys = |value: &Value| {
+            let mut keys: Vec<String> = value
+                .as_object()
+                .expect("an object")
+                .keys()
+                .cloned()
+                .collect();
+            keys.sort_unstable();
+            keys
+        };
+        let sorted = |names: &[&str]| {
+            let mut names: Vec<String> = names.iter().map(|name| name.to_string()).collect();
+            names.sort_unstable();
+            names
+        };
+        assert_eq!(
+            sorted_keys(&document),
+            sorted(&["mutants", "killed", "equivalent", "survived"])
+        );
+        let mutants = document["mutants"].as_array().expect("a list");
+        assert_eq!(
+            sorted_keys(&mutants[0]),
+            sorted(&[
+                "name",
+                "guard",
+                "status",
+                "property",
+                "trace_len",
+                "unique_states",
+                "seconds"
+            ])
+        );
+        assert_eq!(mutants[0]["name"], "count_late_barrier_ack");
+        assert_eq!(mutants[0]["status"], "killed");
+        assert_eq!(mutants[0]["property"], "expired_barrier_ack_never_counted");
+        assert_eq!(mutants[0]["trace_len"], 4);
+        assert_eq!(mutants[1]["name"], "barrier_ack_beyond_outstanding");
+        assert_eq!(mutants[1]["status"], "equivalent");
+        assert_eq!(mutants[1]["property"], Value::Null);
+        assert_eq!(
+            (
+                &document["killed"],
+                &document["equivalent"],
+                &document["survived"]
+            ),
+            (&Value::from(1), &Value::from(1), &Value::from(0))
+        );
+    }
+
+    // Goal: an unknown mutant name is bad input: one error line, exit 2.
+    #[test]
+    fn unknown_mutant_is_refused() {
+        let output = swb_check("mutants --only no_such_mutant");
+        assert_eq!(exit_code(&output), 2);
+        assert_one_error_line(&output, "unknown mutant");
+    }
+}

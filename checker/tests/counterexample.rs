@@ -84,12 +84,20 @@ mod saving {
         );
         assert_eq!(exit_code(&output), 1);
         let summary: Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
-        let expected = format!("counterexamples/{SAVED}");
-        assert_eq!(summary["counterexamples"], serde_json::json!([expected]));
-        assert_eq!(
-            files_under(&directory),
-            vec![expected, "stale.json".to_owned()]
-        );
+        // The stale write the mutant accepts also leaves the replica holding an entry its
+        // primary lacks, which the whole-log and admission rules of issue 16 see too.
+        let expected: Vec<String> = [
+            "stale/v2/in_sync_replica_whole_log_agrees.json",
+            "stale/v2/live_stream_admission_at_head.json",
+            SAVED,
+        ]
+        .iter()
+        .map(|file| format!("counterexamples/{file}"))
+        .collect();
+        assert_eq!(summary["counterexamples"], serde_json::json!(expected));
+        let mut files = expected;
+        files.push("stale.json".to_owned());
+        assert_eq!(files_under(&directory), files);
     }
 
     // Goal: the saved file is the same bytes whichever thread count found the violation.

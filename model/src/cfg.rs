@@ -186,6 +186,10 @@ pub struct Config {
     /// A deliberately broken rule, for proving a property can fail. Never set by default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mutant: Option<crate::policy::Mutant>,
+    /// A second broken rule, set only together with `mutant`, to show that one guard masks
+    /// another (`swb-check mutants`, issue 16): the pair is caught where `mutant` alone is not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub masking_mutant: Option<crate::policy::Mutant>,
     /// Scenario witnesses: ordered patterns of protocol events the ghost matches (`witness.rs`,
     /// `docs/scenarios.md`). None by default, which leaves the state space as it was.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -254,6 +258,7 @@ impl Default for Config {
             message_duplication: MessageDuplication::Exactly,
             fenced_traffic: FencedTraffic::Discard,
             mutant: None,
+            masking_mutant: None,
             witnesses: Vec::new(),
         }
     }
@@ -294,6 +299,9 @@ impl fmt::Display for Config {
         }
         if let Some(mutant) = self.mutant {
             write!(f, "; mutant {mutant:?}")?;
+        }
+        if let Some(mutant) = self.masking_mutant {
+            write!(f, "; masking mutant {mutant:?}")?;
         }
         if !self.witnesses.is_empty() {
             let names: Vec<&str> = self.witnesses.iter().map(|w| w.name.as_str()).collect();

@@ -117,7 +117,10 @@ pub fn on_msg(
     o: &mut CoordinatorOut,
 ) -> Effect<CoordinatorState> {
     // A restarted node reports its durable epoch, which may be old: a heartbeat is never fenced.
-    if msg.is_epoch_fenced() && msg.epoch() < state.epoch {
+    if msg.is_epoch_fenced()
+        && msg.epoch() < state.epoch
+        && !params.has(Mutant::CoordinatorAcceptsStaleEpoch)
+    {
         return Effect::Drop;
     }
     match *msg {
@@ -126,8 +129,8 @@ pub fn on_msg(
             recoverable,
             at_committed,
         } => {
-            if epoch != state.epoch
-                || state.primary.is_some()
+            if (epoch != state.epoch && !params.has(Mutant::PromoteOnOtherEpochAck))
+                || (state.primary.is_some() && !params.has(Mutant::PromoteWhileServing))
                 || !eligible(params, state, recoverable, at_committed)
             {
                 return Effect::Wait;
@@ -144,7 +147,11 @@ pub fn on_msg(
                 o.send(src, Msg::CommitAck { epoch, committed });
                 return Effect::Drop;
             }
-            if epoch != state.epoch || state.primary != Some(src) || committed <= state.committed {
+            if (epoch != state.epoch && !params.has(Mutant::CommitReportOfOtherEpoch))
+                || (state.primary != Some(src) && !params.has(Mutant::CommitReportFromNonPrimary))
+                || committed == state.committed
+                || (committed < state.committed && !params.has(Mutant::CommitBoundaryMayDecrease))
+            {
                 return Effect::Wait;
             }
             let mut next = *state;
@@ -154,7 +161,9 @@ pub fn on_msg(
             Effect::Update(next)
         }
         Msg::NeedsRebuild { epoch, replica } => {
-            if epoch != state.epoch || state.primary != Some(src) {
+            if (epoch != state.epoch && !params.has(Mutant::RebuildIntentOfOtherEpoch))
+                || (state.primary != Some(src) && !params.has(Mutant::RebuildIntentFromNonPrimary))
+            {
                 return Effect::Wait;
             }
             let Some(endpoint) = state.endpoints[usize::from(replica)] else {
@@ -174,7 +183,9 @@ pub fn on_msg(
         Msg::Heartbeat { endpoint, .. } => {
             let mut next = *state;
             let cached = &mut next.endpoints[usize::from(src)];
-            let address = if Some(endpoint) > *cached {
+            let newer = Some(endpoint) > *cached
+                || (Some(endpoint) != *cached && params.has(Mutant::EndpointCacheAcceptsOlder));
+            let address = if newer {
                 *cached = Some(endpoint);
                 AddressChange::Changed
             } else {
@@ -193,7 +204,14 @@ pub fn on_msg(
                     endpoints: next.endpoints,
                 },
             );
-            if src != primary && params.policy.rejoin(address) == RejoinAction::Reassign {
+            let rejoin = if params.has(Mutant::RejoinControlPlaneOnly) {
+                RejoinAction::ControlPlaneOnly
+            } else {
+                params.policy.rejoin(address)
+            };
+            if (src != primary || params.has(Mutant::ReassignThePrimary))
+                && rejoin == RejoinAction::Reassign
+            {
                 o.send(
                     primary,
                     Msg::Reassign {
@@ -224,7 +242,8 @@ fn eligible(
     } else {
         params.policy.promotion()
     };
-    let holds_prefix = recoverable >= state.committed;
+    let holds_prefix =
+        recoverable >= state.committed || params.has(Mutant::PromoteWithoutRecoverablePrefix);
     let holds_committed_entry =
         state.committed == Lsn::ZERO || at_committed == state.committed_epoch;
     match rule {

@@ -92,6 +92,31 @@ pub enum Breach {
     IneligiblePromotion,
     /// A barrier ack that arrived after its barrier expired was counted (A11).
     LateAckCounted,
+    /// A node's epoch went back (A3: a node holds the newest epoch it adopted).
+    EpochRegressed,
+    /// A sender's endpoint changed while its session kept running (T8, §2.6).
+    SessionKeptAcrossEndpointChange,
+    /// A recovery (a handshake or a rebuild) started under the sender's previous session id
+    /// (T7, §3.8).
+    SessionReused,
+    /// A replica was put in the live stream below the primary's head, or holding entries the
+    /// primary does not (T3, T9: completion only at the target, after truncation).
+    AdmittedBehindOrAhead,
+    /// A primary's confirmed boundary went back within its office (A1, T1).
+    ConfirmedBoundaryRegressed,
+    /// The coordinator's endpoint cache went back to an older endpoint version (§2.6).
+    EndpointCacheRegressed,
+    /// A catch-up timeout fired and the session kept catching up (A5, T4).
+    TimedOutCatchUpKeptChasing,
+    /// The flusher recycled history inside the retention window behind the head (§6.5).
+    RecycledInsideWindow,
+    /// A client write was shipped to a replica outside the live stream (§2.3).
+    LiveWriteOutsideLiveStream,
+    /// A primary acted on a recovery intent but kept addressing the replica elsewhere (T8).
+    IntentEndpointIgnored,
+    /// The coordinator learned a newer endpoint while a primary served and sent it no recovery
+    /// intent (§2.6, V2's rejoin policy).
+    RejoinWithoutIntent,
 }
 
 /// A small set of enum values, as bits.

@@ -46,6 +46,7 @@ pub mod cfg;
 pub mod coordinator;
 pub mod deadline;
 pub mod events;
+pub mod guard;
 pub mod history;
 pub mod msg;
 pub mod node;
@@ -80,6 +81,8 @@ pub struct Params {
     pub policy: Policy,
     /// The broken rule under test, if any.
     pub mutant: Option<Mutant>,
+    /// A second broken rule (only with `mutant`): the guard that masks it, removed too.
+    pub masking_mutant: Option<Mutant>,
     /// Storage nodes.
     pub node_count: u8,
     /// The highest LSN a client write may take.
@@ -109,6 +112,7 @@ impl Params {
         Params {
             policy: Policy::of(config.protocol),
             mutant: config.mutant,
+            masking_mutant: config.masking_mutant,
             node_count: config.nodes,
             writes_max: config.writes_max,
             address_changes_max: config.address_changes_max,
@@ -131,7 +135,7 @@ impl Params {
 
     /// True when the broken rule `mutant` is on.
     pub fn has(&self, mutant: Mutant) -> bool {
-        self.mutant == Some(mutant)
+        self.mutant == Some(mutant) || self.masking_mutant == Some(mutant)
     }
 
     /// The coordinator plus every node.

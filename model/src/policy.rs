@@ -166,11 +166,133 @@ pub enum Mutant {
     /// A replica silently consumes a repeated probe of the session it already answered, so a
     /// lost probe reply is retried forever without progress (breaks progress, D47).
     ReplicaIgnoresRepeatedProbe,
+    // Guard-by-guard mutants (issue 16, D70): each removes or weakens exactly one guard of the
+    // protocol handlers; `Mutant::guard` names the file and the rule.
+    /// The coordinator does not fence traffic stamped with an older epoch.
+    CoordinatorAcceptsStaleEpoch,
+    /// The coordinator promotes on an epoch ack of another epoch than its own.
+    PromoteOnOtherEpochAck,
+    /// The coordinator promotes again while a primary already serves the epoch.
+    PromoteWhileServing,
+    /// Promotion checks the entry at C but not that the recoverable log reaches C.
+    PromoteWithoutRecoverablePrefix,
+    /// The coordinator records a commit report of another epoch than its own.
+    CommitReportOfOtherEpoch,
+    /// The coordinator records a commit report from a node that is not the epoch's primary.
+    CommitReportFromNonPrimary,
+    /// The coordinator records a commit report below its boundary, lowering C.
+    CommitBoundaryMayDecrease,
+    /// The coordinator answers a NeedsRebuild report of another epoch than its own.
+    RebuildIntentOfOtherEpoch,
+    /// The coordinator answers a NeedsRebuild report from a node that is not the primary.
+    RebuildIntentFromNonPrimary,
+    /// The endpoint cache takes any reported endpoint, older ones included.
+    EndpointCacheAcceptsOlder,
+    /// A heartbeat from the primary itself also sends the primary a recovery intent for itself.
+    ReassignThePrimary,
+    /// A rejoin sends no recovery intent (the V1 control-plane-only policy under V2).
+    RejoinControlPlaneOnly,
+    /// A barrier timeout acts whatever the sender's phase (a stale timer is not dropped).
+    BarrierTimeoutInAnyPhase,
+    /// A catch-up timeout acts whatever the sender's phase (a stale timer is not dropped).
+    CatchUpTimeoutInAnyPhase,
+    /// A catch-up timeout neither escalates nor stops the chase (the V1.5 policy under V2).
+    IgnoreCatchUpTimeout,
+    /// A catch-up whose range is no longer retained stalls instead of escalating (V1.5).
+    StallOnLostReservation,
+    /// The flusher pins nothing for a running rebuild (catch-up pins stay).
+    RebuildWithoutReservation,
+    /// The flusher recycles inside the retention window behind the head.
+    RecycleInsideRetentionWindow,
+    /// The flusher's recycle point is not capped at the confirmed boundary C.
+    RecycleBeyondCommitted,
+    /// A catch-up round that ends below the head puts the replica in the live stream anyway.
+    JoinBehindHead,
+    /// A commit is proposed without the required number of durable copies.
+    CommitWithoutQuorum,
+    /// A commit counts writes sent to a replica (its outstanding barrier), not acknowledged.
+    CommitCountsSentWrites,
+    /// A new primary takes office at the assignment's C even when its own checkpoint is newer
+    /// (D37 removed).
+    TakeOfficeAtAssignedCommitted,
+    /// A new primary also truncates its own current-epoch entries above C.
+    TruncateOwnEpochTailOnPromotion,
+    /// Live writes are shipped to every replica's sender, in the live stream or not.
+    ShipWritesToAllSenders,
+    /// A barrier ack below the replica's acknowledged point lowers it.
+    BarrierAckMayRegress,
+    /// A barrier ack beyond the outstanding barrier is counted.
+    BarrierAckBeyondOutstanding,
+    /// A barrier ack of a write sent under an older admission (session) is counted.
+    BarrierAckOfOtherAdmission,
+    /// A probe reply of an older session is taken as the current session's handshake.
+    ProbeReplyOfOtherSession,
+    /// A catch-up ack of another session advances the current catch-up.
+    CatchUpAckOfOtherSession,
+    /// A catch-up ack that does not advance progress is taken (progress may go back).
+    CatchUpAckMayRegress,
+    /// A catch-up ack beyond the round's frozen target is taken.
+    CatchUpAckBeyondTarget,
+    /// A rebuild ack of another session completes the current rebuild.
+    RebuildAckOfOtherSession,
+    /// A rebuild ack short of the rebuild's target completes it.
+    RebuildAckShortOfTarget,
+    /// A commit confirmation below the primary's known boundary lowers it.
+    CommitAckMayLower,
+    /// A rebuild intent starts a rebuild of a replica that is not waiting for one.
+    RebuildWithoutEscalation,
+    /// An endpoint change keeps the replica's running session at the new address.
+    EndpointChangeKeepsSession,
+    /// A recovery intent's new endpoint is not recorded by the sender.
+    ReassignKeepsOldEndpoint,
+    /// The handshake never asks for a truncation of the replica's divergent or ahead tail.
+    HandshakeNeverTruncates,
+    /// The zero-gap test ignores a tail the replica holds beyond the match.
+    ZeroGapIgnoresAheadTail,
+    /// The handshake starts a catch-up whose range is no longer retained.
+    CatchUpBeyondRetention,
+    /// A rebuild reuses the sender's current session id instead of a new one.
+    RebuildReusesSession,
+    /// A reconnect reuses the sender's last session id instead of a new one.
+    ReconnectReusesSession,
+    /// A node adopts a NewEpoch that is not newer than its own (its epoch may go back).
+    AdoptOlderEpoch,
+    /// A node applies an assignment it already applied or one of an older epoch.
+    ReapplyAssignment,
+    /// A joining node handles replication traffic before its assignment.
+    JoiningNodeAcceptsTraffic,
+    /// A replica handles traffic of a newer epoch before adopting that epoch.
+    ReplicaAcceptsNewerEpoch,
+    /// A replica handles a live write it already holds (LSN at or below its head).
+    ReplicaReappliesWrite,
+    /// A replica answers a probe of an older session than the last one it accepted.
+    ProbeOfOlderSessionAccepted,
+    /// A probe keeps the replica's volatile (unflushed) tail.
+    ProbeKeepsVolatileTail,
+    /// A replica applies a catch-up chunk of another session than the one it was last probed in.
+    CatchUpOfOtherSessionApplied,
+    /// A replica re-truncates on every delivery of a session's first chunk.
+    TruncateOnEveryDelivery,
+    /// A replica truncates at a point above its head.
+    TruncateAboveHead,
+    /// A replica installs a rebuild of a session not newer than its last one.
+    RebuildOfOlderSessionApplied,
+    /// An append does not check the previous entry (the log-matching rule, `Wal::append`).
+    AppendWithoutLogMatching,
+    /// A truncation cuts inside the trusted base image (`Wal::truncate_after`).
+    TruncateInsideBase,
+    /// A catch-up chunk is merged without checking it continues the log (`Wal::can_merge`).
+    MergeWithoutOverlapCheck,
+    /// A primary handles a replica's reply stamped with an older epoch than its own.
+    PrimaryAcceptsStaleReply,
+    /// A recovery intent naming an older endpoint than the sender addresses is followed (D38
+    /// removed).
+    FollowStaleRecoveryIntent,
 }
 
 impl Mutant {
     /// Every mutant, in declaration order.
-    pub const ALL: [Mutant; 14] = [
+    pub const ALL: [Mutant; 73] = [
         Mutant::PromoteWithoutLineageCheck,
         Mutant::KeepUncommittedTailOnPromotion,
         Mutant::ReplicaAcceptsStaleEpoch,
@@ -185,5 +307,64 @@ impl Mutant {
         Mutant::SnapshotFromCurrentLog,
         Mutant::NoHandshakeDeadline,
         Mutant::ReplicaIgnoresRepeatedProbe,
+        Mutant::CoordinatorAcceptsStaleEpoch,
+        Mutant::PromoteOnOtherEpochAck,
+        Mutant::PromoteWhileServing,
+        Mutant::PromoteWithoutRecoverablePrefix,
+        Mutant::CommitReportOfOtherEpoch,
+        Mutant::CommitReportFromNonPrimary,
+        Mutant::CommitBoundaryMayDecrease,
+        Mutant::RebuildIntentOfOtherEpoch,
+        Mutant::RebuildIntentFromNonPrimary,
+        Mutant::EndpointCacheAcceptsOlder,
+        Mutant::ReassignThePrimary,
+        Mutant::RejoinControlPlaneOnly,
+        Mutant::BarrierTimeoutInAnyPhase,
+        Mutant::CatchUpTimeoutInAnyPhase,
+        Mutant::IgnoreCatchUpTimeout,
+        Mutant::StallOnLostReservation,
+        Mutant::RebuildWithoutReservation,
+        Mutant::RecycleInsideRetentionWindow,
+        Mutant::RecycleBeyondCommitted,
+        Mutant::JoinBehindHead,
+        Mutant::CommitWithoutQuorum,
+        Mutant::CommitCountsSentWrites,
+        Mutant::TakeOfficeAtAssignedCommitted,
+        Mutant::TruncateOwnEpochTailOnPromotion,
+        Mutant::ShipWritesToAllSenders,
+        Mutant::BarrierAckMayRegress,
+        Mutant::BarrierAckBeyondOutstanding,
+        Mutant::BarrierAckOfOtherAdmission,
+        Mutant::ProbeReplyOfOtherSession,
+        Mutant::CatchUpAckOfOtherSession,
+        Mutant::CatchUpAckMayRegress,
+        Mutant::CatchUpAckBeyondTarget,
+        Mutant::RebuildAckOfOtherSession,
+        Mutant::RebuildAckShortOfTarget,
+        Mutant::CommitAckMayLower,
+        Mutant::RebuildWithoutEscalation,
+        Mutant::EndpointChangeKeepsSession,
+        Mutant::ReassignKeepsOldEndpoint,
+        Mutant::HandshakeNeverTruncates,
+        Mutant::ZeroGapIgnoresAheadTail,
+        Mutant::CatchUpBeyondRetention,
+        Mutant::RebuildReusesSession,
+        Mutant::ReconnectReusesSession,
+        Mutant::AdoptOlderEpoch,
+        Mutant::ReapplyAssignment,
+        Mutant::JoiningNodeAcceptsTraffic,
+        Mutant::ReplicaAcceptsNewerEpoch,
+        Mutant::ReplicaReappliesWrite,
+        Mutant::ProbeOfOlderSessionAccepted,
+        Mutant::ProbeKeepsVolatileTail,
+        Mutant::CatchUpOfOtherSessionApplied,
+        Mutant::TruncateOnEveryDelivery,
+        Mutant::TruncateAboveHead,
+        Mutant::RebuildOfOlderSessionApplied,
+        Mutant::AppendWithoutLogMatching,
+        Mutant::TruncateInsideBase,
+        Mutant::MergeWithoutOverlapCheck,
+        Mutant::PrimaryAcceptsStaleReply,
+        Mutant::FollowStaleRecoveryIntent,
     ];
 }

@@ -92,8 +92,15 @@ impl Office {
     }
 
     /// Starts a handshake with `replica` at the endpoint the primary knows (step 1).
-    fn start_session(&mut self, replica: Id, o: &mut NodeOut) {
-        let session = self.new_session();
+    fn start_session(&mut self, params: &Params, replica: Id, o: &mut NodeOut) {
+        let last = self.sender(replica).and_then(|sender| match sender.phase {
+            SenderPhase::InSync { admitted_by, .. } => admitted_by,
+            _ => sender.session(),
+        });
+        let session = match last {
+            Some(last) if params.has(Mutant::ReconnectReusesSession) => last,
+            _ => self.new_session(),
+        };
         self.probe(replica, session, o);
     }
 
@@ -118,7 +125,7 @@ impl Office {
     /// Opens a new session with `replica` where the version allows catch-up; V1 degrades it.
     fn reconnect(&mut self, params: &Params, replica: Id, o: &mut NodeOut) {
         match params.policy.catch_up_attempt() {
-            CatchUpAttempt::Allowed => self.start_session(replica, o),
+            CatchUpAttempt::Allowed => self.start_session(params, replica, o),
             CatchUpAttempt::Degrade => self.set_phase(replica, SenderPhase::Degraded),
         }
     }
@@ -146,7 +153,12 @@ impl Office {
             Lsn::new((after.get() + u64::from(params.catch_up_batch)).min(catch_up.target.get()));
         let wal = &self.node.disk.wal;
         if !wal.retains(after, through) {
-            match params.policy.recoverability() {
+            let recoverability = if params.has(Mutant::StallOnLostReservation) {
+                Recoverability::RetentionWindow
+            } else {
+                params.policy.recoverability()
+            };
+            match recoverability {
                 // V2: losing the reserved range aborts explicitly (A6).
                 Recoverability::CheckAndReserve => {
                     self.escalate(replica, EscalationReason::ReservationLost, o)
@@ -196,18 +208,31 @@ impl Office {
             .flatten()
             .filter_map(|sender| match sender.phase {
                 SenderPhase::CatchingUp(catch_up) if reserve => Some(catch_up.progress),
-                SenderPhase::Rebuilding { source, .. } if reserve => Some(source.base()),
+                SenderPhase::Rebuilding { source, .. }
+                    if reserve && !params.has(Mutant::RebuildWithoutReservation) =>
+                {
+                    Some(source.base())
+                }
                 _ => None,
             })
             .min();
         let committed = self.primary.committed;
-        let window_floor = Lsn::new(
+        let window_floor = if params.has(Mutant::RecycleInsideRetentionWindow) {
             self.head()
-                .get()
-                .saturating_sub(u64::from(params.retention_entries)),
-        );
+        } else {
+            Lsn::new(
+                self.head()
+                    .get()
+                    .saturating_sub(u64::from(params.retention_entries)),
+            )
+        };
+        let cap = if params.has(Mutant::RecycleBeyondCommitted) {
+            self.head()
+        } else {
+            committed
+        };
         let recycle_through = reserved_from
-            .map_or(committed, |pin| pin.min(committed))
+            .map_or(cap, |pin| pin.min(cap))
             .min(window_floor);
         self.node
             .disk
@@ -224,7 +249,7 @@ impl Office {
         mut catch_up: CatchUp,
         o: &mut NodeOut,
     ) {
-        if catch_up.progress == self.head() {
+        if catch_up.progress == self.head() || params.has(Mutant::JoinBehindHead) {
             self.join_live_stream(replica, catch_up.progress, catch_up.session, o);
             self.try_commit(params, o);
             return;
@@ -255,9 +280,16 @@ impl Office {
                 .senders
                 .iter()
                 .flatten()
-                .filter(|sender| matches!(sender.phase, SenderPhase::InSync { acked, .. } if acked >= lsn))
+                .filter(|sender| match sender.phase {
+                    SenderPhase::InSync {
+                        barrier: Some(sent),
+                        ..
+                    } if params.has(Mutant::CommitCountsSentWrites) => sent >= lsn,
+                    SenderPhase::InSync { acked, .. } => acked >= lsn,
+                    _ => false,
+                })
                 .count();
-            if 1 + replicas < required {
+            if 1 + replicas < required && !params.has(Mutant::CommitWithoutQuorum) {
                 break;
             }
             reachable = lsn;
@@ -299,12 +331,17 @@ pub fn become_primary(
     o: &mut NodeOut,
 ) -> NodeState {
     let mut next = *node;
-    let committed = committed.max(node.disk.wal.checkpoint());
+    let committed = if params.has(Mutant::TakeOfficeAtAssignedCommitted) {
+        committed
+    } else {
+        committed.max(node.disk.wal.checkpoint())
+    };
     if !params.has(Mutant::KeepUncommittedTailOnPromotion) {
         let epoch = next.disk.epoch;
         let wal = &next.disk.wal;
-        let older_tail = crate::wal::lsns(committed, wal.received())
-            .find(|lsn| wal.epoch_at(*lsn) != Some(epoch));
+        let older_tail = crate::wal::lsns(committed, wal.received()).find(|lsn| {
+            wal.epoch_at(*lsn) != Some(epoch) || params.has(Mutant::TruncateOwnEpochTailOnPromotion)
+        });
         if let Some(first_older) = older_tail {
             // Cannot fail: only a primary checkpoints, at a committed boundary ≤ C, and a rebuilt
             // base is a primary's checkpoint. A refused cut would leave the log as it is.
@@ -373,6 +410,20 @@ pub fn on_client_write(params: &Params, node: &NodeState, o: &mut NodeOut) -> Ef
                 },
         }) = office.sender(replica)
         else {
+            if let Some(sender) = office.sender(replica) {
+                if params.has(Mutant::ShipWritesToAllSenders) {
+                    o.send(
+                        replica,
+                        Msg::Write {
+                            epoch,
+                            endpoint: sender.endpoint,
+                            lsn,
+                            previous,
+                            admitted_by: sender.session(),
+                        },
+                    );
+                }
+            }
             continue;
         };
         o.send(
@@ -421,7 +472,10 @@ pub fn on_barrier_timeout(
             }
         )
     };
-    let Some(mut office) = Office::open_for_timer(node, replica, barrier_pending) else {
+    let armed = |phase: &SenderPhase| {
+        barrier_pending(phase) || params.has(Mutant::BarrierTimeoutInAnyPhase)
+    };
+    let Some(mut office) = Office::open_for_timer(node, replica, armed) else {
         return Effect::Drop;
     };
     office.reconnect(params, replica, o);
@@ -435,11 +489,18 @@ pub fn on_catch_up_timeout(
     replica: Id,
     o: &mut NodeOut,
 ) -> Effect<NodeState> {
-    let catching_up = |phase: &SenderPhase| matches!(phase, SenderPhase::CatchingUp(_));
+    let catching_up = |phase: &SenderPhase| {
+        matches!(phase, SenderPhase::CatchingUp(_)) || params.has(Mutant::CatchUpTimeoutInAnyPhase)
+    };
     let Some(mut office) = Office::open_for_timer(node, replica, catching_up) else {
         return Effect::Drop;
     };
-    match params.policy.catch_up_convergence() {
+    let convergence = if params.has(Mutant::IgnoreCatchUpTimeout) {
+        CatchUpConvergence::ChaseWithoutBudget
+    } else {
+        params.policy.catch_up_convergence()
+    };
+    match convergence {
         CatchUpConvergence::EscalateOnBudget => {
             office.escalate(replica, EscalationReason::CatchUpTimeout, o)
         }
@@ -473,7 +534,11 @@ pub fn on_msg(
                     acked,
                     barrier: Some(outstanding),
                     admitted_by: tag,
-                } if through > acked && through <= outstanding && tag == admitted_by => {
+                } if (through > acked || params.has(Mutant::BarrierAckMayRegress))
+                    && (through <= outstanding
+                        || params.has(Mutant::BarrierAckBeyondOutstanding))
+                    && (tag == admitted_by || params.has(Mutant::BarrierAckOfOtherAdmission)) =>
+                {
                     // The barrier is answered once the replica acknowledged the newest write.
                     let barrier = (through < outstanding).then_some(outstanding);
                     office.set_phase(
@@ -515,9 +580,15 @@ pub fn on_msg(
             let Some(sender) = office.sender(src) else {
                 return Effect::Wait;
             };
-            if sender.phase != (SenderPhase::Connecting { session }) {
-                return Effect::Wait;
-            }
+            let session = match sender.phase {
+                SenderPhase::Connecting { session: current }
+                    if params.has(Mutant::ProbeReplyOfOtherSession) =>
+                {
+                    current
+                }
+                SenderPhase::Connecting { session: current } if current == session => session,
+                _ => return Effect::Wait,
+            };
             handshake(params, &mut office, src, session, flushed, &entries, o);
             office.close()
         }
@@ -531,9 +602,13 @@ pub fn on_msg(
                 return Effect::Wait;
             };
             // The first chunk may be empty (a truncation only): its ack does not advance progress.
-            let advances =
-                through > catch_up.progress || (catch_up.truncate && through == catch_up.progress);
-            if catch_up.session != session || !advances || through > catch_up.target {
+            let advances = through > catch_up.progress
+                || (catch_up.truncate && through == catch_up.progress)
+                || params.has(Mutant::CatchUpAckMayRegress);
+            if (catch_up.session != session && !params.has(Mutant::CatchUpAckOfOtherSession))
+                || !advances
+                || (through > catch_up.target && !params.has(Mutant::CatchUpAckBeyondTarget))
+            {
                 return Effect::Wait;
             }
             catch_up.progress = through;
@@ -563,7 +638,9 @@ pub fn on_msg(
             else {
                 return Effect::Wait;
             };
-            if current != session || through != target {
+            if (current != session && !params.has(Mutant::RebuildAckOfOtherSession))
+                || (through != target && !params.has(Mutant::RebuildAckShortOfTarget))
+            {
                 return Effect::Wait;
             }
             // The rebuilt replica continues like a catch-up that reached its first target.
@@ -578,7 +655,9 @@ pub fn on_msg(
             office.close()
         }
         Msg::CommitAck { committed, .. } if src == coordinator_id() => {
-            if committed <= office.primary.committed {
+            if committed == office.primary.committed
+                || (committed < office.primary.committed && !params.has(Mutant::CommitAckMayLower))
+            {
                 return Effect::Wait;
             }
             office.primary.committed = committed;
@@ -602,18 +681,26 @@ pub fn on_msg(
             // heartbeats or the coordinator's intents reordered). Following it would address the
             // replica where it no longer listens, and nothing would correct that on a reliable
             // network (D38: an invalid end state the two-fault main job found).
-            if endpoint < sender.endpoint {
+            if endpoint < sender.endpoint && !params.has(Mutant::FollowStaleRecoveryIntent) {
                 return Effect::Wait;
             }
             // An endpoint change invalidates any session at the old endpoint (A10, T8): the
             // sender stays (identity), only its address and session change.
             if let Some(Some(slot)) = office.primary.senders.get_mut(usize::from(replica)) {
-                slot.endpoint = endpoint;
+                if !params.has(Mutant::ReassignKeepsOldEndpoint) {
+                    slot.endpoint = endpoint;
+                }
             }
+            let keeps_session = params.has(Mutant::EndpointChangeKeepsSession)
+                && sender.endpoint != endpoint
+                && sender.session().is_some();
             match kind {
+                SessionKind::CatchUp if keeps_session => {}
                 SessionKind::CatchUp => office.reconnect(params, replica, o),
                 SessionKind::Rebuild => {
-                    if !matches!(sender.phase, SenderPhase::NeedsRebuild { .. }) {
+                    if !matches!(sender.phase, SenderPhase::NeedsRebuild { .. })
+                        && !params.has(Mutant::RebuildWithoutEscalation)
+                    {
                         return Effect::Wait;
                     }
                     start_rebuild(params, &mut office, replica, o);
@@ -647,8 +734,8 @@ fn handshake(
             .slots()
             .common_prefix(entries, comparable)
     };
-    let truncate = flushed > matched;
-    if !truncate && matched == head {
+    let truncate = flushed > matched && !params.has(Mutant::HandshakeNeverTruncates);
+    if (!truncate || params.has(Mutant::ZeroGapIgnoresAheadTail)) && matched == head {
         office.join_live_stream(replica, head, session, o);
         office.try_commit(params, o);
         return;
@@ -657,7 +744,7 @@ fn handshake(
         office.set_phase(replica, SenderPhase::Degraded);
         return;
     }
-    if !office.node.disk.wal.retains(matched, head) {
+    if !office.node.disk.wal.retains(matched, head) && !params.has(Mutant::CatchUpBeyondRetention) {
         office.escalate(replica, EscalationReason::GapBeyondRetention, o);
         return;
     }
@@ -712,7 +799,10 @@ fn start_rebuild(params: &Params, office: &mut Office, replica: Id, o: &mut Node
     } else {
         RebuildSource::SnapshotTail { checkpoint }
     };
-    let session = office.new_session();
+    let session = match sender.session() {
+        Some(current) if params.has(Mutant::RebuildReusesSession) => current,
+        _ => office.new_session(),
+    };
     office.set_phase(
         replica,
         SenderPhase::Rebuilding {

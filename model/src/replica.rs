@@ -37,7 +37,7 @@ pub fn on_msg(
                 );
                 return Effect::Drop;
             }
-            if epoch <= node.disk.epoch {
+            if epoch <= node.disk.epoch && !params.has(Mutant::AdoptOlderEpoch) {
                 return Effect::Drop;
             }
             let mut next = *node;
@@ -70,7 +70,7 @@ pub fn on_msg(
                 },
                 Ordering::Less => false,
             };
-            if already {
+            if already && !params.has(Mutant::ReapplyAssignment) {
                 return Effect::Drop;
             }
             let mut next = *node;
@@ -85,19 +85,24 @@ pub fn on_msg(
         }
         _ => {}
     }
-    if node.role == Role::Joining {
+    if node.role == Role::Joining && !params.has(Mutant::JoiningNodeAcceptsTraffic) {
         return Effect::Wait;
     }
-    let stale_accepted =
-        params.has(Mutant::ReplicaAcceptsStaleEpoch) && matches!(msg, Msg::Write { .. });
+    let stale_accepted = match msg {
+        Msg::Write { .. } => params.has(Mutant::ReplicaAcceptsStaleEpoch),
+        _ => params.has(Mutant::PrimaryAcceptsStaleReply) && node.primary().is_some(),
+    };
     match msg.epoch().cmp(&node.disk.epoch) {
         Ordering::Less if !stale_accepted => return Effect::Drop,
-        Ordering::Greater => return Effect::Wait,
+        Ordering::Greater if !params.has(Mutant::ReplicaAcceptsNewerEpoch) => return Effect::Wait,
         _ => {}
     }
     match node.role {
         Role::Primary(_) => primary::on_msg(params, node, src, msg, o),
         Role::Replica => apply(params, node, src, msg, o),
+        Role::Joining if params.has(Mutant::JoiningNodeAcceptsTraffic) => {
+            apply(params, node, src, msg, o)
+        }
         Role::Joining => Effect::Wait,
     }
 }
@@ -125,7 +130,7 @@ fn apply(
             admitted_by,
             ..
         } => {
-            if lsn <= wal.received() {
+            if lsn <= wal.received() && !params.has(Mutant::ReplicaReappliesWrite) {
                 // A repeated write this replica holds durably is acknowledged again (D42).
                 let held = lsn <= wal.flushed()
                     && wal.epoch_at(lsn) == Some(epoch)
@@ -140,7 +145,16 @@ fn apply(
                 return Effect::Wait;
             }
             let mut next = *node;
-            if !next.disk.wal.append(lsn, epoch, previous) {
+            let appended = if params.has(Mutant::ReplicaReappliesWrite) && lsn <= wal.received() {
+                next.disk.wal.overwrite(lsn, epoch)
+            } else if params.has(Mutant::AppendWithoutLogMatching) {
+                next.disk
+                    .wal
+                    .append(lsn, epoch, wal.epoch_at(wal.received()))
+            } else {
+                next.disk.wal.append(lsn, epoch, previous)
+            };
+            if !appended {
                 return Effect::Wait;
             }
             // Only a durable write is acknowledged (A8), unless mutated.
@@ -152,7 +166,7 @@ fn apply(
         }
         Msg::Probe { epoch, session, .. } => {
             let key = Some((epoch, session));
-            if key < node.disk.last_session {
+            if key < node.disk.last_session && !params.has(Mutant::ProbeOfOlderSessionAccepted) {
                 return Effect::Wait;
             }
             if key == node.disk.last_session && params.has(Mutant::ReplicaIgnoresRepeatedProbe) {
@@ -161,7 +175,9 @@ fn apply(
             // The handshake is against the durable log: the unacknowledged volatile tail is
             // discarded, so nothing the primary was not told about can later be flushed.
             let mut next = *node;
-            next.disk.wal.crash();
+            if !params.has(Mutant::ProbeKeepsVolatileTail) {
+                next.disk.wal.crash();
+            }
             next.disk.last_session = key;
             o.send(
                 src,
@@ -187,17 +203,28 @@ fn apply(
         } => {
             let key = Some((epoch, session));
             // Only the session this replica was last probed in may change its log.
-            if key != node.disk.last_session {
+            if key != node.disk.last_session && !params.has(Mutant::CatchUpOfOtherSessionApplied) {
                 return Effect::Wait;
             }
             let mut next = *node;
-            if truncate && node.disk.last_truncation != key {
+            let first_delivery =
+                node.disk.last_truncation != key || params.has(Mutant::TruncateOnEveryDelivery);
+            if truncate && first_delivery {
                 // The first chunk truncates once, however often it is delivered.
-                if after > wal.received() || next.disk.wal.truncate_after(after).is_err() {
+                let above_head = after > wal.received() && !params.has(Mutant::TruncateAboveHead);
+                let truncated = if params.has(Mutant::TruncateInsideBase) {
+                    next.disk.wal.truncate_into_base(after);
+                    true
+                } else {
+                    next.disk.wal.truncate_after(after).is_ok()
+                };
+                if above_head || !truncated {
                     return Effect::Wait;
                 }
                 next.disk.last_truncation = key;
-            } else if !wal.can_merge(after, through, entries) {
+            } else if !wal.can_merge(after, through, entries)
+                && !params.has(Mutant::MergeWithoutOverlapCheck)
+            {
                 return Effect::Wait;
             }
             next.disk.wal.merge_chunk(after, through, entries);
@@ -225,7 +252,7 @@ fn apply(
                 acknowledge_rebuild(node, src, session, through, o);
                 return Effect::Drop;
             }
-            if key <= node.disk.last_session {
+            if key <= node.disk.last_session && !params.has(Mutant::RebuildOfOlderSessionApplied) {
                 return Effect::Wait;
             }
             let mut next = *node;

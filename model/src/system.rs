@@ -495,6 +495,9 @@ fn observe(
                     if let Some(epoch) = log.epoch_at(log.received()) {
                         ghost.issued.insert(log.received(), epoch);
                     }
+                    if write_shipped_outside_live_stream(last, *id, next) {
+                        ghost.breach(Breach::LiveWriteOutsideLiveStream);
+                    }
                 }
                 SwbTimer::Node(NodeTimer::BarrierTimeout(replica)) if changed => {
                     ghost.faults.timeouts += 1;
@@ -509,8 +512,21 @@ fn observe(
                         }
                     }
                 }
-                SwbTimer::Node(NodeTimer::CatchUpTimeout(_)) if changed => {
-                    ghost.faults.timeouts += 1
+                SwbTimer::Node(NodeTimer::CatchUpTimeout(replica)) => {
+                    let catching_up = |state: &State| {
+                        matches!(
+                            sender_phase(state, *id, *replica),
+                            Some(SenderPhase::CatchingUp(_))
+                        )
+                    };
+                    if changed {
+                        ghost.faults.timeouts += 1;
+                    }
+                    let escalates = params.policy.catch_up_convergence()
+                        == crate::policy::CatchUpConvergence::EscalateOnBudget;
+                    if escalates && catching_up(last) && catching_up(next) {
+                        ghost.breach(Breach::TimedOutCatchUpKeptChasing);
+                    }
                 }
                 SwbTimer::Node(NodeTimer::AddressChange) if changed => ghost.faults.moves += 1,
                 SwbTimer::Coordinator(CoordinatorTimer::LeaseExpiry) if changed => {
@@ -537,6 +553,22 @@ fn observe(
                 }
             }
             match msg {
+                Msg::Reassign {
+                    replica, endpoint, ..
+                } if changed => {
+                    let addressed = node_of(next, *dst)
+                        .primary()
+                        .and_then(|office| office.senders[usize::from(*replica)])
+                        .map(|sender| sender.endpoint);
+                    if addressed.is_some_and(|addressed| addressed != *endpoint) {
+                        ghost.breach(Breach::IntentEndpointIgnored);
+                    }
+                }
+                Msg::Heartbeat { endpoint, .. }
+                    if rejoin_unanswered(params, last, *src, *endpoint, next) =>
+                {
+                    ghost.breach(Breach::RejoinWithoutIntent);
+                }
                 // After a barrier expires the replica is out of the live stream; an ack that puts
                 // it back (counts as durable progress) without a recovery session is a late ack
                 // counted.
@@ -572,11 +604,56 @@ fn observe(
         _ => {}
     }
 
+    // A node's epoch never goes back; a crashed node keeps its durable epoch.
+    if nodes_of(next).any(|(id, node)| node.disk.epoch < node_of(last, id).disk.epoch) {
+        ghost.breach(Breach::EpochRegressed);
+    }
+    // The endpoint cache only moves to newer endpoint versions.
+    let cache_regressed = coordinator_after
+        .endpoints
+        .iter()
+        .zip(coordinator_before.endpoints.iter())
+        .any(|(after, before)| after < before);
+    if cache_regressed {
+        ghost.breach(Breach::EndpointCacheRegressed);
+    }
+    // The flusher never recycles inside the retention window behind the head.
+    let recycled_inside_window = nodes_of(next).any(|(id, node)| {
+        let wal = &node.disk.wal;
+        node.primary().is_some()
+            && node_of(last, id).primary().is_some()
+            && wal.recycled_through() > node_of(last, id).disk.wal.recycled_through()
+            && wal.recycled_through().get()
+                > wal
+                    .received()
+                    .get()
+                    .saturating_sub(u64::from(params.retention_entries))
+    });
+    if recycled_inside_window {
+        ghost.breach(Breach::RecycledInsideWindow);
+    }
+    // A primary's confirmed boundary only rises while it holds office at one epoch.
+    let boundary_regressed = nodes_of(next).any(|(id, node)| {
+        let before = node_of(last, id);
+        match (before.primary(), node.primary()) {
+            (Some(was), Some(is)) => {
+                before.disk.epoch == node.disk.epoch && is.committed < was.committed
+            }
+            _ => false,
+        }
+    });
+    if boundary_regressed {
+        ghost.breach(Breach::ConfirmedBoundaryRegressed);
+    }
+
     // Sender transitions of any primary: completions, escalations, barriers (re)sent.
     for (id, node_after) in nodes_of(next) {
         let Some(primary_after) = node_after.primary() else {
             continue;
         };
+        for breach in sender_breaches(last, id, next) {
+            ghost.breach(breach);
+        }
         for (index, sender_after) in primary_after.senders.iter().enumerate() {
             let Some(sender_after) = sender_after else {
                 continue;
@@ -598,6 +675,118 @@ fn observe(
     }
     crate::witness::observe_step(&params.witnesses, last, action, next, &mut ghost.scenario);
     ghost
+}
+
+/// §2.6 under V2's rejoin policy: a heartbeat that taught the coordinator a newer endpoint of
+/// `node` while a primary serves (another node) must send that primary a recovery intent for
+/// `node` at `endpoint`. True when it did not.
+fn rejoin_unanswered(
+    params: &Params,
+    last: &State,
+    node: Id,
+    endpoint: swb_engine::types::EndpointVersion,
+    next: &State,
+) -> bool {
+    let coordinator = coordinator_of(last);
+    let learned = Some(endpoint) > coordinator.endpoints[usize::from(node)];
+    let promised = params.policy.rejoin(crate::policy::AddressChange::Changed)
+        == crate::policy::RejoinAction::Reassign;
+    let Some(primary) = coordinator.primary else {
+        return false;
+    };
+    let intents = |state: &State| {
+        state
+            .network
+            .iter_all()
+            .filter(|envelope| {
+                envelope.dst == primary
+                    && matches!(envelope.msg, Msg::Reassign { replica, endpoint: sent, .. }
+                        if *replica == node && *sent == endpoint)
+            })
+            .count()
+    };
+    promised && learned && primary != node && intents(next) <= intents(last)
+}
+
+/// True when the client write `primary` took in this step was sent to a replica whose sender
+/// was not in the live stream: a write from `primary` at the new head, more of them in flight
+/// to that replica after the step than before.
+fn write_shipped_outside_live_stream(last: &State, primary: Id, next: &State) -> bool {
+    let head = node_of(next, primary).disk.wal.received();
+    let writes_at_head = |state: &State, replica: Id| {
+        state
+            .network
+            .iter_all()
+            .filter(|envelope| {
+                envelope.src == primary
+                    && envelope.dst == replica
+                    && matches!(envelope.msg, Msg::Write { lsn, .. } if *lsn == head)
+            })
+            .count()
+    };
+    nodes_of(next).any(|(replica, _)| {
+        writes_at_head(next, replica) > writes_at_head(last, replica)
+            && !matches!(
+                sender_phase(last, primary, replica),
+                Some(SenderPhase::InSync { .. })
+            )
+    })
+}
+
+/// The step rules about one primary's senders that a step broke (T3, T7, T8, T9): an endpoint
+/// change ends the running session, every new handshake or rebuild has a new session id, and a
+/// replica enters the serving primary's live stream only at the head, holding nothing the
+/// primary does not.
+fn sender_breaches(last: &State, primary: Id, next: &State) -> Vec<Breach> {
+    let mut breaches = Vec::new();
+    let node_after = node_of(next, primary);
+    let Some(office_after) = node_after.primary() else {
+        return breaches;
+    };
+    let office_before = node_of(last, primary).primary();
+    for (index, after) in office_after.senders.iter().enumerate() {
+        let Some(after) = after else { continue };
+        let before = office_before.and_then(|office| office.senders[index]);
+        let Some(before) = before else { continue };
+        if before == *after {
+            continue;
+        }
+        if before.endpoint != after.endpoint
+            && before.session().is_some()
+            && after.session() == before.session()
+        {
+            breaches.push(Breach::SessionKeptAcrossEndpointChange);
+        }
+        let previous = match before.phase {
+            SenderPhase::InSync { admitted_by, .. } => admitted_by,
+            _ => before.session(),
+        };
+        let starts = match after.phase {
+            SenderPhase::Connecting { session } => Some(session),
+            SenderPhase::Rebuilding { session, .. } => Some(session),
+            _ => None,
+        };
+        if starts.is_some() && before.phase != after.phase && starts == previous {
+            breaches.push(Breach::SessionReused);
+        }
+        // Judged at the serving primary only: a deposed one may still admit a replica on a
+        // handshake its replica has since outgrown (it has moved on to a newer epoch), and no
+        // property reads a deposed primary's counts.
+        let serving = current_primary(next).is_some_and(|(serving, _)| serving == primary);
+        if let (SenderPhase::InSync { acked, .. }, true) = (after.phase, serving) {
+            let joined = !matches!(before.phase, SenderPhase::InSync { .. });
+            let replica = &node_of(next, Id::from(index)).disk.wal;
+            let head = node_after.disk.wal.received();
+            let holds_only_primary_entries = replica.received() <= head
+                && replica
+                    .slots()
+                    .agrees_through(node_after.disk.wal.slots(), replica.received());
+            if joined && (acked != head || !holds_only_primary_entries) {
+                breaches.push(Breach::AdmittedBehindOrAhead);
+            }
+        }
+    }
+    breaches
 }
 
 fn lsn_bit(lsn: Lsn) -> u8 {

@@ -260,6 +260,30 @@ impl Wal {
         Ok(())
     }
 
+    /// Mutant `TruncateInsideBase` only: removes every entry above `after` even inside the base
+    /// image, which shrinks to the cut (the guard of [`Wal::truncate_after`] removed).
+    pub fn truncate_into_base(&mut self, after: Lsn) {
+        self.clear_above(after);
+        self.received = self.received.min(after);
+        self.flushed = self.flushed.min(after);
+        self.checkpoint = self.checkpoint.min(after);
+        self.recycled_through = self.recycled_through.min(after);
+    }
+
+    /// Mutant `ReplicaReappliesWrite` only: replaces the entry at `lsn ≤ received` and drops every
+    /// entry above it, as re-applying an old live write over a newer log would. Returns false
+    /// above the head.
+    pub fn overwrite(&mut self, lsn: Lsn, epoch: Epoch) -> bool {
+        if lsn > self.received || lsn <= self.checkpoint {
+            return false;
+        }
+        self.clear_above(lsn);
+        self.slots.set(lsn, Some(epoch));
+        self.received = lsn;
+        self.flushed = self.flushed.min(lsn);
+        true
+    }
+
     /// True when a catch-up chunk `(after, through]` continues this log: it starts at or below
     /// the head, and where the two overlap they hold the same entries. Merging such a chunk is
     /// idempotent, so a delayed or duplicated chunk can never lower what the log holds.

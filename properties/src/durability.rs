@@ -1,6 +1,7 @@
 //! Durability: committed data survives, uncommitted data stays uncommitted, commits are real.
 
 use swb_engine::types::Lsn;
+use swb_model::history::Breach;
 use swb_model::system::{coordinator_of, current_primary, nodes_of};
 use swb_model::wal::lsns;
 use swb_model::{State, SwbModel};
@@ -48,4 +49,13 @@ pub fn commit_needs_durable_copies(model: &SwbModel, state: &State) -> bool {
             .count();
         copies >= required
     })
+}
+
+/// A1, T1 (step rule): a primary's confirmed boundary never decreases while it holds office.
+/// The primary checkpoints and recycles through the boundary the coordinator confirmed, so a
+/// confirmation taken back would make it act on a promise that was never made.
+pub fn confirmed_boundary_never_decreases(_: &SwbModel, state: &State) -> bool {
+    !state
+        .history
+        .has_breached(Breach::ConfirmedBoundaryRegressed)
 }

@@ -15,11 +15,13 @@
 
 pub mod durability;
 pub mod fencing;
+pub mod guards;
 pub mod mutants;
 pub mod progress;
 pub mod promotion;
 pub mod reachability;
 pub mod recoverability;
+pub mod sessions;
 
 use serde::Serialize;
 use stateright::{Expectation, Property};
@@ -90,6 +92,7 @@ pub fn catalog() -> Vec<PropertyInfo> {
     use promotion::*;
     use reachability::*;
     use recoverability::*;
+    use sessions::*;
     let mut all = vec![
         property!(Always, committed_data_survives_failover, "A1, I4, T13", Some(Mutant::PromoteWithoutLineageCheck),
             "The serving primary holds Ref(C) through C, and C never decreases."),
@@ -98,7 +101,7 @@ pub fn catalog() -> Vec<PropertyInfo> {
         property!(Always, commit_needs_durable_copies, "A8, §2.3", Some(Mutant::AckBeforeFlush),
             "Every committed LSN is durable, with its committed data, on as many nodes as the commit mode requires."),
         property!(Always, stale_epoch_traffic_is_fenced, "A3, T7", Some(Mutant::ReplicaAcceptsStaleEpoch),
-            "A message stamped with an older epoch than its receiver's never changes the receiver (a heartbeat, which only reports an address, excepted: D29)."),
+            "Per node (D74): a message stamped with an older epoch than its receiver's never changes the receiver (a heartbeat, which only reports an address, excepted: D29)."),
         property!(Always, no_delivery_on_stale_endpoint, "A10, T8", Some(Mutant::ReplicaIgnoresEndpointVersion),
             "Traffic addressed to a replica's old endpoint never changes the replica."),
         property!(Always, expired_barrier_ack_never_counted, "A11", Some(Mutant::CountLateBarrierAck),
@@ -123,6 +126,32 @@ pub fn catalog() -> Vec<PropertyInfo> {
             "From every reachable state the protocol alone (no further fault) can still reach a valid end state: no session retries forever without progress."),
         property!(Sometimes, valid_end_state_reached, "§6, §7, D45", None,
             "The system comes to rest with every replica in sync and every write committed."),
+        property!(Always, node_epoch_never_decreases, "A3 (per node)", Some(Mutant::ReapplyAssignment),
+            "A node's epoch never goes back, across crashes too."),
+        property!(Always, endpoint_change_invalidates_session, "T8, §2.6", Some(Mutant::EndpointChangeKeepsSession),
+            "When a sender's endpoint changes, the session it was running ends."),
+        property!(Always, recovery_starts_new_session, "T7, §3.8", Some(Mutant::ReconnectReusesSession),
+            "A handshake or rebuild never starts under the session id its sender ran or was admitted by before."),
+        property!(Always, in_sync_replica_whole_log_agrees, "A7, T9", Some(Mutant::ZeroGapIgnoresAheadTail),
+            "Every entry an in-sync replica holds, at any LSN, is the serving primary's entry there, and none lies beyond its head."),
+        property!(Always, live_stream_admission_at_head, "T3, T9", Some(Mutant::JoinBehindHead),
+            "A replica enters the live stream only at the primary's head, holding no entry the primary does not."),
+        property!(Always, confirmed_boundary_never_decreases, "A1, T1", Some(Mutant::CommitAckMayLower),
+            "A primary's confirmed boundary never decreases while it holds office at one epoch."),
+        property!(Always, no_entry_from_a_newer_epoch, "A3 (newer epochs wait)", Some(Mutant::AdoptOlderEpoch),
+            "No node holds an entry written under a newer epoch than its own."),
+        property!(Always, recovery_intent_endpoint_taken, "T8", Some(Mutant::ReassignKeepsOldEndpoint),
+            "When the primary acts on a recovery intent, its sender addresses the replica at the intent's endpoint afterwards."),
+        property!(Always, rejoin_sends_recovery_intent, "§2.6 (V2 rejoin)", Some(Mutant::RejoinControlPlaneOnly),
+            "When the coordinator learns a newer endpoint of a replica while a primary serves, it sends that primary a recovery intent at it."),
+        property!(Always, endpoint_cache_never_goes_back, "§2.6", Some(Mutant::EndpointCacheAcceptsOlder),
+            "The coordinator's endpoint cache only moves to newer endpoint versions."),
+        property!(Always, live_writes_only_to_live_stream, "§2.3", Some(Mutant::ShipWritesToAllSenders),
+            "A client write is shipped only to replicas the primary counts in sync."),
+        property!(Always, timed_out_catch_up_escalates, "A5, T4", Some(Mutant::IgnoreCatchUpTimeout),
+            "A catch-up whose timeout fired is no longer catching up afterwards."),
+        property!(Always, retention_window_kept, "§6.5", Some(Mutant::RecycleInsideRetentionWindow),
+            "A primary never recycles history inside the retention window behind its head."),
         property!(Sometimes, commit_happens, "A1, A8", None, "Some write is committed."),
         property!(Sometimes, promotion_happens, "A1, A9", None, "A new primary is elected and serves."),
         property!(Sometimes, stale_message_fenced, "A3", None, "A message from an ended epoch is fenced."),
@@ -161,6 +190,28 @@ pub fn markdown() -> String {
             property.source,
             property.meaning,
             mutant
+        ));
+    }
+    out.push_str(
+        "\n## Guards\n\nEvery guard of the protocol handlers has a mutant that removes or weakens it \
+         (`Mutant::guard`, D70). `swb-check mutants` runs them all up their ladders of bounds \
+         (`properties/src/guards.rs`, D71): killed when a property fails, equivalent when the reachable \
+         graph is the unmutated model's, or when the guard named under *masked by* refuses the same \
+         steps further on (removing both is caught, D72).\n\n\
+         | mutant | file | handler | rule | masked by |\n|---|---|---|---|---|\n",
+    );
+    for mutant in Mutant::ALL {
+        let guard = mutant.guard();
+        let masked = guards::masked_by(mutant).map_or(String::from("—"), |mask| {
+            format!("`{}`", mutant_name(mask))
+        });
+        out.push_str(&format!(
+            "| `{}` | `{}` | {} | {} | {} |\n",
+            mutant_name(mutant),
+            guard.file.path(),
+            guard.handler,
+            guard.rule,
+            masked
         ));
     }
     out

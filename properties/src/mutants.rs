@@ -85,6 +85,9 @@ pub fn mutant_cases() -> Vec<MutantCase> {
         message_loss: swb_model::MessageLoss::Lossy,
         ..bounds(1, 0, 0, 0, 1, m)
     };
+    let two_writes_one_move = |m| bounds(2, 0, 1, 0, 0, m);
+    let two_writes_two_moves = |m| bounds(2, 0, 2, 0, 0, m);
+    let two_writes_two_timeouts = |m| bounds(2, 0, 0, 0, 2, m);
     let mut cases = vec![
         case(
             "end_states_are_valid",
@@ -175,6 +178,97 @@ pub fn mutant_cases() -> Vec<MutantCase> {
             HandshakeComparesLsnOnly,
             two_writes_one_lease,
             10,
+            IterativeDeepening,
+        ),
+        case(
+            "rejoin_sends_recovery_intent",
+            RejoinControlPlaneOnly,
+            two_writes_one_move,
+            2,
+            IterativeDeepening,
+        ),
+        case(
+            "recovery_intent_endpoint_taken",
+            ReassignKeepsOldEndpoint,
+            two_writes_one_move,
+            3,
+            IterativeDeepening,
+        ),
+        case(
+            "live_writes_only_to_live_stream",
+            ShipWritesToAllSenders,
+            two_writes_one_timeout,
+            3,
+            IterativeDeepening,
+        ),
+        case(
+            "retention_window_kept",
+            RecycleInsideRetentionWindow,
+            two_writes_one_timeout,
+            5,
+            IterativeDeepening,
+        ),
+        case(
+            "live_stream_admission_at_head",
+            JoinBehindHead,
+            two_writes_one_timeout,
+            7,
+            IterativeDeepening,
+        ),
+        case(
+            "in_sync_replica_whole_log_agrees",
+            ZeroGapIgnoresAheadTail,
+            two_writes_one_lease,
+            8,
+            IterativeDeepening,
+        ),
+        case(
+            "confirmed_boundary_never_decreases",
+            CommitAckMayLower,
+            two_writes_one_lease,
+            10,
+            IterativeDeepening,
+        ),
+        case(
+            "timed_out_catch_up_escalates",
+            IgnoreCatchUpTimeout,
+            two_writes_two_timeouts,
+            5,
+            IterativeDeepening,
+        ),
+        case(
+            "recovery_starts_new_session",
+            ReconnectReusesSession,
+            two_writes_two_timeouts,
+            7,
+            IterativeDeepening,
+        ),
+        case(
+            "endpoint_cache_never_goes_back",
+            EndpointCacheAcceptsOlder,
+            two_writes_two_moves,
+            4,
+            IterativeDeepening,
+        ),
+        case(
+            "endpoint_change_invalidates_session",
+            EndpointChangeKeepsSession,
+            two_writes_two_moves,
+            6,
+            IterativeDeepening,
+        ),
+        case(
+            "node_epoch_never_decreases",
+            ReapplyAssignment,
+            two_writes_two_leases,
+            6,
+            IterativeDeepening,
+        ),
+        case(
+            "no_entry_from_a_newer_epoch",
+            AdoptOlderEpoch,
+            two_writes_two_leases,
+            7,
             IterativeDeepening,
         ),
         case(

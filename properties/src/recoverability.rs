@@ -2,6 +2,7 @@
 
 use stateright::actor::Id;
 use swb_engine::types::Lsn;
+use swb_model::history::Breach;
 use swb_model::node::{NodeState, SenderPhase};
 use swb_model::system::{coordinator_of, current_primary, node_of, nodes_of};
 use swb_model::{State, SwbModel};
@@ -110,4 +111,41 @@ pub fn rebuild_base_is_exact_committed_cut(_: &SwbModel, state: &State) -> bool 
             && wal.slots().agrees_through(&ghost.lineage, base)
             && wal.slots().is_complete(base, wal.flushed())
     })
+}
+
+/// A7, T9 (whole log): an in-sync replica's whole log agrees with the serving primary's. Every
+/// entry the replica holds, at any LSN, is the primary's entry there, and it holds nothing beyond
+/// the primary's head, because a divergent or ahead tail above the acknowledged point would be
+/// served after the next promotion or counted by the next ack.
+pub fn in_sync_replica_whole_log_agrees(_: &SwbModel, state: &State) -> bool {
+    in_sync_replicas(state).all(|(primary, replica, _)| {
+        let log = &replica.disk.wal;
+        log.received() <= primary.disk.wal.received()
+            && log
+                .slots()
+                .agrees_through(primary.disk.wal.slots(), log.received())
+    })
+}
+
+/// T3, T9 (step rule): a replica enters the live stream only at the primary's head, holding no
+/// entry the primary does not, because a completion below the target is a fake InSync and one
+/// before the divergent tail's truncation keeps that tail.
+pub fn live_stream_admission_at_head(_: &SwbModel, state: &State) -> bool {
+    !state.history.has_breached(Breach::AdmittedBehindOrAhead)
+}
+
+/// A5, T4 (step rule): a catch-up that timed out escalates. When a catch-up timeout fires, the
+/// session is no longer catching up afterwards (V2 escalates to NeedsRebuild), because a
+/// catch-up that cannot converge in time must end explicitly instead of chasing forever.
+pub fn timed_out_catch_up_escalates(_: &SwbModel, state: &State) -> bool {
+    !state
+        .history
+        .has_breached(Breach::TimedOutCatchUpKeptChasing)
+}
+
+/// §6.5 (step rule): the flusher keeps the retention window. A primary never recycles history
+/// inside the last `retention_entries` entries behind its head, because those are the entries a
+/// briefly lagging replica catches up from without a rebuild.
+pub fn retention_window_kept(_: &SwbModel, state: &State) -> bool {
+    !state.history.has_breached(Breach::RecycledInsideWindow)
 }

@@ -300,11 +300,22 @@ const WITNESSES: [Witness; 6] = [
 ];
 
 /// Every breach (see [`WITNESSES`]).
-const BREACHES: [Breach; 4] = [
+const BREACHES: [Breach; 15] = [
     Breach::StaleTrafficChangedState,
     Breach::StaleEndpointAccepted,
     Breach::IneligiblePromotion,
     Breach::LateAckCounted,
+    Breach::EpochRegressed,
+    Breach::SessionKeptAcrossEndpointChange,
+    Breach::SessionReused,
+    Breach::AdmittedBehindOrAhead,
+    Breach::ConfirmedBoundaryRegressed,
+    Breach::EndpointCacheRegressed,
+    Breach::TimedOutCatchUpKeptChasing,
+    Breach::RecycledInsideWindow,
+    Breach::LiveWriteOutsideLiveStream,
+    Breach::IntentEndpointIgnored,
+    Breach::RejoinWithoutIntent,
 ];
 
 /// Compile-time guard: a new `Witness` variant breaks this match until [`WITNESSES`] lists it.
@@ -327,7 +338,18 @@ fn breach_listed(breach: Breach) {
         Breach::StaleTrafficChangedState
         | Breach::StaleEndpointAccepted
         | Breach::IneligiblePromotion
-        | Breach::LateAckCounted => {}
+        | Breach::LateAckCounted
+        | Breach::EpochRegressed
+        | Breach::SessionKeptAcrossEndpointChange
+        | Breach::SessionReused
+        | Breach::AdmittedBehindOrAhead
+        | Breach::ConfirmedBoundaryRegressed
+        | Breach::EndpointCacheRegressed
+        | Breach::TimedOutCatchUpKeptChasing
+        | Breach::RecycledInsideWindow
+        | Breach::LiveWriteOutsideLiveStream
+        | Breach::IntentEndpointIgnored
+        | Breach::RejoinWithoutIntent => {}
     }
 }
 
