@@ -356,6 +356,18 @@ mod tests {
     }
 
     #[test]
+    fn retained_history_reads_back_what_it_was_built_from() {
+        // Goal: the accessors the planner and the rebuild selector read return the values the
+        // history was validated with, none of them a default (cargo-mutants: `head`,
+        // `recycled_through` and `checkpoint` replaced by `Default::default()` / `None`).
+        let history = history(90, 40, 70, trusted(60));
+        assert_eq!(history.head(), lsn(90));
+        assert_eq!(history.recycled_through(), lsn(40));
+        assert_eq!(history.committed(), lsn(70));
+        assert_eq!(history.checkpoint(), trusted(60));
+    }
+
+    #[test]
     fn is_recoverable_tail_is_exclusive_boundary_table() {
         // Goal: §7.1 — tail 50: (50, 100] recoverable, (49, 100] not; head 80 caps the end.
         let rows = [
