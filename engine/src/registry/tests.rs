@@ -5,6 +5,18 @@ use crate::fixtures::{endpoint, intent, replica};
 use crate::session::phase::SessionPhase;
 
 #[test]
+fn registry_is_empty_exactly_without_senders() {
+    // Goal: `is_empty` and `len` agree with the senders reconcile leaves (§6.8).
+    let mut registry = Registry::new();
+    assert!(registry.is_empty());
+    registry.reconcile(&intent(1, &[1, 2], &[]).replicas, Epoch::FIRST);
+    assert!(!registry.is_empty());
+    assert_eq!(registry.len(), 2);
+    registry.reconcile(&intent(1, &[], &[]).replicas, Epoch::FIRST);
+    assert!(registry.is_empty());
+}
+
+#[test]
 fn reconcile_adds_updates_and_removes_by_replica_id_sorted() {
     let mut registry = Registry::new();
     let (added, removed) = registry.reconcile(&intent(1, &[3, 1, 2], &[]).replicas, Epoch::FIRST);
