@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{scratch_dir, swb_check_args};
+use common::{files_with_extension, scratch_dir, swb_check_args};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -60,16 +60,7 @@ fn corpus_verdicts_match_the_manifest() {
 fn corpus_check_names_each_kind_of_problem() {
     let folder = scratch("problems");
     let source = corpus().join("conformance");
-    let traces: Vec<PathBuf> = std::fs::read_dir(&source)
-        .expect("the corpus holds conformance regressions")
-        .map(|entry| entry.expect("entry").path())
-        .filter(|path| {
-            path.extension()
-                .is_some_and(|extension| extension == "json")
-        })
-        .collect();
-    let mut traces = traces;
-    traces.sort();
+    let traces = files_with_extension(&source, "json");
     assert!(traces.len() >= 2, "need two traces, found {traces:?}");
     std::fs::create_dir_all(folder.join("v2")).expect("folder");
     std::fs::copy(&traces[0], folder.join("v2/a.json")).expect("copy");

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{exit_code, json, scratch_dir, swb_check_args};
+use common::{exit_code, files_with_extension, json, scratch_dir, swb_check_args};
 use std::path::PathBuf;
 
 /// A fresh, empty folder for one test's files.
@@ -129,15 +129,7 @@ fn conform_finds_no_divergence_at_small_bounds() {
 #[test]
 fn conform_finds_no_divergence_under_the_conform_configs() {
     let configs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs/conform");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&configs)
-        .expect("configs/conform")
-        .map(|entry| entry.expect("entry").path())
-        .filter(|path| {
-            path.extension()
-                .is_some_and(|extension| extension == "toml")
-        })
-        .collect();
-    files.sort();
+    let files = files_with_extension(&configs, "toml");
     assert!(files.len() >= 4, "{files:?}");
     let folder = scratch("configs");
     let out = folder.to_str().expect("utf-8 path");
