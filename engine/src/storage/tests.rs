@@ -180,3 +180,24 @@ fn injected_pin_failure_fires_once() {
     let Ok(pin) = pin else { panic!("{pin:?}") };
     pin.release(&mut storage);
 }
+
+#[test]
+fn appends_keep_the_lineage_known_and_a_base_image_hides_it_table() {
+    // Goal: §18 (handshake by identity), the store knows the writer epoch of every entry it
+    // wrote itself; a base image above 0 carries no identity (lineage unknown), while an empty
+    // image at 0 hides nothing.
+    let mut storage = InMemoryStorage::new();
+    storage.append(Epoch::FIRST, 7);
+    assert_eq!(
+        storage
+            .lineage()
+            .and_then(|lineage| lineage.epoch_at(lsn(1))),
+        Some(Epoch::FIRST)
+    );
+    let rows = [(0, Some(Lineage::new())), (4, None)];
+    for (at, expected) in rows {
+        let mut storage = InMemoryStorage::new();
+        storage.install_base(lsn(at));
+        assert_eq!(storage.lineage().cloned(), expected, "base at {at}");
+    }
+}
