@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{scratch_dir, swb_check_args};
+use common::{files_with_extension, scratch_dir, swb_check_args};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -60,18 +60,11 @@ fn corpus_verdicts_match_the_manifest() {
 fn corpus_check_names_each_kind_of_problem() {
     let folder = scratch("problems");
     let source = corpus().join("conformance");
-    let traces: Vec<PathBuf> = std::fs::read_dir(&source)
-        .expect("the corpus holds conformance regressions")
-        .map(|entry| entry.expect("entry").path())
-        .filter(|path| {
-            // A trace, not the expansion stored beside an action-only one.
-            path.extension()
-                .is_some_and(|extension| extension == "json")
-                && !path.to_string_lossy().ends_with(".states.json")
-        })
+    // Traces, not the expansions stored beside action-only ones.
+    let traces: Vec<PathBuf> = files_with_extension(&source, "json")
+        .into_iter()
+        .filter(|path| !path.to_string_lossy().ends_with(".states.json"))
         .collect();
-    let mut traces = traces;
-    traces.sort();
     assert!(traces.len() >= 2, "need two traces, found {traces:?}");
     std::fs::create_dir_all(folder.join("v2")).expect("folder");
     std::fs::copy(&traces[0], folder.join("v2/a.json")).expect("copy");

@@ -356,6 +356,62 @@ mod tests {
     }
 
     #[test]
+    fn reasons_have_stable_snake_case_names_table() {
+        // Goal: the names reports, traces and the recovery log print are the protocol's words,
+        // one per variant (STYLE: "`Display` or serde gives the stable snake_case text").
+        let full_base = [
+            (FullBaseReason::NothingCommitted, "nothing_committed"),
+            (FullBaseReason::NoCheckpoint, "no_checkpoint"),
+            (FullBaseReason::UntrustedCheckpoint, "untrusted_checkpoint"),
+            (
+                FullBaseReason::CheckpointBeyondCommitted,
+                "checkpoint_beyond_committed",
+            ),
+            (
+                FullBaseReason::TailNotReplayable,
+                "trusted_checkpoint_unreplayable_tail",
+            ),
+        ];
+        for (reason, name) in full_base {
+            assert_eq!(reason.name(), name);
+            assert_eq!(reason.to_string(), name);
+        }
+        let gap = LsnRange::new(lsn(10), lsn(20));
+        let proof = [
+            (ProofReason::ZeroGap, "zero_gap"),
+            (
+                ProofReason::ReplicaAheadNeedsTruncation {
+                    truncate_to: lsn(20),
+                },
+                "replica_ahead_needs_truncation",
+            ),
+            (
+                ProofReason::GapWithinRetention { gap },
+                "gap_within_retention",
+            ),
+            (
+                ProofReason::GapBeyondRetention { gap },
+                "gap_beyond_retention",
+            ),
+        ];
+        for (reason, name) in proof {
+            assert_eq!(reason.to_string(), name);
+        }
+    }
+
+    #[test]
+    fn retained_history_reads_back_what_it_was_built_from() {
+        // Goal: the accessors the planner and the rebuild selector read return the values the
+        // history was validated with, none of them a default (cargo-mutants: `head`,
+        // `recycled_through` and `checkpoint` replaced by `Default::default()` / `None`).
+        let history = history(90, 40, 70, trusted(60));
+        assert_eq!(history.head(), lsn(90));
+        assert_eq!(history.recycled_through(), lsn(40));
+        assert_eq!(history.committed(), lsn(70));
+        assert_eq!(history.checkpoint(), trusted(60));
+    }
+
+    #[test]
     fn is_recoverable_tail_is_exclusive_boundary_table() {
         // Goal: §7.1 — tail 50: (50, 100] recoverable, (49, 100] not; head 80 caps the end.
         let rows = [

@@ -97,6 +97,20 @@ impl fmt::Display for RecoveryOutcome {
 mod tests {
     use super::*;
 
+    #[test]
+    fn outcomes_have_stable_snake_case_names_table() {
+        // Goal: the outcome's name is the one reports and the recovery log print, per variant.
+        let rows = [
+            (RecoveryOutcome::ZeroGap, "zero_gap"),
+            (RecoveryOutcome::CatchUp, "catch_up"),
+            (RecoveryOutcome::NeedsRebuild, "needs_rebuild"),
+        ];
+        for (outcome, name) in rows {
+            assert_eq!(outcome.name(), name);
+            assert_eq!(outcome.to_string(), name);
+        }
+    }
+
     fn handshake(flushed: u64, committed: u64, retention_start: Option<u64>) -> HandshakeResult {
         HandshakeResult {
             replica_flushed: Lsn::new(flushed),

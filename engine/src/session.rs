@@ -477,6 +477,19 @@ mod tests {
     use super::*;
     use crate::budget::CatchUpBudget;
 
+    #[test]
+    fn truncation_display_is_stable_snake_case_table() {
+        // Goal: the truncation's text in views and traces names the variant and its point.
+        let rows = [
+            (Truncation::NotRequired, "not_required"),
+            (Truncation::Required { to: lsn(3) }, "required_to_3"),
+            (Truncation::Recorded { to: lsn(0) }, "recorded_to_0"),
+        ];
+        for (truncation, text) in rows {
+            assert_eq!(truncation.to_string(), text);
+        }
+    }
+
     fn lsn(value: u64) -> Lsn {
         Lsn::new(value)
     }

@@ -361,6 +361,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn newtypes_read_back_and_print_their_number() {
+        // Goal: ids, ticks and endpoint versions keep their number and print it with their
+        // prefix (the recovery log and traces show these texts).
+        assert_eq!(ReplicaId::new(7).get(), 7);
+        assert_eq!(Tick::new(12).to_string(), "t12");
+        assert_eq!(EndpointVersion::new(3).to_string(), "v3");
+    }
+
+    #[test]
     fn tick_since_earlier_tick_saturates_at_zero() {
         assert_eq!(Tick::new(10).since(Tick::new(4)), 6);
         assert_eq!(Tick::new(4).since(Tick::new(10)), 0);

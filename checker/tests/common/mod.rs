@@ -99,6 +99,17 @@ pub fn scratch_dir(prefix: &str, name: &str) -> PathBuf {
     directory
 }
 
+/// The files directly in `directory` whose name ends in `.extension`, sorted by path.
+pub fn files_with_extension(directory: &Path, extension: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(directory)
+        .unwrap_or_else(|error| panic!("lists {}: {error}", directory.display()))
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.extension().is_some_and(|found| found == extension))
+        .collect();
+    files.sort();
+    files
+}
+
 /// Every file under `directory`, relative, sorted.
 pub fn files_under(directory: &Path) -> Vec<String> {
     fn walk(root: &Path, directory: &Path, out: &mut Vec<String>) {

@@ -395,3 +395,26 @@ fn full_base_short_of_target_fails_the_rebuild() {
         }
     );
 }
+
+#[test]
+fn catch_up_executor_with_empty_replay_range_streams_nothing() {
+    // Goal: §6.11, the executor carries out the plan's values and never decides again: a replay
+    // plan whose range is already empty goes straight to finishing without asking the IO port
+    // for entries (streaming an empty range could only fail out of range), and the sender, which
+    // recorded (70, 100] at handshake, refuses to complete a session that never reached 100.
+    let mut driver = driver_with_sessions(primary(100, 100, None, 0), &[1], SessionKind::CatchUp);
+    let mut plan = catch_up_plan(&mut driver, 1, 70);
+    plan.range = LsnRange::new(lsn(100), lsn(100));
+    let mut io = replica_at(&driver, 100, 7);
+    let result = CatchUpExecutor::new(plan).run(&mut driver, &mut io, Tick::new(1));
+    assert_eq!(
+        result,
+        Err(ExecuteError::from(SenderError::CompletionRefused(
+            crate::error::CompletionRefusal::NotConverged {
+                recovered_to: lsn(70),
+                target: lsn(100),
+            }
+        )))
+    );
+    assert!(balanced(&driver));
+}

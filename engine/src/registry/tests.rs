@@ -5,6 +5,35 @@ use crate::fixtures::{endpoint, intent, replica};
 use crate::session::phase::SessionPhase;
 
 #[test]
+fn registry_is_empty_exactly_without_senders() {
+    // Goal: `is_empty` and `len` agree with the senders reconcile leaves (§6.8).
+    let mut registry = Registry::new();
+    assert!(registry.is_empty());
+    registry.reconcile(&intent(1, &[1, 2], &[]).replicas, Epoch::FIRST);
+    assert!(!registry.is_empty());
+    assert_eq!(registry.len(), 2);
+    registry.reconcile(&intent(1, &[], &[]).replicas, Epoch::FIRST);
+    assert!(registry.is_empty());
+}
+
+#[test]
+fn apply_assignment_reports_senders_added_and_removed() {
+    // Goal: §6.8, an assignment's result names the senders its reconcile created and stopped,
+    // sorted by replica id, beside the sessions it attached.
+    let mut registry = Registry::new();
+    let first = registry.apply_assignment(&intent(1, &[2, 1], &[]));
+    assert_eq!(
+        (first.added, first.removed),
+        (vec![replica(1), replica(2)], vec![])
+    );
+    let second = registry.apply_assignment(&intent(1, &[3], &[]));
+    assert_eq!(
+        (second.added, second.removed),
+        (vec![replica(3)], vec![replica(1), replica(2)])
+    );
+}
+
+#[test]
 fn reconcile_adds_updates_and_removes_by_replica_id_sorted() {
     let mut registry = Registry::new();
     let (added, removed) = registry.reconcile(&intent(1, &[3, 1, 2], &[]).replicas, Epoch::FIRST);

@@ -180,3 +180,29 @@ fn injected_pin_failure_fires_once() {
     let Ok(pin) = pin else { panic!("{pin:?}") };
     pin.release(&mut storage);
 }
+
+#[test]
+fn appends_keep_the_lineage_known_and_a_base_image_hides_it_table() {
+    // Goal: §18 (handshake by identity), the store knows the writer epoch of every entry it
+    // wrote itself; a base image above 0 carries no identity (lineage unknown) and is its
+    // trusted checkpoint, while an empty image at 0 hides nothing and is no checkpoint.
+    let mut storage = InMemoryStorage::new();
+    storage.append(Epoch::FIRST, 7);
+    assert_eq!(
+        storage
+            .lineage()
+            .and_then(|lineage| lineage.epoch_at(lsn(1))),
+        Some(Epoch::FIRST)
+    );
+    let trusted = |at| Checkpoint {
+        lsn: lsn(at),
+        trust: Trusted,
+    };
+    let rows = [(0, Some(Lineage::new()), None), (4, None, Some(trusted(4)))];
+    for (at, lineage, checkpoint) in rows {
+        let mut storage = InMemoryStorage::new();
+        storage.install_base(lsn(at));
+        assert_eq!(storage.lineage().cloned(), lineage, "base at {at}");
+        assert_eq!(storage.checkpoint(), checkpoint, "base at {at}");
+    }
+}
