@@ -200,12 +200,7 @@ fn verdict(model: SwbModel) -> BTreeSet<&'static str> {
 /// tens of thousands at one write and one fault: too big for the test suite. Loss at larger
 /// bounds is covered by the projected-state test above, which does not depend on a mutant.
 fn lossy_verdict_compared(config: &Config) -> bool {
-    let kinds = config.crashes_max
-        + config.address_changes_max
-        + config.lease_expiries_max
-        + config.partitions_max
-        + config.timeouts_max;
-    config.writes_max <= 1 && kinds.min(config.faults_max) <= 1
+    config.writes_max <= 1 && faults_per_run(config) <= 1
 }
 
 /// The models of one configuration: (loss, reduction on) and the model; four combinations, or
@@ -231,11 +226,25 @@ fn combinations(config: &Config) -> Vec<((MessageLoss, bool), SwbModel)> {
     models
 }
 
+/// Faults one run of `config` may take.
+fn faults_per_run(config: &Config) -> u8 {
+    let kinds = config.crashes_max
+        + config.address_changes_max
+        + config.lease_expiries_max
+        + config.partitions_max
+        + config.timeouts_max;
+    kinds.min(config.faults_max)
+}
+
 #[test]
 fn every_mutant_gets_the_same_verdict_with_and_without_loss_and_reduction() {
     let mut configs: Vec<Config> = Vec::new();
     for case in mutant_cases() {
-        if case.evidence != ShortestEvidence::IterativeDeepening {
+        // The cases at two faults (the guard mutants' step rules, issue 16) are left out: 35 K
+        // to 1.3 M states each, searched twice with and twice without the mutant, is minutes.
+        // Their bounds hold no fault kind the one-fault cases lack.
+        if case.evidence != ShortestEvidence::IterativeDeepening || faults_per_run(&case.config) > 1
+        {
             continue;
         }
         // The unmutated model at the same bounds too: its verdict is every `sometimes` reached.
