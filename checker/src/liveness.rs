@@ -56,6 +56,16 @@ pub struct ProgressRun {
     pub states_max: NonZeroUsize,
 }
 
+impl ProgressRun {
+    /// The main job's progress check: at [`Config::embedded_progress`] (D49).
+    pub fn main_job(states_max: NonZeroUsize) -> ProgressRun {
+        ProgressRun {
+            config: Some(Config::embedded_progress()),
+            states_max,
+        }
+    }
+}
+
 /// What the progress search found.
 #[derive(Clone, Debug)]
 pub struct ProgressOutcome {

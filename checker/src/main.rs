@@ -188,10 +188,7 @@ fn check_command(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let main_job = args.model == ModelChoice::SwBlock && args.config.is_none();
     let task = if main_job && !args.no_progress {
         CheckTask {
-            progress: Some(ProgressRun {
-                config: Some(swb_model::Config::embedded_progress()),
-                states_max: args.progress_states_max,
-            }),
+            progress: Some(ProgressRun::main_job(args.progress_states_max)),
             ..task
         }
     } else {

@@ -458,6 +458,16 @@ impl Config {
     pub fn durable_copies_required(&self) -> u8 {
         self.commit_mode.durable_copies_required(self.nodes)
     }
+
+    /// The faults the per-kind bounds allow together (crashes, moves, lease expiries,
+    /// partitions, timeouts), before `faults_max` caps a run.
+    pub fn fault_kinds_total(&self) -> u8 {
+        self.crashes_max
+            + self.address_changes_max
+            + self.lease_expiries_max
+            + self.partitions_max
+            + self.timeouts_max
+    }
 }
 
 fn check_range(

@@ -228,12 +228,7 @@ fn combinations(config: &Config) -> Vec<((MessageLoss, bool), SwbModel)> {
 
 /// Faults one run of `config` may take.
 fn faults_per_run(config: &Config) -> u8 {
-    let kinds = config.crashes_max
-        + config.address_changes_max
-        + config.lease_expiries_max
-        + config.partitions_max
-        + config.timeouts_max;
-    kinds.min(config.faults_max)
+    config.fault_kinds_total().min(config.faults_max)
 }
 
 #[test]

@@ -450,11 +450,7 @@ fn configure(
     protocol: ProtocolVersion,
 ) -> Config {
     let restricted = bounds.apply(base);
-    let every_fault = restricted.crashes_max
-        + restricted.address_changes_max
-        + restricted.lease_expiries_max
-        + restricted.partitions_max
-        + restricted.timeouts_max;
+    let every_fault = restricted.fault_kinds_total();
     let faults_max = match faults_per_run {
         FaultsPerRun::All => every_fault,
         FaultsPerRun::AtMost(most) => every_fault.min(most),

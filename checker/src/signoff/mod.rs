@@ -208,10 +208,10 @@ fn gather(options: &ReportOptions, inputs: Inputs, dir: &Path) -> anyhow::Result
     );
     // The main job judges progress at its progress bounds (D49); a given configuration is
     // judged as `check --config` judges it, without.
-    let progress = options.config.is_none().then(|| ProgressRun {
-        config: Some(Config::embedded_progress()),
-        states_max: crate::liveness::STATES_MAX_DEFAULT,
-    });
+    let progress = options
+        .config
+        .is_none()
+        .then(|| ProgressRun::main_job(crate::liveness::STATES_MAX_DEFAULT));
     let check = run_default_check(&model, progress.as_ref(), options)?;
     if options.interrupted() {
         return Ok(Gathered::Interrupted);
