@@ -279,6 +279,12 @@ pub enum SenderError {
     /// No truncation is required for this session.
     #[error("no truncation is required")]
     TruncationNotRequired,
+    /// A deadline expired for a session that waits on nothing (`docs/engine.md` §21).
+    #[error("session in phase {phase} waits on no request")]
+    NothingAwaited {
+        /// The session's phase.
+        phase: SessionPhase,
+    },
     /// Only a session that reached its frozen target while the head moved past it may be
     /// abandoned as outrun.
     #[error("session not outrun: target reached {reached:?}, head {head}")]

@@ -21,6 +21,8 @@
 //!   target, progress, truncation requirement and [`budget::CatchUpBudget`]; rebuild progress
 //!   lives only in its [`rebuild::RebuildState`].
 //! - [`sender::Sender`]: the authority check and every execution call.
+//! - [`deadline`]: what an active session waits on, and the identical request an expired
+//!   deadline sends again ([`deadline::Retransmit`]; the caller's timer decides when).
 //! - [`registry::Registry`] and [`orchestrate::RecoveryOrchestrator`] (registry + recovery
 //!   log); [`plan::RecoveryDriver`] (planner with pins); [`execute::CatchUpExecutor`] and
 //!   [`execute::RebuildExecutor`] behind the IO ports; [`storage::InMemoryStorage`];
@@ -95,6 +97,7 @@
 
 pub mod budget;
 pub mod control;
+pub mod deadline;
 pub mod error;
 pub mod execute;
 #[cfg(test)]

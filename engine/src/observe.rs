@@ -6,6 +6,7 @@
 //! Read-only copies of engine state are `…View` types; "snapshot" means only a rebuild base.
 
 use crate::budget::BudgetViolation;
+use crate::deadline::Retransmit;
 use crate::error::CompletionRefusal;
 use crate::history::{FullBaseReason, ProofReason, RebuildSource};
 use crate::outcome::RecoveryOutcome;
@@ -78,6 +79,8 @@ pub enum EventKind {
         /// The new state.
         to: ReplicaState,
     },
+    /// A session's deadline expired; the request is sent again (`docs/engine.md` §21).
+    DeadlineExpired(Retransmit),
     /// A session was attached.
     SessionCreated {
         /// Its kind.
@@ -234,6 +237,7 @@ impl EventKind {
             EventKind::ExecRebuildStarted(_) => "exec_rebuild_started",
             EventKind::ExecRebuildCompleted { .. } => "exec_rebuild_completed",
             EventKind::ResourcesReleased(_) => "exec_resources_released",
+            EventKind::DeadlineExpired(_) => "deadline_expired",
         }
     }
 }

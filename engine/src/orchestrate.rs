@@ -5,6 +5,7 @@
 //! events a sender cannot know about (the handshake verdict, escalations, rejections).
 
 use crate::budget::CatchUpBudget;
+use crate::deadline::Retransmit;
 use crate::error::{OrchestrateError, SenderError};
 use crate::history::{RebuildSource, RecoverabilityProof, RetainedHistory};
 use crate::observe::{EventKind, RecoveryEvent, RecoveryLog, RegistryStatusView};
@@ -296,6 +297,17 @@ impl RecoveryOrchestrator {
         let checked = self.with_sender(replica, |sender| sender.check_budget(id, now));
         self.log_refusal(replica, id, &checked);
         checked
+    }
+
+    /// A deadline of the session expired: the request to send again, logged as
+    /// `deadline_expired` (`docs/engine.md` §21).
+    pub fn expire_deadline(
+        &mut self,
+        replica: ReplicaId,
+        id: SessionId,
+        now: Tick,
+    ) -> Result<Retransmit, OrchestrateError> {
+        self.with_sender(replica, |sender| sender.expire_deadline(id, now))
     }
 
     /// Completes a catch-up session; a refusal is logged as `completion_rejected`.

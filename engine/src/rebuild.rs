@@ -282,6 +282,26 @@ impl RebuildState {
         Ok(achieved)
     }
 
+    /// Starts the rebuild again from its base (upstream's rebuild-too-slow abort, whose deadline
+    /// re-sends the same source and target under the same session, `docs/engine.md` §21): the
+    /// transfer's progress, and the tail's, are forgotten. Only while the base or its tail is
+    /// on the way.
+    pub fn restart(&mut self) -> Result<(), RebuildError> {
+        let (source, target) = match *self {
+            RebuildState::Transfer { source, target, .. } => (source, target),
+            RebuildState::TailReplay {
+                snapshot, target, ..
+            } => (RebuildSource::SnapshotTail { snapshot }, target),
+            _ => return Err(self.wrong_phase(RebuildPhase::Transfer)),
+        };
+        *self = RebuildState::Transfer {
+            source,
+            target,
+            transferred_to: Lsn::ZERO,
+        };
+        Ok(())
+    }
+
     /// Abandons the rebuild; a no-op once completed or aborted.
     pub fn abort(&mut self) {
         if !matches!(self, RebuildState::Completed { .. } | RebuildState::Aborted) {

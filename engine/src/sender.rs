@@ -12,6 +12,7 @@
 
 use crate::budget::BudgetViolation;
 use crate::budget::CatchUpBudget;
+use crate::deadline::{self, Retransmit};
 use crate::error::{AuthorityError, CompletionRefusal, SenderError};
 use crate::history::{RebuildSource, RecoverabilityProof, RetainedHistory};
 use crate::lineage::Lineage;
@@ -717,6 +718,28 @@ impl Sender {
             },
         );
         Ok(())
+    }
+
+    // ----- deadlines ---------------------------------------------------------------------------
+
+    /// A deadline of session `id` expired at `now` (`docs/engine.md` §21): returns the request
+    /// to send again, identical to the one outstanding ([`deadline::awaited`]). Refused, changing
+    /// nothing, for a stale or ended session (so a stale timer never regresses recovered state,
+    /// A11), a tick before the session's latest, or a session that waits on nothing. A rebuild
+    /// starts again from its base (upstream's rebuild-too-slow abort); nothing else changes.
+    pub fn expire_deadline(&mut self, id: SessionId, now: Tick) -> Result<Retransmit, SenderError> {
+        let session = self.authorized(id)?;
+        session.check_tick(now)?;
+        let Some(request) = deadline::awaited(session) else {
+            return Err(SenderError::NothingAwaited {
+                phase: session.phase(),
+            });
+        };
+        if let Retransmit::Rebuild { .. } = request {
+            session.rebuild_step(RebuildState::restart)?;
+        }
+        self.emit(Some(id), EventKind::DeadlineExpired(request));
+        Ok(request)
     }
 
     /// Completes a ready rebuild; the replica is in sync at the returned LSN.

@@ -1,5 +1,5 @@
 //! Property tests over random sequences of engine calls (issue 3): assignments, epoch bumps,
-//! endpoint changes, handshakes, progress, completions, pin failures, tail advance, executor
+//! endpoint changes, handshakes, progress, deadlines, completions, pin failures, tail advance, executor
 //! steps. After every call they assert: no panic; one sender per replica id and at most one
 //! active session per replica; stale session ids rejected; nothing completes without
 //! convergence or a ready rebuild; every pin taken is released exactly once; the recovery log
@@ -69,6 +69,9 @@ enum Op {
     CheckBudget {
         replica: u32,
     },
+    ExpireDeadline {
+        replica: u32,
+    },
     Truncate {
         replica: u32,
         to: u64,
@@ -108,6 +111,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (replica.clone(), 0u64..24).prop_map(|(replica, to)| Op::Progress { replica, to }),
         1 => replica.clone().prop_map(|replica| Op::Complete { replica }),
         1 => replica.clone().prop_map(|replica| Op::CheckBudget { replica }),
+        1 => replica.clone().prop_map(|replica| Op::ExpireDeadline { replica }),
         1 => (replica.clone(), 0u64..24).prop_map(|(replica, to)| Op::Truncate { replica, to }),
         1 => replica.clone().prop_map(|replica| Op::StaleCalls { replica }),
         2 => (1u64..6).prop_map(|count| Op::Append { count }),
@@ -391,6 +395,11 @@ impl World {
                     let _ = orchestrator.check_budget(replica, id, now);
                 })
             }
+            Op::ExpireDeadline { replica } => {
+                self.with_active(*replica, |orchestrator, replica, id| {
+                    let _ = orchestrator.expire_deadline(replica, id, now);
+                })
+            }
             Op::Truncate { replica, to } => {
                 self.with_active(*replica, |orchestrator, replica, id| {
                     let _ = orchestrator.record_truncation(replica, id, Lsn::new(*to));
@@ -467,6 +476,7 @@ impl World {
                     .record_truncation(replica, stale, Lsn::ZERO)
                     .is_err(),
                 orchestrator.check_budget(replica, stale, now).is_err(),
+                orchestrator.expire_deadline(replica, stale, now).is_err(),
                 orchestrator.complete(replica, stale, now).is_err(),
                 orchestrator.begin_rebuild_transfer(replica, stale).is_err(),
                 orchestrator

@@ -10,7 +10,7 @@
 
 use super::derive::derive;
 use super::file::TraceFile;
-use super::steps::{Expect, HandshakeOutcome, ModelStep, Op, RefusalClass};
+use super::steps::{Expect, HandshakeOutcome, ModelStep, Op, RefusalClass, Resend};
 use super::{replay_path, Verdict};
 use crate::conform::{random_walks, states_of, ConformOptions};
 use stateright::Model;
@@ -74,7 +74,15 @@ fn rebuild_completed(steps: &[ModelStep], from_snapshot: bool) -> bool {
     completes && tail == from_snapshot && snapshot == from_snapshot
 }
 
-const TARGETS: [Target; 10] = [
+/// The last step expires a recovery deadline whose re-sent request `is_request` accepts.
+fn deadline_expired(steps: &[ModelStep], is_request: fn(&Resend) -> bool) -> bool {
+    any_call(last(steps), |op, _| match op {
+        Op::ExpireDeadline { expect_resend, .. } => is_request(expect_resend),
+        _ => false,
+    })
+}
+
+const TARGETS: [Target; 13] = [
     Target {
         name: "snapshot-tail-rebuild",
         note: "coverage: a rebuild from the checkpoint and the WAL after it, to completion (pin_snapshot, transfer, tail replay, complete_rebuild)",
@@ -134,6 +142,21 @@ const TARGETS: [Target; 10] = [
         name: "checkpoint-under-snapshot-pin",
         note: "coverage: the checkpoint cannot move while a rebuild pins the snapshot (refused snapshot_pinned, retried later)",
         hit: |steps| refused(last(steps), RefusalClass::SnapshotPinned),
+    },
+    Target {
+        name: "handshake-deadline-resends-the-probe",
+        note: "coverage: a probe or its reply is lost; the handshake deadline expires and the engine names the probe to send again (expire_deadline)",
+        hit: |steps| deadline_expired(steps, |request| matches!(request, Resend::Probe)),
+    },
+    Target {
+        name: "catch-up-deadline-resends-the-chunk",
+        note: "coverage: a catch-up chunk or its acknowledgement is lost; the chunk deadline expires and the engine names the replay from the acknowledged LSN (expire_deadline)",
+        hit: |steps| deadline_expired(steps, |request| matches!(request, Resend::CatchUp { .. })),
+    },
+    Target {
+        name: "rebuild-deadline-restarts-the-rebuild",
+        note: "coverage: a rebuild or its acknowledgement is lost; the rebuild deadline expires and the engine restarts the rebuild from its base (expire_deadline)",
+        hit: |steps| deadline_expired(steps, |request| matches!(request, Resend::Rebuild { .. })),
     },
 ];
 

@@ -64,7 +64,7 @@ use swb_model::{Action, State};
 
 use super::steps::{
     self, Assigned, Budget, Call, Entry, Expect, ExpectedView, Handle, HandshakeOutcome, Header,
-    Kind, ModelStep, Op, PinHandle, RebuildSource, RefusalClass, StepLog, Target,
+    Kind, ModelStep, Op, PinHandle, RebuildSource, RefusalClass, Resend, StepLog, Target,
 };
 use super::view::{model_view, StepView};
 
@@ -278,6 +278,34 @@ fn delivered(action: &Action, src: Id, dst: Id) -> Option<&Msg> {
         }) if *from == src && *to == dst => Some(msg),
         _ => None,
     }
+}
+
+/// The replica whose recovery deadline (handshake, catch-up chunk, rebuild) the step fires on
+/// primary `id`, if it is one.
+fn expired_deadline(action: &Action, id: Id) -> Option<Id> {
+    match action {
+        Action::Actor(ActorModelAction::Timeout(
+            node,
+            SwbTimer::Node(
+                NodeTimer::HandshakeDeadline(replica)
+                | NodeTimer::CatchUpChunkDeadline(replica)
+                | NodeTimer::RebuildDeadline(replica),
+            ),
+        )) if *node == id => Some(*replica),
+        _ => None,
+    }
+}
+
+/// True when the step put one more message from `src` to `dst` in flight.
+fn resent(before: &State, after: &State, src: Id, dst: Id) -> bool {
+    let count = |state: &State| {
+        state
+            .network
+            .iter_all()
+            .filter(|envelope| envelope.src == src && envelope.dst == dst)
+            .count()
+    };
+    count(after) > count(before)
 }
 
 fn is_catch_up_timeout(action: &Action) -> bool {
@@ -622,8 +650,46 @@ impl Derivation {
             };
             self.transition(primary, node_index(replica), change);
         }
+        if let Some(replica) = expired_deadline(action, id) {
+            if let Some((_, sender)) = senders_of(node).into_iter().find(|(r, _)| *r == replica) {
+                self.expire_deadline(primary, replica, sender, resent(before, after, id, replica));
+            }
+        }
         self.settle(primary);
         self.offer_in_flight(id, before, action, after);
+    }
+
+    /// A recovery deadline of the primary fired and the model sent the awaited request to
+    /// `replica` again (D41): the engine's live session must name the same request and change
+    /// nothing (D90). A deadline whose request the model could not send (a chunk no longer
+    /// retained) changed nothing and derives nothing.
+    fn expire_deadline(&mut self, primary: u8, replica: Id, sender: ModelSender, resent: bool) {
+        let replica = node_index(replica);
+        let Some(handle) = self.live(primary, replica).filter(|_| resent) else {
+            return;
+        };
+        let expect_resend = match sender.phase {
+            SenderPhase::Connecting { .. } => Resend::Probe,
+            SenderPhase::CatchingUp(catch_up) => Resend::CatchUp {
+                after: catch_up.progress.get(),
+                truncate_to: catch_up.truncate.then_some(catch_up.progress.get()),
+            },
+            SenderPhase::Rebuilding { .. } => match self.shadow(primary).links.get(&replica) {
+                Some(Link {
+                    source: Some(base), ..
+                }) => Resend::Rebuild { base: *base },
+                _ => return,
+            },
+            _ => return,
+        };
+        self.call(
+            primary,
+            Op::ExpireDeadline {
+                replica,
+                handle,
+                expect_resend,
+            },
+        );
     }
 
     /// Negative conformance for traffic the model never delivers: a message to this primary

@@ -17,6 +17,7 @@
 
 use std::collections::BTreeMap;
 use swb_engine::budget::CatchUpBudget;
+use swb_engine::deadline::Retransmit;
 use swb_engine::error::SenderError;
 use swb_engine::history::{CheckpointTrust, ProofReason, RebuildSource as EngineSource};
 use swb_engine::lineage::Lineage;
@@ -32,7 +33,7 @@ use swb_engine::types::{
 
 use super::steps::{
     Budget, Call, Expect, ExpectedView, Handle, HandshakeOutcome, Kind, ModelStep, Op, PinHandle,
-    RebuildSource,
+    RebuildSource, Resend,
 };
 use super::view::{engine_view, ReplicaView};
 
@@ -360,13 +361,16 @@ fn expected_value(op: &Op) -> String {
     match op {
         Op::Handshake { expect_outcome, .. } => outcome_name(*expect_outcome),
         Op::SelectRebuildSource { expect_source, .. } => source_name(*expect_source),
+        Op::ExpireDeadline { expect_resend, .. } => resend_name(*expect_resend),
         _ => String::new(),
     }
 }
 
 fn replica_of(op: &Op) -> u8 {
     match op {
-        Op::Handshake { replica, .. } | Op::SelectRebuildSource { replica, .. } => *replica,
+        Op::Handshake { replica, .. }
+        | Op::SelectRebuildSource { replica, .. }
+        | Op::ExpireDeadline { replica, .. } => *replica,
         _ => 0,
     }
 }
@@ -376,6 +380,31 @@ fn outcome_name(outcome: HandshakeOutcome) -> String {
         HandshakeOutcome::ZeroGap => "zero_gap".to_string(),
         HandshakeOutcome::CatchUp { kept } => format!("catch_up(kept {kept})"),
         HandshakeOutcome::NeedsRebuild => "needs_rebuild".to_string(),
+    }
+}
+
+/// The step log's name of an engine rebuild base.
+fn base_of(source: EngineSource) -> RebuildSource {
+    match source {
+        EngineSource::SnapshotTail { snapshot } => RebuildSource::SnapshotTail {
+            snapshot: snapshot.get(),
+        },
+        EngineSource::FullBase(_) => RebuildSource::FullBase,
+    }
+}
+
+fn resend_name(resend: Resend) -> String {
+    match resend {
+        Resend::Probe => "probe".to_string(),
+        Resend::CatchUp {
+            after,
+            truncate_to: None,
+        } => format!("catch_up after {after}"),
+        Resend::CatchUp {
+            after,
+            truncate_to: Some(to),
+        } => format!("catch_up after {after} truncating to {to}"),
+        Resend::Rebuild { base } => format!("rebuild from {}", source_name(base)),
     }
 }
 
@@ -665,15 +694,9 @@ impl Engine {
                 let source = sender
                     .select_rebuild_from_history(session, &history)
                     .map_err(sender_refusal)?;
-                let found = match source {
-                    EngineSource::SnapshotTail { snapshot } => RebuildSource::SnapshotTail {
-                        snapshot: snapshot.get(),
-                    },
-                    EngineSource::FullBase(_) => RebuildSource::FullBase,
-                };
                 return Ok(Answer::Value {
                     field: "rebuild_source",
-                    found: source_name(found),
+                    found: source_name(base_of(source)),
                 });
             }
             Op::BeginRebuildTransfer { replica, handle } => {
@@ -708,6 +731,28 @@ impl Engine {
                 self.on_sender(*replica, *handle, |sender, session| {
                     sender.complete_rebuild(session)
                 })?;
+            }
+            Op::ExpireDeadline {
+                replica, handle, ..
+            } => {
+                let (session, sender) = self.target(*replica, *handle)?;
+                let request = sender
+                    .expire_deadline(session, now)
+                    .map_err(sender_refusal)?;
+                let found = match request {
+                    Retransmit::Probe => Resend::Probe,
+                    Retransmit::CatchUp { range, truncate_to } => Resend::CatchUp {
+                        after: range.after.get(),
+                        truncate_to: truncate_to.map(Lsn::get),
+                    },
+                    Retransmit::Rebuild { source, .. } => Resend::Rebuild {
+                        base: base_of(source),
+                    },
+                };
+                return Ok(Answer::Value {
+                    field: "resend",
+                    found: resend_name(found),
+                });
             }
         }
         Ok(Answer::Done)

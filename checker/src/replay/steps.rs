@@ -527,6 +527,39 @@ pub enum Op {
         /// The session.
         handle: Handle,
     },
+    /// Sender: the session's deadline expired at `now` (the request or its answer was lost);
+    /// the engine must name the request it sends again, identical to the outstanding one, and
+    /// change nothing else (a rebuild restarts from its base).
+    ExpireDeadline {
+        /// The replica.
+        replica: u8,
+        /// The session.
+        handle: Handle,
+        /// The request the engine must send again.
+        expect_resend: Resend,
+    },
+}
+
+/// The request an expired deadline sends again (`expire_deadline`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "request", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Resend {
+    /// The handshake probe (the session is connecting).
+    Probe,
+    /// Catch-up replay from `after` (the last LSN the replica acknowledged) to the session's
+    /// frozen target (the view's `target`), first truncating to `truncate_to` while that
+    /// truncation is owed.
+    CatchUp {
+        /// Exclusive: the session's progress.
+        after: u64,
+        /// The truncation point, while owed (`null`: none).
+        truncate_to: Option<u64>,
+    },
+    /// The rebuild from `base` to the session's target, from its start.
+    Rebuild {
+        /// The base the rebuild chose.
+        base: RebuildSource,
+    },
 }
 
 /// The recovery session an assignment grants.
@@ -578,11 +611,12 @@ impl Op {
             Op::BeginRebuildTailReplay { .. } => "begin_rebuild_tail_replay",
             Op::RebuildTailProgress { .. } => "rebuild_tail_progress",
             Op::CompleteRebuild { .. } => "complete_rebuild",
+            Op::ExpireDeadline { .. } => "expire_deadline",
         }
     }
 
     /// Every entry point, in the order of [`Op`] (the coverage report lists them all).
-    pub const ENTRY_POINTS: [&'static str; 33] = [
+    pub const ENTRY_POINTS: [&'static str; 34] = [
         "start_primary",
         "end_primary",
         "install_base",
@@ -616,6 +650,7 @@ impl Op {
         "begin_rebuild_tail_replay",
         "rebuild_tail_progress",
         "complete_rebuild",
+        "expire_deadline",
     ];
 }
 

@@ -682,3 +682,41 @@ fn an_engine_accepting_what_the_log_fences_is_engine_accepted() {
         })
     );
 }
+
+// Goal (issue 15 §2, D90): the engine's deadlines are judged, not only called. Method: the
+// catch-up deadline trace conforms as stored; the same log expecting the probe instead of the
+// chunk diverges on `resend`, at the step of the deadline, naming both requests.
+#[test]
+fn an_engine_resending_another_request_on_a_deadline_diverges() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../counterexamples/coverage/catch-up-deadline-resends-the-chunk.json");
+    let trace = load_trace(&path).expect("a coverage trace");
+    let actions = trace.actions.expect("the model takes every step");
+    let model = swb_properties::build_model(&trace.config);
+    let init = model.init_states().remove(0);
+    let states = crate::conform::states_of(&model, &init, &actions).expect("a valid path");
+    let mut log = derive::derive("deadline", "v2", &states, &actions, None);
+    assert_eq!(replay_log(&log, None).verdict, Verdict::Conforms);
+    let (step, resend) = log
+        .steps
+        .iter_mut()
+        .flat_map(|step| {
+            let number = step.step;
+            step.calls.iter_mut().map(move |call| (number, call))
+        })
+        .find_map(|(number, call)| match &mut call.op {
+            steps::Op::ExpireDeadline { expect_resend, .. } => Some((number, expect_resend)),
+            _ => None,
+        })
+        .expect("the trace expires a deadline");
+    *resend = steps::Resend::Probe;
+    let Verdict::Diverged(divergence) = replay_log(&log, None).verdict else {
+        panic!("a wrong re-sent request must diverge");
+    };
+    assert_eq!(divergence.step, step);
+    assert_eq!(divergence.field, "n1/n2.resend");
+    assert_eq!(
+        (divergence.model.as_str(), divergence.engine.as_str()),
+        ("probe", "catch_up after 0")
+    );
+}

@@ -871,3 +871,173 @@ fn abandon_outrun_only_ends_a_converged_session_the_head_passed() {
     assert_eq!(sender.state(), ReplicaState::NeedsRebuild);
     assert_eq!(sender.active_session_id(), None);
 }
+
+// ----- deadlines (docs/engine.md §21) -------------------------------------------------------
+
+#[test]
+fn a_deadline_resends_the_outstanding_request_and_changes_nothing() {
+    // Goal: D41 / §21 — what each phase waits on, re-sent identical; the view is unchanged.
+    let (mut sender, _, id) = attached(SessionKind::CatchUp, None);
+    assert_eq!(
+        sender.expire_deadline(id, Tick::new(0)),
+        Err(SenderError::NothingAwaited {
+            phase: SessionPhase::Init
+        })
+    );
+    assert_eq!(sender.begin_connect(id), Ok(()));
+    let view = sender.view();
+    assert_eq!(
+        sender.expire_deadline(id, Tick::new(0)),
+        Ok(Retransmit::Probe)
+    );
+    assert_eq!(sender.view(), view);
+    let report = sender.record_handshake_from_history(id, lsn(40), &history(100, 0, 100));
+    assert!(report.is_ok(), "{report:?}");
+    assert_eq!(
+        sender.expire_deadline(id, Tick::new(0)),
+        Err(SenderError::NothingAwaited {
+            phase: SessionPhase::Handshake
+        })
+    );
+    assert_eq!(sender.begin_catch_up(id, Tick::new(1)), Ok(()));
+    assert_eq!(
+        sender.record_catch_up_progress(id, lsn(70), Tick::new(2)),
+        Ok(())
+    );
+    let view = sender.view();
+    assert_eq!(
+        sender.expire_deadline(id, Tick::new(9)),
+        Ok(Retransmit::CatchUp {
+            range: LsnRange::new(lsn(70), lsn(100)),
+            truncate_to: None
+        })
+    );
+    assert_eq!(sender.view(), view);
+    assert_eq!(
+        sender.record_catch_up_progress(id, lsn(100), Tick::new(9)),
+        Ok(())
+    );
+    assert_eq!(
+        sender.expire_deadline(id, Tick::new(9)),
+        Err(SenderError::NothingAwaited {
+            phase: SessionPhase::CatchUp
+        })
+    );
+    assert_eq!(
+        sender
+            .drain_events()
+            .iter()
+            .filter(|event| event.kind.name() == "deadline_expired")
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn a_deadline_resends_an_owed_truncation_even_with_nothing_to_replay() {
+    // Goal: §21 — a replica ahead of committed 60 waits on the truncating first chunk (60, 60].
+    let (mut sender, _, id) = handshaken(100, 60, None);
+    assert_eq!(sender.begin_catch_up(id, Tick::new(1)), Ok(()));
+    assert_eq!(
+        sender.expire_deadline(id, Tick::new(1)),
+        Ok(Retransmit::CatchUp {
+            range: LsnRange::new(lsn(60), lsn(60)),
+            truncate_to: Some(lsn(60))
+        })
+    );
+    assert_eq!(sender.record_truncation(id, lsn(60)), Ok(()));
+    assert_eq!(
+        sender.expire_deadline(id, Tick::new(1)),
+        Err(SenderError::NothingAwaited {
+            phase: SessionPhase::CatchUp
+        })
+    );
+}
+
+#[test]
+fn a_deadline_of_a_stale_ended_or_earlier_session_is_refused_without_change() {
+    // Goal: A11 — a stale timer never regresses recovered state: superseded, completed, and a
+    // tick before the session's latest are all refused.
+    let (mut sender, mut ids, first) = attached(SessionKind::CatchUp, None);
+    assert_eq!(sender.begin_connect(first), Ok(()));
+    let replaced = sender.supersede_session(
+        &mut ids,
+        SessionKind::CatchUp,
+        InvalidateReason::AssignmentIntent,
+        None,
+    );
+    let Ok(Supersession {
+        session: second, ..
+    }) = replaced
+    else {
+        panic!("{replaced:?}");
+    };
+    let view = sender.view();
+    assert!(matches!(
+        sender.expire_deadline(first, Tick::new(5)),
+        Err(SenderError::Authority(AuthorityError::StaleSession { .. }))
+    ));
+    assert_eq!(sender.view(), view);
+    assert_eq!(sender.begin_connect(second), Ok(()));
+    let report = sender.record_handshake_from_history(second, lsn(40), &history(100, 0, 100));
+    assert!(report.is_ok(), "{report:?}");
+    assert_eq!(sender.begin_catch_up(second, Tick::new(5)), Ok(()));
+    assert_eq!(
+        sender.expire_deadline(second, Tick::new(4)),
+        Err(SenderError::TickRegressed {
+            latest: Tick::new(5),
+            presented: Tick::new(4)
+        })
+    );
+    assert_eq!(
+        sender.record_catch_up_progress(second, lsn(100), Tick::new(6)),
+        Ok(())
+    );
+    assert_eq!(sender.complete(second, Tick::new(6)), Ok(lsn(100)));
+    assert!(matches!(
+        sender.expire_deadline(second, Tick::new(7)),
+        Err(SenderError::Authority(AuthorityError::Inactive { .. }))
+    ));
+    assert_eq!(sender.state(), ReplicaState::InSync);
+}
+
+#[test]
+fn a_rebuild_deadline_restarts_the_transfer_from_its_base() {
+    // Goal: §21 — upstream's rebuild-too-slow abort: the same source and target under the same
+    // session, transfer and tail progress forgotten; before the transfer nothing is awaited.
+    let (mut sender, _, id) = attached(SessionKind::Rebuild, None);
+    assert_eq!(sender.begin_connect(id), Ok(()));
+    assert_eq!(
+        sender.record_handshake(id, LsnRange::new(lsn(0), lsn(100))),
+        Ok(())
+    );
+    let source = RebuildSource::SnapshotTail { snapshot: lsn(60) };
+    assert_eq!(sender.select_rebuild_source(id, source), Ok(()));
+    assert!(matches!(
+        sender.expire_deadline(id, Tick::new(1)),
+        Err(SenderError::NothingAwaited { .. })
+    ));
+    assert_eq!(sender.begin_rebuild_transfer(id), Ok(()));
+    assert_eq!(sender.record_rebuild_transfer_progress(id, lsn(60)), Ok(()));
+    assert_eq!(sender.begin_rebuild_tail_replay(id), Ok(()));
+    assert_eq!(sender.record_rebuild_tail_progress(id, lsn(80)), Ok(()));
+    let resent = Retransmit::Rebuild {
+        source,
+        target: lsn(100),
+    };
+    assert_eq!(sender.expire_deadline(id, Tick::new(1)), Ok(resent));
+    assert_eq!(
+        sender.active_session().and_then(Session::rebuild),
+        Some(&RebuildState::Transfer {
+            source,
+            target: lsn(100),
+            transferred_to: lsn(0)
+        })
+    );
+    assert_eq!(sender.state(), ReplicaState::Rebuilding);
+    assert_eq!(sender.expire_deadline(id, Tick::new(2)), Ok(resent));
+    assert_eq!(sender.record_rebuild_transfer_progress(id, lsn(60)), Ok(()));
+    assert_eq!(sender.begin_rebuild_tail_replay(id), Ok(()));
+    assert_eq!(sender.record_rebuild_tail_progress(id, lsn(100)), Ok(()));
+    assert_eq!(sender.complete_rebuild(id), Ok(lsn(100)));
+}
