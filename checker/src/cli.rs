@@ -48,16 +48,17 @@ const REPORT_AFTER_HELP: &str = "\
 Replays the counterexample corpus as `replay --corpus` does (engine verdict, engine-side \
 judgement, manifest), runs the default check (exhaustive DFS, symmetry on), the comparison matrix \
 (quick bounds unless --full-matrix) and replays the traces it saves as `replay FILE` does, measures \
-per-action coverage with a pass of its own (its state counts must equal the check's), and writes \
-DIR/report.md, a self-contained DIR/index.html, the charts under DIR/charts and the matrix's \
-counterexamples under DIR/counterexamples. Everything is written beside DIR first and moved into \
-place whole, so DIR is never half-written; DIR must be missing, empty or an earlier report. See \
-docs/report.md.
+per-action coverage with a pass of its own (its state counts must equal the check's), runs every \
+guard mutant as `swb-check mutants` does (--mutants-only to choose, --no-mutants to skip), and \
+writes DIR/report.md, a self-contained DIR/index.html, the charts under DIR/charts and the \
+matrix's counterexamples under DIR/counterexamples. Everything is written beside DIR first and \
+moved into place whole, so DIR is never half-written; DIR must be missing, empty or an earlier \
+report. See docs/report.md.
 
 Exit codes:
   0  every part as expected: the check holds and every witness is reached, every matrix cell \
 matches its expectation, the corpus has no problem, every matrix trace meets its protocol's rule, \
-and the coverage pass counts the check's states
+the coverage pass counts the check's states, and no guard mutant survives
   1  some part is not (the report is still written and says which)
   2  bad usage or input (nothing is written)
   3  interrupted by Ctrl-C (nothing is written)";
@@ -96,6 +97,20 @@ pub struct ReportArgs {
     /// Worker threads for the check and the matrix [default: all cores].
     #[arg(long, value_name = "N")]
     pub threads: Option<NonZeroUsize>,
+
+    /// Only these guard mutants in the report's mutants section (snake_case names,
+    /// comma-separated); every mutant when absent.
+    #[arg(
+        long,
+        value_name = "NAMES",
+        value_delimiter = ',',
+        conflicts_with = "no_mutants"
+    )]
+    pub mutants_only: Vec<String>,
+
+    /// Leave the guard mutants out of the report (their section says so).
+    #[arg(long)]
+    pub no_mutants: bool,
 }
 
 const EXPLORE_AFTER_HELP: &str = "\

@@ -331,7 +331,7 @@ fn killing_property(
 }
 
 /// The mutants `--only` names, in declaration order; every mutant when it names none.
-fn selected(only: &[String]) -> anyhow::Result<Vec<Mutant>> {
+pub fn selected(only: &[String]) -> anyhow::Result<Vec<Mutant>> {
     if only.is_empty() {
         return Ok(Mutant::ALL.to_vec());
     }
@@ -350,7 +350,7 @@ fn selected(only: &[String]) -> anyhow::Result<Vec<Mutant>> {
 }
 
 /// How many results have `status`.
-fn count(results: &[MutantResult], status: MutantStatus) -> usize {
+pub fn count(results: &[MutantResult], status: MutantStatus) -> usize {
     results
         .iter()
         .filter(|result| result.status == status)

@@ -94,6 +94,8 @@ fn tiny_report(dir: &Path, corpus: &Path) -> Output {
             corpus.to_str().expect("utf-8"),
             "--threads",
             "2",
+            "--mutants-only",
+            "no_handshake_deadline",
         ],
     )
 }
@@ -133,6 +135,7 @@ fn report_at_tiny_bounds_is_complete_and_self_contained() {
         "report: corpus: 4 trace(s) under",
         "report: matrix counterexamples: 3 of 3 meet their protocol's replay rule",
         "same state counts as the check",
+        "report: guard mutants: 1 mutant(s): 1 killed, 0 equivalent, 0 survived",
     ] {
         assert!(log.contains(expected), "{expected}: {log}");
     }
@@ -152,6 +155,8 @@ fn report_at_tiny_bounds_is_complete_and_self_contained() {
         "metadata",
         "matrix",
         "properties",
+        "end-states",
+        "mutants",
         "counterexamples",
         "coverage",
         "sometimes",
@@ -193,6 +198,11 @@ fn report_at_tiny_bounds_is_complete_and_self_contained() {
     let charts = common::files_under(&out.join("charts"));
     assert_eq!(charts.len(), 7, "{charts:?}");
     assert!(markdown.contains("## Per-action coverage"));
+    // The guard mutant's row: killed by the end-state check with its 8-step trace.
+    assert!(
+        markdown.contains("| `no_handshake_deadline` | killed | `end_states_are_valid` | 8 |"),
+        "the mutants table"
+    );
     assert!(markdown.contains("Never fired:"));
     assert!(
         markdown.contains("**Data is identity.**"),
@@ -255,6 +265,13 @@ fn report_bad_input_is_one_line_exit_2_and_writes_nothing() {
         vec!["report", "--out", out_text, "--config", missing_text],
         vec!["report", "--out", out_text, "--scenarios", "no-such"],
         vec!["report", "--out", out_text, "--protocols", "v3"],
+        vec![
+            "report",
+            "--out",
+            out_text,
+            "--mutants-only",
+            "no_such_guard",
+        ],
         vec![
             "report",
             "--out",

@@ -8,6 +8,7 @@ use super::metadata::GitCommit;
 use super::replays::{CorpusReplay, TraceEntry};
 use crate::check::{Completion, Kind, Status, Verdict};
 use crate::compare::Cell;
+use crate::mutants::{MutantResult, MutantStatus};
 use crate::scenario::{Bounds, Scenario};
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
@@ -23,8 +24,23 @@ pub struct SignoffReport {
     pub matrix_traces: Vec<TraceEntry>,
     pub coverage: Coverage,
     pub cross_check: CrossCheck,
+    /// The guard mutants, as `swb-check mutants` judges them (`None`: `--no-mutants`).
+    pub mutants: Option<MutantsSummary>,
     pub assumptions_heading: String,
     pub assumptions: Vec<Assumption>,
+}
+
+/// The guard mutants' results, in declaration order, and the time they took.
+pub struct MutantsSummary {
+    pub results: Vec<MutantResult>,
+    pub seconds: f64,
+}
+
+impl MutantsSummary {
+    /// How many mutants ended with `status`.
+    pub fn count(&self, status: MutantStatus) -> usize {
+        crate::mutants::count(&self.results, status)
+    }
 }
 
 /// Who made the report, from what, and when.
@@ -163,6 +179,7 @@ pub enum Part {
     Corpus,
     MatrixTraces,
     Coverage,
+    Mutants,
 }
 
 impl Part {
@@ -174,6 +191,7 @@ impl Part {
             Part::Corpus => "corpus",
             Part::MatrixTraces => "matrix counterexamples",
             Part::Coverage => "coverage",
+            Part::Mutants => "guard mutants",
         }
     }
 }
@@ -217,6 +235,25 @@ impl SignoffReport {
             .iter()
             .filter(|trace| trace.as_expected())
             .count();
+        let mutants = match &self.mutants {
+            Some(mutants) => PartSummary {
+                part: Part::Mutants,
+                as_expected: mutants.count(MutantStatus::Survived) == 0,
+                text: format!(
+                    "{} mutant(s): {} killed, {} equivalent, {} survived ({:.1} s)",
+                    mutants.results.len(),
+                    mutants.count(MutantStatus::Killed),
+                    mutants.count(MutantStatus::Equivalent),
+                    mutants.count(MutantStatus::Survived),
+                    mutants.seconds
+                ),
+            },
+            None => PartSummary {
+                part: Part::Mutants,
+                as_expected: true,
+                text: "not run (--no-mutants)".to_owned(),
+            },
+        };
         vec![
             PartSummary {
                 part: Part::Check,
@@ -260,6 +297,7 @@ impl SignoffReport {
                     }
                 ),
             },
+            mutants,
         ]
     }
 

@@ -14,7 +14,9 @@
 //!    `replay FILE` replays them;
 //! 4. per-action coverage of the checked configuration ([`coverage`]), a pass of its own whose
 //!    state counts must equal the check's ([`evidence::CrossCheck`]);
-//! 5. the assumptions, parsed from `docs/design.md` §3 ([`assumptions`]).
+//! 5. the guard mutants, as `swb-check mutants` runs them (`--mutants-only`, `--no-mutants`):
+//!    each killed or equivalent, none surviving (issue 16);
+//! 6. the assumptions, parsed from `docs/design.md` §3 ([`assumptions`]).
 //!
 //! Modules: `evidence` (what was found, and which parts are as expected), `replays`, `coverage`,
 //! `assumptions`, `metadata` (commit, date); `sections` (what the report says, as a
@@ -53,7 +55,8 @@ use crate::scenario::{catalog, Bounds, Scenario};
 use anyhow::Context;
 use assumptions::Assumption;
 use evidence::{
-    CheckSummary, CorpusSection, CrossCheck, MatrixSummary, PropertyRow, RunMetadata, SignoffReport,
+    CheckSummary, CorpusSection, CrossCheck, MatrixSummary, MutantsSummary, PropertyRow,
+    RunMetadata, SignoffReport,
 };
 use metadata::GitCommit;
 use staging::Staging;
@@ -61,7 +64,7 @@ use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
-use swb_model::{Config, ProtocolVersion, SwbModel};
+use swb_model::{Config, Mutant, ProtocolVersion, SwbModel};
 
 /// What one `report` run covers, resolved from the command line.
 pub struct ReportOptions {
@@ -77,6 +80,8 @@ pub struct ReportOptions {
     pub threads: NonZeroUsize,
     pub progress: ProgressMode,
     pub interrupt: Option<&'static AtomicBool>,
+    /// The guard mutants to run (`None`: `--no-mutants`).
+    pub mutants: Option<Vec<Mutant>>,
 }
 
 impl ReportOptions {
@@ -114,6 +119,12 @@ pub fn command(args: &crate::cli::ReportArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or_else(|| std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN)),
         progress: ProgressMode::for_stderr(),
         interrupt: Some(crate::interrupt::install()?),
+        // Unknown names are bad input, refused before anything runs.
+        mutants: if args.no_mutants {
+            None
+        } else {
+            Some(crate::mutants::selected(&args.mutants_only)?)
+        },
     };
     let inputs = resolve_inputs(&options)?;
     let staging = Staging::prepare(&options.out)?;
@@ -203,7 +214,7 @@ fn gather(options: &ReportOptions, inputs: Inputs, dir: &Path) -> anyhow::Result
     let model = swb_properties::build_model(&inputs.config);
 
     eprintln!(
-        "swb-check: report: 1/4 the check ({})",
+        "swb-check: report: 1/5 the check ({})",
         inputs.config_source
     );
     // The main job judges progress at its progress bounds (D49); a given configuration is
@@ -219,7 +230,7 @@ fn gather(options: &ReportOptions, inputs: Inputs, dir: &Path) -> anyhow::Result
 
     let bounds = options.matrix_bounds;
     eprintln!(
-        "swb-check: report: 2/4 the comparison matrix ({} bounds)",
+        "swb-check: report: 2/5 the comparison matrix ({} bounds)",
         bounds.name()
     );
     let matrix = run_comparison(bounds, inputs.scenarios, options, dir)?;
@@ -227,7 +238,7 @@ fn gather(options: &ReportOptions, inputs: Inputs, dir: &Path) -> anyhow::Result
         return Ok(Gathered::Interrupted);
     }
 
-    eprintln!("swb-check: report: 3/4 replaying the matrix's counterexamples");
+    eprintln!("swb-check: report: 3/5 replaying the matrix's counterexamples");
     // The matrix's own files, as its cells name them (not a directory listing).
     let matrix_files = matrix
         .cells
@@ -237,11 +248,30 @@ fn gather(options: &ReportOptions, inputs: Inputs, dir: &Path) -> anyhow::Result
         .collect();
     let matrix_traces = replays::replay_matrix_traces(dir, matrix_files)?;
 
-    eprintln!("swb-check: report: 4/4 per-action coverage");
+    eprintln!("swb-check: report: 4/5 per-action coverage");
     let Ok(coverage) = coverage::measure(&model, Symmetry::On, options.interrupt) else {
         return Ok(Gathered::Interrupted);
     };
     let cross_check = CrossCheck::of(&check, &coverage);
+    if options.interrupted() {
+        return Ok(Gathered::Interrupted);
+    }
+
+    let mutants = match &options.mutants {
+        Some(selection) => {
+            eprintln!("swb-check: report: 5/5 {} guard mutant(s)", selection.len());
+            let started = std::time::Instant::now();
+            let results = crate::mutants::run_mutants(selection, usize::MAX, options.threads)?;
+            Some(MutantsSummary {
+                results,
+                seconds: started.elapsed().as_secs_f64(),
+            })
+        }
+        None => None,
+    };
+    if options.interrupted() {
+        return Ok(Gathered::Interrupted);
+    }
 
     Ok(Gathered::Report(Box::new(SignoffReport {
         meta: RunMetadata {
@@ -259,6 +289,7 @@ fn gather(options: &ReportOptions, inputs: Inputs, dir: &Path) -> anyhow::Result
         matrix_traces,
         coverage,
         cross_check,
+        mutants,
         assumptions_heading: inputs.assumptions_heading,
         assumptions: inputs.assumptions,
     })))

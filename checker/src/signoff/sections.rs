@@ -6,15 +6,17 @@ use super::evidence::{status_text, CorpusSection, CrossCheck, SignoffReport};
 use super::replays::{manifest_text, TraceEntry};
 use crate::check::{Kind, Status};
 use crate::compare::rows_of;
+use crate::mutants::MutantStatus;
 use crate::scenario::{describe_expected, Bounds};
 
 /// The section ids, in page order.
-pub const SECTION_IDS: [&str; 9] = [
+pub const SECTION_IDS: [&str; 10] = [
     "summary",
     "metadata",
     "matrix",
     "properties",
     "end-states",
+    "mutants",
     "counterexamples",
     "coverage",
     "sometimes",
@@ -34,6 +36,7 @@ pub fn document(report: &SignoffReport) -> Document {
         matrix(report),
         properties(report),
         end_states(report),
+        mutants(report),
         counterexamples(report),
         coverage(report),
         sometimes(report),
@@ -446,6 +449,79 @@ fn end_states(report: &SignoffReport) -> Section {
                 },
             ),
         ],
+    }
+}
+
+/// The guard mutants (issue 16): one row per mutant, as `swb-check mutants` prints them.
+fn mutants(report: &SignoffReport) -> Section {
+    let mut blocks = vec![Block::Paragraph(vec![prose(
+        "Each guard of the protocol handlers has a mutant that removes or weakens exactly that \
+         guard (`swb-check mutants`, docs/properties.md). A mutant is **killed** when a property \
+         fails on its ladder of bounds (the property and the minimal trace's length are shown), \
+         **equivalent** when every rung's reachable graph equals the unmutated model's (or the \
+         guard that masks it is named and the pair is caught), and **survived** otherwise.",
+    )])];
+    match &report.mutants {
+        Some(summary) => {
+            blocks.push(Block::Banner(
+                Tone::of(summary.count(MutantStatus::Survived) == 0),
+                format!(
+                    "{} mutant(s): {} killed, {} equivalent, {} survived ({:.1} s).",
+                    summary.results.len(),
+                    summary.count(MutantStatus::Killed),
+                    summary.count(MutantStatus::Equivalent),
+                    summary.count(MutantStatus::Survived),
+                    summary.seconds
+                ),
+            ));
+            let rows = summary
+                .results
+                .iter()
+                .map(|result| {
+                    let status = match result.masked_by {
+                        Some((mask, _)) => format!(
+                            "{} (masked by {})",
+                            result.status.name(),
+                            swb_properties::mutant_name(mask)
+                        ),
+                        None => result.status.name().to_owned(),
+                    };
+                    vec![
+                        Cell::code(result.name.clone()),
+                        Cell::text(status).toned(Tone::of(result.status != MutantStatus::Survived)),
+                        result.property.map_or_else(|| Cell::text(NONE), Cell::code),
+                        result
+                            .trace_len
+                            .map_or_else(|| Cell::text(NONE), Cell::number),
+                        Cell::number(result.unique_states),
+                        Cell::text(result.bounds.clone()),
+                        Cell::text(result.guard.clone()),
+                    ]
+                })
+                .collect();
+            blocks.push(Block::Table(Table {
+                header: vec![
+                    "mutant",
+                    "status",
+                    "killed by",
+                    "trace",
+                    "states",
+                    "deciding bounds",
+                    "guard",
+                ],
+                rows,
+            }));
+        }
+        None => blocks.push(Block::Banner(
+            Tone::Warn,
+            "Not run (`--no-mutants`): this report does not show that each guard is needed."
+                .to_owned(),
+        )),
+    }
+    Section {
+        id: "mutants",
+        heading: vec![text("Guard mutants")],
+        blocks,
     }
 }
 
