@@ -116,3 +116,55 @@ pub fn awaited(session: &Session) -> Option<Retransmit> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::FullBaseReason;
+
+    // Goal: a re-sent request has a stable snake_case name and reads as the request it is (the
+    // recovery log's `deadline_expired` event carries it).
+    #[test]
+    fn retransmits_have_stable_names_and_read_as_their_request() {
+        let lsn = Lsn::new;
+        let rows = [
+            (Retransmit::Probe, "probe", "probe"),
+            (
+                Retransmit::CatchUp {
+                    range: LsnRange::new(lsn(3), lsn(7)),
+                    truncate_to: None,
+                },
+                "catch_up",
+                "catch_up (3, 7]",
+            ),
+            (
+                Retransmit::CatchUp {
+                    range: LsnRange::new(lsn(5), lsn(5)),
+                    truncate_to: Some(lsn(5)),
+                },
+                "catch_up",
+                "catch_up (5, 5] truncating to 5",
+            ),
+            (
+                Retransmit::Rebuild {
+                    source: RebuildSource::SnapshotTail { snapshot: lsn(4) },
+                    target: lsn(9),
+                },
+                "rebuild",
+                "rebuild from snapshot_tail to 9",
+            ),
+            (
+                Retransmit::Rebuild {
+                    source: RebuildSource::FullBase(FullBaseReason::NoCheckpoint),
+                    target: lsn(9),
+                },
+                "rebuild",
+                "rebuild from full_base to 9",
+            ),
+        ];
+        for (request, name, shown) in rows {
+            assert_eq!(request.name(), name);
+            assert_eq!(request.to_string(), shown);
+        }
+    }
+}
