@@ -84,6 +84,21 @@ pub struct MutantResult {
     pub masked_by: Option<(Mutant, &'static str)>,
 }
 
+impl MutantResult {
+    /// The status, with the masking guard and the property that fails the pair when the mutant
+    /// is equivalent by masking.
+    pub fn status_text(&self) -> String {
+        match self.masked_by {
+            Some((mask, property)) => format!(
+                "{} (masked by {}; the pair fails {property})",
+                self.status.name(),
+                swb_properties::mutant_name(mask)
+            ),
+            None => self.status.name().to_string(),
+        }
+    }
+}
+
 /// The `--json` document.
 #[derive(Serialize)]
 struct MutantsDocument<'a> {
@@ -372,14 +387,7 @@ pub fn table(results: &[MutantResult]) -> String {
         "bounds"
     );
     for result in results {
-        let status = match result.masked_by {
-            Some((mask, property)) => format!(
-                "{} (masked by {}; the pair fails {property})",
-                result.status.name(),
-                swb_properties::mutant_name(mask)
-            ),
-            None => result.status.name().to_string(),
-        };
+        let status = result.status_text();
         let trace = match (result.trace_len, result.minimality) {
             (Some(length), Some(Minimality::Shortest)) => length.to_string(),
             (Some(length), _) => format!("{length}*"),

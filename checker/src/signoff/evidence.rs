@@ -38,8 +38,25 @@ pub struct MutantsSummary {
 
 impl MutantsSummary {
     /// How many mutants ended with `status`.
-    pub fn count(&self, status: MutantStatus) -> usize {
+    fn count(&self, status: MutantStatus) -> usize {
         crate::mutants::count(&self.results, status)
+    }
+
+    /// True when every mutant was killed or is equivalent.
+    pub fn none_survived(&self) -> bool {
+        self.count(MutantStatus::Survived) == 0
+    }
+
+    /// The totals in one line: `N mutant(s): K killed, E equivalent, S survived (T s)`.
+    pub fn line(&self) -> String {
+        format!(
+            "{} mutant(s): {} killed, {} equivalent, {} survived ({:.1} s)",
+            self.results.len(),
+            self.count(MutantStatus::Killed),
+            self.count(MutantStatus::Equivalent),
+            self.count(MutantStatus::Survived),
+            self.seconds
+        )
     }
 }
 
@@ -238,15 +255,8 @@ impl SignoffReport {
         let mutants = match &self.mutants {
             Some(mutants) => PartSummary {
                 part: Part::Mutants,
-                as_expected: mutants.count(MutantStatus::Survived) == 0,
-                text: format!(
-                    "{} mutant(s): {} killed, {} equivalent, {} survived ({:.1} s)",
-                    mutants.results.len(),
-                    mutants.count(MutantStatus::Killed),
-                    mutants.count(MutantStatus::Equivalent),
-                    mutants.count(MutantStatus::Survived),
-                    mutants.seconds
-                ),
+                as_expected: mutants.none_survived(),
+                text: mutants.line(),
             },
             None => PartSummary {
                 part: Part::Mutants,

@@ -464,31 +464,17 @@ fn mutants(report: &SignoffReport) -> Section {
     match &report.mutants {
         Some(summary) => {
             blocks.push(Block::Banner(
-                Tone::of(summary.count(MutantStatus::Survived) == 0),
-                format!(
-                    "{} mutant(s): {} killed, {} equivalent, {} survived ({:.1} s).",
-                    summary.results.len(),
-                    summary.count(MutantStatus::Killed),
-                    summary.count(MutantStatus::Equivalent),
-                    summary.count(MutantStatus::Survived),
-                    summary.seconds
-                ),
+                Tone::of(summary.none_survived()),
+                format!("{}.", summary.line()),
             ));
             let rows = summary
                 .results
                 .iter()
                 .map(|result| {
-                    let status = match result.masked_by {
-                        Some((mask, _)) => format!(
-                            "{} (masked by {})",
-                            result.status.name(),
-                            swb_properties::mutant_name(mask)
-                        ),
-                        None => result.status.name().to_owned(),
-                    };
                     vec![
                         Cell::code(result.name.clone()),
-                        Cell::text(status).toned(Tone::of(result.status != MutantStatus::Survived)),
+                        Cell::text(result.status_text())
+                            .toned(Tone::of(result.status != MutantStatus::Survived)),
                         result.property.map_or_else(|| Cell::text(NONE), Cell::code),
                         result
                             .trace_len
