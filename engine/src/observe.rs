@@ -452,8 +452,36 @@ mod tests {
     }
 
     #[test]
+    fn release_reasons_and_events_read_as_stable_text() {
+        // Goal: the texts a log reader greps for: release reasons, and an event with and
+        // without its session.
+        let rows = [
+            (ReleaseReason::Completed, "completed"),
+            (ReleaseReason::Failed, "failed"),
+            (
+                ReleaseReason::Cancelled(CancelReason::Requested),
+                "cancelled_requested",
+            ),
+        ];
+        for (reason, text) in rows {
+            assert_eq!(reason.to_string(), text);
+        }
+        let event = |session| RecoveryEvent {
+            replica: ReplicaId::new(2),
+            session,
+            kind: EventKind::Connected,
+        };
+        assert_eq!(
+            event(Some(SessionId::new(7))).to_string(),
+            "r2 s7 connected"
+        );
+        assert_eq!(event(None).to_string(), "r2 - connected");
+    }
+
+    #[test]
     fn log_filters_events_by_replica_in_order() {
         let mut log = RecoveryLog::new();
+        assert!(log.is_empty());
         let first = ReplicaId::new(1);
         let second = ReplicaId::new(2);
         log.record(RecoveryEvent {
@@ -476,5 +504,6 @@ mod tests {
             vec![EventKind::SenderRemoved, EventKind::Connected]
         );
         assert_eq!(log.len(), 3);
+        assert!(!log.is_empty());
     }
 }

@@ -281,3 +281,30 @@ fn execute_recovery_on_rebuild_session_is_refused_before_connecting() {
         .map(|session| session.phase());
     assert_eq!(phase, Some(SessionPhase::Init));
 }
+
+#[test]
+fn the_registry_read_back_is_the_one_the_orchestrator_drives() {
+    // Goal: `registry()` shows the senders and sessions the orchestrator made, and an expired
+    // deadline goes through the orchestrator to the sender (docs/engine.md §21).
+    let mut orchestrator = orchestrator_with_sessions(&[1, 2]);
+    assert_eq!(orchestrator.registry().len(), 2);
+    assert!(!orchestrator.registry().is_empty());
+    let session = session_of(&orchestrator, 1);
+    assert_eq!(
+        orchestrator
+            .registry()
+            .sender(replica(1))
+            .and_then(Sender::active_session_id),
+        Some(session)
+    );
+    assert_eq!(orchestrator.begin_connect(replica(1), session), Ok(()));
+    assert_eq!(
+        orchestrator.expire_deadline(replica(1), session, Tick::new(0)),
+        Ok(crate::deadline::Retransmit::Probe)
+    );
+    assert!(orchestrator
+        .log()
+        .kinds_for(replica(1))
+        .iter()
+        .any(|kind| kind.name() == "deadline_expired"));
+}
