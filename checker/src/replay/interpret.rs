@@ -431,7 +431,6 @@ impl Engine {
         let lsn = Lsn::new;
         match op {
             Op::StartPrimary { .. } | Op::EndPrimary => unreachable!("handled by the interpreter"),
-            Op::InstallBase { at } => self.storage.install_base(lsn(*at)),
             Op::Append { lsn: at, epoch } => {
                 let appended = self.storage.append(Epoch::new(*epoch), *at);
                 assert_eq!(appended, lsn(*at), "an append lands at head + 1");
@@ -443,7 +442,6 @@ impl Engine {
                 .checkpoint_at(lsn(*at), CheckpointTrust::Trusted)
                 .map_err(refusal)?,
             Op::Recycle { through } => self.storage.advance_tail(lsn(*through)).map_err(refusal)?,
-            Op::Truncate { to } => self.storage.truncate(lsn(*to)).map_err(refusal)?,
             Op::Assign {
                 epoch,
                 replicas,
@@ -492,9 +490,6 @@ impl Engine {
                         })?;
                     self.sessions.insert(grant.handle, granted);
                 }
-            }
-            Op::InvalidateEpoch { epoch } => {
-                self.registry.invalidate_epoch(Epoch::new(*epoch));
             }
             Op::AttachSession {
                 replica,

@@ -129,7 +129,11 @@ fn assignment_failures_unknown_replica_and_stale_epoch() {
     stale.replicas[0].endpoint = endpoint(1, 7);
     let stale = registry.apply_assignment(&stale);
     assert_eq!((stale.added, stale.removed), (vec![], vec![]));
-    assert_eq!(registry.views(), before, "a stale assignment changes no sender");
+    assert_eq!(
+        registry.views(),
+        before,
+        "a stale assignment changes no sender"
+    );
     assert_eq!(
         stale.failed,
         vec![
