@@ -16,10 +16,11 @@
 //!    ends the session it fences, and its pins are released.
 //! 3. **Storage.** The primary's WAL is mirrored: appends, flush, commit (the recovery boundary:
 //!    the primary's head, decision D23, see [`recovery_boundary`]), checkpoint (trusted) and
-//!    recycling; it only grows while the incarnation lasts (D87). The storage refuses to move the checkpoint under a snapshot pin
-//!    (`snapshot_pinned`) or to recycle past a WAL pin (`tail_pinned`); the log expects exactly
-//!    those refusals (the derivation knows every pin) and retries on the next step: the engine
-//!    keeps more history than the model, which is safe.
+//!    recycling; it only grows while the incarnation lasts (D87). The storage refuses to move
+//!    the checkpoint under a snapshot pin (`snapshot_pinned`) or to recycle past a WAL pin
+//!    (`tail_pinned`); the log expects exactly those refusals (the derivation knows every pin)
+//!    and retries on the next step: the engine keeps more history than the model, which is
+//!    safe.
 //! 4. **Senders**, per replica, by (phase before, phase after):
 //!    - a new model session (`Connecting`) → attach (or supersede) a catch-up session with the
 //!      log's budget, then `connect`;
