@@ -230,7 +230,7 @@ pub fn describe(verdict: &Verdict) -> String {
     }
 }
 
-fn fingerprint(state: &State) -> u64 {
+pub(crate) fn fingerprint(state: &State) -> u64 {
     let mut hasher = Fnv1a64::new();
     state.hash(&mut hasher);
     hasher.finish()

@@ -42,11 +42,11 @@ pub struct AssignmentIntent {
 pub enum AssignmentFailure {
     /// The target is not in the replica set.
     UnknownReplica,
-    /// The intent's epoch is older than the sender's (§7.16).
+    /// The intent's epoch is older than the registry's (§7.16, `docs/engine.md` §22).
     StaleEpoch {
         /// The intent's epoch.
         intent: Epoch,
-        /// The sender's epoch.
+        /// The registry's epoch (its newest sender's), which the intent is older than.
         sender: Epoch,
     },
     /// The sender refused the session.
@@ -226,9 +226,14 @@ impl Registry {
     }
 
     /// Reconciles, then gives each recovery target a session of its kind (§6.8): unknown
-    /// replica or an intent older than the sender fails; otherwise attach, or supersede an
-    /// active session (`assignment_intent`). Sessions from assignments carry no budget.
+    /// replica fails; otherwise attach, or supersede an active session (`assignment_intent`).
+    /// Sessions from assignments carry no budget. An intent older than the registry's epoch
+    /// changes nothing at all: every target fails `stale_epoch` and the topology is left alone
+    /// (`docs/engine.md` §22; upstream still reconciles it).
     pub fn apply_assignment(&mut self, intent: &AssignmentIntent) -> AssignmentResult {
+        if let Some(newest) = self.stale(intent.epoch) {
+            return self.refuse_stale(intent, newest);
+        }
         let (added, removed) = self.reconcile(&intent.replicas, intent.epoch);
         let mut result = AssignmentResult {
             added,
@@ -246,15 +251,6 @@ impl Registry {
                 );
                 continue;
             };
-            if intent.epoch < sender.epoch() {
-                let failure = AssignmentFailure::StaleEpoch {
-                    intent: intent.epoch,
-                    sender: sender.epoch(),
-                };
-                result.failed.push((replica, failure));
-                self.emit(replica, EventKind::AssignmentFailed(failure));
-                continue;
-            }
             let granted =
                 match sender.attach_session(&mut self.session_ids, intent.epoch, kind, None) {
                     Ok(session) => Ok(Granted::Created(session)),
@@ -280,6 +276,35 @@ impl Registry {
                     self.emit(replica, EventKind::AssignmentFailed(failure));
                 }
             }
+        }
+        result
+    }
+
+    /// The registry's epoch (its newest sender's) when `epoch` is older than it: an assignment
+    /// at `epoch` comes from an ended epoch.
+    fn stale(&self, epoch: Epoch) -> Option<Epoch> {
+        self.senders
+            .values()
+            .map(Sender::epoch)
+            .max()
+            .filter(|newest| epoch < *newest)
+    }
+
+    /// A stale assignment (§22): no sender is added, removed, moved or given a session; every
+    /// target fails, `stale_epoch` when the registry has a sender for it.
+    fn refuse_stale(&mut self, intent: &AssignmentIntent, newest: Epoch) -> AssignmentResult {
+        let mut result = AssignmentResult::default();
+        for &replica in intent.recovery_targets.keys() {
+            let failure = if self.senders.contains_key(&replica) {
+                AssignmentFailure::StaleEpoch {
+                    intent: intent.epoch,
+                    sender: newest,
+                }
+            } else {
+                AssignmentFailure::UnknownReplica
+            };
+            result.failed.push((replica, failure));
+            self.emit(replica, EventKind::AssignmentFailed(failure));
         }
         result
     }

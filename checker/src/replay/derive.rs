@@ -7,17 +7,20 @@
 //!
 //! 1. **Incarnations.** A node that serves (role primary, not crashed) has one incarnation: an
 //!    engine registry and a storage built from its WAL (`start_primary`). It ends when the node
-//!    steps down or crashes (`end_primary`). At time zero the first primary's replicas are in
-//!    sync: each is bootstrapped with a zero-gap handshake at its flushed LSN.
-//! 2. **Epoch and endpoints.** An epoch change of a serving node is an assignment at the new
-//!    epoch followed by `invalidate_epoch`; a changed endpoint (`Reassign`) is an assignment with
-//!    the new endpoint. Either ends the sessions it fences, and their pins are released.
+//!    steps down or crashes (`end_primary`), or takes office again: a serving node's epoch
+//!    never rises and its log never shrinks except by taking office anew (D86, D87), which
+//!    builds a fresh primary state, so either starts a new incarnation. At time zero the first
+//!    primary's replicas are in sync: each is bootstrapped with a zero-gap handshake at its
+//!    flushed LSN.
+//! 2. **Endpoints.** A changed endpoint (`Reassign`) is an assignment with the new endpoint. It
+//!    ends the session it fences, and its pins are released.
 //! 3. **Storage.** The primary's WAL is mirrored: appends, flush, commit (the recovery boundary:
 //!    the primary's head, decision D23, see [`recovery_boundary`]), checkpoint (trusted) and
-//!    recycling. The storage refuses to move the checkpoint under a snapshot pin
-//!    (`snapshot_pinned`) or to recycle past a WAL pin (`tail_pinned`); the log expects exactly
-//!    those refusals (the derivation knows every pin) and retries on the next step: the engine
-//!    keeps more history than the model, which is safe.
+//!    recycling; it only grows while the incarnation lasts (D87). The storage refuses to move
+//!    the checkpoint under a snapshot pin (`snapshot_pinned`) or to recycle past a WAL pin
+//!    (`tail_pinned`); the log expects exactly those refusals (the derivation knows every pin)
+//!    and retries on the next step: the engine keeps more history than the model, which is
+//!    safe.
 //! 4. **Senders**, per replica, by (phase before, phase after):
 //!    - a new model session (`Connecting`) → attach (or supersede) a catch-up session with the
 //!      log's budget, then `connect`;
@@ -249,7 +252,7 @@ fn node_index(node: Id) -> u8 {
 }
 
 /// The nodes that serve in `state`: role primary and not crashed.
-fn serving(state: &State) -> Vec<(Id, &NodeState)> {
+pub(super) fn serving(state: &State) -> Vec<(Id, &NodeState)> {
     nodes_of(state)
         .filter(|(id, node)| node.primary().is_some() && !state.crashed[usize::from(*id)])
         .collect()
@@ -384,13 +387,13 @@ impl Derivation {
         let serving_after = serving(after);
         let ended: Vec<u8> = self
             .primaries
-            .keys()
-            .copied()
-            .filter(|index| {
-                !serving_after
-                    .iter()
-                    .any(|(id, _)| node_index(*id) == *index)
+            .iter()
+            .filter(|(index, shadow)| {
+                !serving_after.iter().any(|(id, node)| {
+                    node_index(*id) == **index && !took_office_again(shadow, node)
+                })
             })
+            .map(|(index, _)| *index)
             .collect();
         for primary in ended {
             self.end_primary(primary);
@@ -456,25 +459,13 @@ impl Derivation {
     }
 
     /// The storage of a new incarnation, flushed, committed and checkpointed as the model has
-    /// it. When the model still knows the writer epoch of every recycled entry, the whole log is
-    /// appended and then recycled, so the storage's lineage covers it (D5); otherwise the
-    /// retained WAL goes over a base at the recycle point, whose identity is unknown.
+    /// it: the whole log is appended and then recycled, so the storage's lineage covers it (D5).
+    /// The model knows the writer epoch of every entry a node holds, recycled or not (D85); a
+    /// log with a hole (only a mutant leaves one) appends up to the hole, and the engine then
+    /// refuses the flush or recycle above it.
     fn storage_of(&mut self, primary: u8, node: &NodeState) {
         let wal = node.disk.wal;
         let recycled = wal.recycled_through();
-        // `lsns` stops at the WAL's capacity: every recycled LSN must be one of its slots.
-        let identity_known = swb_model::wal::lsns(Lsn::ZERO, recycled).count() as u64
-            == recycled.get()
-            && swb_model::wal::lsns(Lsn::ZERO, recycled).all(|lsn| wal.epoch_at(lsn).is_some());
-        if !identity_known {
-            self.call(primary, Op::InstallBase { at: recycled.get() });
-            let storage = &mut self.shadow(primary).storage;
-            storage.head = recycled;
-            storage.flushed = recycled;
-            storage.committed = recycled;
-            storage.recycled_through = recycled;
-            storage.checkpoint = recycled;
-        }
         self.mirror_progress(primary, node);
         let storage = &self.shadow(primary).storage;
         if wal.checkpoint() > storage.checkpoint {
@@ -542,17 +533,6 @@ impl Derivation {
     /// Mirrors the primary's WAL into the storage (step 3 of the module documentation).
     fn sync_storage(&mut self, primary: u8, node: &NodeState) {
         let wal = node.disk.wal;
-        if wal.received() < self.shadow(primary).storage.head {
-            let storage = &mut self.shadow(primary).storage;
-            storage.head = wal.received();
-            storage.flushed = storage.flushed.min(wal.received());
-            self.call(
-                primary,
-                Op::Truncate {
-                    to: wal.received().get(),
-                },
-            );
-        }
         self.mirror_progress(primary, node);
         if wal.checkpoint() > self.shadow(primary).storage.checkpoint {
             let op = Op::Checkpoint {
@@ -594,31 +574,15 @@ impl Derivation {
     fn step_primary(&mut self, id: Id, before: &State, action: &Action, after: &State) {
         let primary = node_index(id);
         let node = node_of(after, id);
-        let epoch_changed = node.disk.epoch > self.shadow(primary).epoch;
-        if epoch_changed {
-            self.shadow(primary).epoch = node.disk.epoch;
+        let shadow = self.shadow(primary);
+        let moved = senders_of(node).iter().any(|(replica, sender)| {
+            shadow
+                .endpoints
+                .get(&node_index(*replica))
+                .is_some_and(|version| *version != sender.endpoint.get())
+        });
+        if moved {
             self.assign(primary, node);
-            self.call(
-                primary,
-                Op::InvalidateEpoch {
-                    epoch: node.disk.epoch.get(),
-                },
-            );
-            // Every session was opened under the older epoch: all of them end.
-            for link in self.shadow(primary).links.values_mut() {
-                link.alive = false;
-            }
-        } else {
-            let shadow = self.shadow(primary);
-            let moved = senders_of(node).iter().any(|(replica, sender)| {
-                shadow
-                    .endpoints
-                    .get(&node_index(*replica))
-                    .is_some_and(|version| *version != sender.endpoint.get())
-            });
-            if moved {
-                self.assign(primary, node);
-            }
         }
         self.settle(primary);
         self.sync_storage(primary, node);
@@ -628,12 +592,11 @@ impl Derivation {
             }
         }
         let before_node = node_of(before, id);
-        let before_senders: BTreeMap<Id, ModelSender> =
-            if epoch_changed || before_node.primary().is_none() {
-                BTreeMap::new()
-            } else {
-                senders_of(before_node).into_iter().collect()
-            };
+        let before_senders: BTreeMap<Id, ModelSender> = if before_node.primary().is_none() {
+            BTreeMap::new()
+        } else {
+            senders_of(before_node).into_iter().collect()
+        };
         let head = node.disk.wal.received();
         for (replica, sender) in senders_of(node) {
             let durable = durable_of(after, replica);
@@ -1425,6 +1388,16 @@ impl Derivation {
             }),
         }
     }
+}
+
+/// True when a node the log has an incarnation for serves at a newer epoch or with a shorter
+/// log than that incarnation: only taking office (`become_primary`) changes a serving node's
+/// epoch or cuts its log, and it builds a fresh primary state, so it is a new incarnation. The
+/// model never takes office while it serves (D86, D87: a node adopts a newer epoch by stepping
+/// down first, and truncates only as it takes office); a mutant can, and this keeps its log
+/// one the engine can follow.
+fn took_office_again(shadow: &Shadow, node: &NodeState) -> bool {
+    node.disk.epoch > shadow.epoch || node.disk.wal.received() < shadow.storage.head
 }
 
 /// The handshake outcome a sender phase shows the model reached: in sync (zero gap), catching

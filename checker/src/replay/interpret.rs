@@ -460,7 +460,6 @@ impl Engine {
         let lsn = Lsn::new;
         match op {
             Op::StartPrimary { .. } | Op::EndPrimary => unreachable!("handled by the interpreter"),
-            Op::InstallBase { at } => self.storage.install_base(lsn(*at)),
             Op::Append { lsn: at, epoch } => {
                 let appended = self.storage.append(Epoch::new(*epoch), *at);
                 assert_eq!(appended, lsn(*at), "an append lands at head + 1");
@@ -472,7 +471,6 @@ impl Engine {
                 .checkpoint_at(lsn(*at), CheckpointTrust::Trusted)
                 .map_err(refusal)?,
             Op::Recycle { through } => self.storage.advance_tail(lsn(*through)).map_err(refusal)?,
-            Op::Truncate { to } => self.storage.truncate(lsn(*to)).map_err(refusal)?,
             Op::Assign {
                 epoch,
                 replicas,
@@ -521,9 +519,6 @@ impl Engine {
                         })?;
                     self.sessions.insert(grant.handle, granted);
                 }
-            }
-            Op::InvalidateEpoch { epoch } => {
-                self.registry.invalidate_epoch(Epoch::new(*epoch));
             }
             Op::AttachSession {
                 replica,

@@ -115,13 +115,25 @@ fn same_assignment_resent_supersedes_active_session() {
 
 #[test]
 fn assignment_failures_unknown_replica_and_stale_epoch() {
+    // Goal: engine.md §22, a stale assignment changes nothing: its targets fail (stale_epoch,
+    // or unknown_replica without a sender), and its topology (a moved endpoint, a dropped and
+    // an added replica) is not applied, so the live session at the current endpoint survives.
     let mut registry = Registry::new();
-    registry.apply_assignment(&intent(2, &[1], &[]));
-    let stale = registry.apply_assignment(&intent(
+    registry.apply_assignment(&intent(2, &[1, 2], &[(1, SessionKind::CatchUp)]));
+    let before = registry.views();
+    let mut stale = intent(
         1,
-        &[1],
+        &[1, 3],
         &[(1, SessionKind::CatchUp), (9, SessionKind::Rebuild)],
-    ));
+    );
+    stale.replicas[0].endpoint = endpoint(1, 7);
+    let stale = registry.apply_assignment(&stale);
+    assert_eq!((stale.added, stale.removed), (vec![], vec![]));
+    assert_eq!(
+        registry.views(),
+        before,
+        "a stale assignment changes no sender"
+    );
     assert_eq!(
         stale.failed,
         vec![
@@ -135,11 +147,22 @@ fn assignment_failures_unknown_replica_and_stale_epoch() {
             (replica(9), AssignmentFailure::UnknownReplica),
         ]
     );
-    // The topology part still reconciled, and the lower epoch was ignored.
     assert_eq!(
         registry.sender(replica(1)).map(Sender::epoch),
         Some(Epoch::new(2))
     );
+}
+
+#[test]
+fn assignment_at_the_registry_epoch_is_not_stale() {
+    // Goal: engine.md §22 fences only older epochs: an intent at the registry's own epoch
+    // reconciles and grants its target (the boundary of `stale`).
+    let mut registry = Registry::new();
+    registry.apply_assignment(&intent(2, &[1], &[]));
+    let current = registry.apply_assignment(&intent(2, &[1, 2], &[(1, SessionKind::CatchUp)]));
+    assert_eq!(current.added, vec![replica(2)]);
+    assert_eq!(current.created, vec![(replica(1), SessionId::FIRST)]);
+    assert_eq!(current.failed, vec![]);
 }
 
 #[test]
