@@ -321,6 +321,49 @@ mod tests {
 
     const FULL: RebuildSource = RebuildSource::FullBase(FullBaseReason::NoCheckpoint);
 
+    #[test]
+    fn phases_have_stable_names_and_states_report_their_source() {
+        // Goal: the phase names the views and the recovery log print, and the source a state
+        // reports in each phase (none before selection and after completion).
+        let rows = [
+            (RebuildPhase::Init, "init"),
+            (RebuildPhase::SourceSelected, "source_selected"),
+            (RebuildPhase::Transfer, "transfer"),
+            (RebuildPhase::TailReplay, "tail_replay"),
+            (RebuildPhase::Completed, "completed"),
+            (RebuildPhase::Aborted, "aborted"),
+        ];
+        for (phase, name) in rows {
+            assert_eq!(phase.name(), name);
+            assert_eq!(phase.to_string(), name);
+        }
+        let target = lsn(9);
+        let sources = [
+            (RebuildState::Init, None),
+            (
+                RebuildState::SourceSelected {
+                    source: FULL,
+                    target,
+                },
+                Some(FULL),
+            ),
+            (in_transfer(FULL, 9), Some(FULL)),
+            (
+                RebuildState::TailReplay {
+                    snapshot: lsn(4),
+                    target,
+                    tail_replayed_to: lsn(4),
+                },
+                Some(snapshot_at(4)),
+            ),
+            (RebuildState::Completed { achieved: target }, None),
+            (RebuildState::Aborted, None),
+        ];
+        for (state, source) in sources {
+            assert_eq!(state.source(), source, "{state:?}");
+        }
+    }
+
     fn snapshot_at(snapshot: u64) -> RebuildSource {
         RebuildSource::SnapshotTail {
             snapshot: lsn(snapshot),

@@ -308,3 +308,22 @@ fn the_registry_read_back_is_the_one_the_orchestrator_drives() {
         .iter()
         .any(|kind| kind.name() == "deadline_expired"));
 }
+
+#[test]
+fn an_endpoint_update_returns_the_session_it_ended() {
+    // Goal: §7.15 — the caller learns which session a fence ended (to release its pins), and
+    // that an unchanged endpoint ends none.
+    let mut orchestrator = orchestrator_with_sessions(&[1]);
+    let session = session_of(&orchestrator, 1);
+    assert_eq!(
+        orchestrator.update_sender_endpoint(replica(1), endpoint(1, 1)),
+        Ok(None)
+    );
+    assert_eq!(
+        orchestrator.update_sender_endpoint(replica(1), endpoint(1, 2)),
+        Ok(Some(session))
+    );
+    assert!(orchestrator
+        .update_sender_endpoint(replica(9), endpoint(9, 1))
+        .is_err());
+}

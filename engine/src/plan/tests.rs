@@ -263,3 +263,31 @@ fn cancel_of_a_superseded_plan_leaves_the_successor_alone() {
     );
     assert_eq!(driver.storage().active_pins(), vec![]);
 }
+
+#[test]
+fn pins_read_back_what_they_hold_and_name_themselves() {
+    // Goal: a pin reports the LSN it holds and its id (the planner's and the executors'
+    // accounting read them); kinds and ids print as the recovery log names them.
+    let mut storage = primary(100, 100, Some((100, Trusted)), 40);
+    let wal = storage
+        .pin_wal_retention(lsn(60))
+        .unwrap_or_else(|error| panic!("{error}"));
+    let base = storage
+        .pin_full_base(lsn(100))
+        .unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(wal.after(), lsn(60));
+    assert_eq!(base.committed(), lsn(100));
+    assert_ne!(wal.id(), base.id());
+    assert_eq!(PinId::new(7).get(), 7);
+    assert_eq!(PinId::new(7).to_string(), "p7");
+    let kinds = [
+        (PinKind::Wal, "wal"),
+        (PinKind::Snapshot, "snapshot"),
+        (PinKind::FullBase, "full_base"),
+    ];
+    for (kind, name) in kinds {
+        assert_eq!(kind.to_string(), name);
+    }
+    wal.release(&mut storage);
+    base.release(&mut storage);
+}
