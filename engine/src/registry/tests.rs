@@ -3,6 +3,7 @@
 use super::*;
 use crate::fixtures::{endpoint, intent, replica};
 use crate::session::phase::SessionPhase;
+use crate::types::{Lsn, LsnRange, Tick};
 
 #[test]
 fn registry_is_empty_exactly_without_senders() {
@@ -265,4 +266,65 @@ fn status_counts_states() {
     );
     registry.stop_all();
     assert!(registry.senders().all(Sender::is_stopped));
+}
+
+#[test]
+fn in_sync_count_counts_only_senders_in_sync() {
+    // Goal: §6.8 status — with two senders, one recovered to in-sync and one not, one is counted.
+    let mut registry = Registry::new();
+    registry.apply_assignment(&intent(1, &[1, 2], &[(1, SessionKind::CatchUp)]));
+    assert_eq!(registry.in_sync_count(), 0);
+    let sender = registry.sender_mut(replica(1)).expect("assigned");
+    let session = sender.active_session_id().expect("a target gets a session");
+    assert_eq!(sender.begin_connect(session), Ok(()));
+    let empty = LsnRange::new(Lsn::ZERO, Lsn::ZERO);
+    assert_eq!(sender.record_handshake(session, empty), Ok(()));
+    assert_eq!(sender.complete(session, Tick::new(0)), Ok(Lsn::ZERO));
+    assert_eq!(registry.in_sync_count(), 1);
+    assert_eq!(registry.status().in_sync, 1);
+}
+
+#[test]
+fn events_keep_the_order_of_the_calls_across_senders() {
+    // Goal: §6.9 the recovery log explains changes in the order they happened: a sender's
+    // events are collected when the registry acts on it, before the next sender's.
+    let mut registry = Registry::new();
+    registry.apply_assignment(&intent(1, &[1], &[]));
+    let _ = registry.drain_events();
+    let mut moved = intent(1, &[1, 2], &[]);
+    moved.replicas[0].endpoint = endpoint(1, 2);
+    registry.apply_assignment(&moved);
+    let names: Vec<(u32, &str)> = registry
+        .drain_events()
+        .iter()
+        .map(|event| (event.replica.get(), event.kind.name()))
+        .collect();
+    let first_of = |replica: u32| names.iter().position(|(of, _)| *of == replica);
+    assert!(
+        first_of(1) < first_of(2),
+        "replica 1's endpoint change is logged before replica 2 is added: {names:?}"
+    );
+    assert!(names.contains(&(1, "endpoint_changed")), "{names:?}");
+    assert!(names.contains(&(2, "sender_added")), "{names:?}");
+}
+
+#[test]
+fn assignment_failures_print_their_class() {
+    let rows = [
+        (AssignmentFailure::UnknownReplica, "unknown_replica"),
+        (
+            AssignmentFailure::StaleEpoch {
+                intent: Epoch::FIRST,
+                sender: Epoch::new(2),
+            },
+            "stale_epoch",
+        ),
+        (
+            AssignmentFailure::Refused(SenderError::BudgetOnRebuild),
+            "refused",
+        ),
+    ];
+    for (failure, name) in rows {
+        assert_eq!(failure.to_string(), name);
+    }
 }

@@ -145,6 +145,16 @@ fn truncate_drops_divergent_tail_but_not_below_floor() {
             floor: lsn(6)
         })
     );
+    assert_eq!(
+        storage.truncate(lsn(11)),
+        Err(StorageError::BeyondBound {
+            bound: lsn(10),
+            presented: lsn(11)
+        })
+    );
+    // Truncating to the head itself drops nothing and is accepted.
+    assert_eq!(storage.truncate(lsn(10)), Ok(()));
+    assert_eq!(storage.head(), lsn(10));
     assert_eq!(storage.truncate(lsn(6)), Ok(()));
     assert_eq!((storage.head(), storage.flushed()), (lsn(6), lsn(6)));
     assert_eq!(storage.append(Epoch::new(2), 0), lsn(7));
