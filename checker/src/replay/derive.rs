@@ -64,7 +64,7 @@ use swb_model::{Action, State};
 
 use super::steps::{
     self, Assigned, Budget, Call, Entry, Expect, ExpectedView, Handle, HandshakeOutcome, Header,
-    Kind, ModelStep, Op, PinHandle, RebuildSource, RefusalClass, StepLog, Target,
+    Kind, ModelStep, Op, PinHandle, RebuildSource, RefusalClass, StepLog, StorageState, Target,
 };
 use super::view::{model_view, StepView};
 
@@ -214,6 +214,12 @@ struct Link {
     pins: Vec<PinHandle>,
     /// The rebuild base chosen, for a rebuild session.
     source: Option<RebuildSource>,
+    /// The session's target once the log has fixed it (a catch-up's frozen target, a
+    /// rebuild's range end): an outrun claim at it must be refused (D95).
+    target: Option<Lsn>,
+    /// The tick of the catch-up's last progress (its start until the first report): the
+    /// budget's edges are measured from it (D95).
+    progress_tick: Option<u64>,
 }
 
 /// One primary incarnation as the log has built it.
@@ -330,6 +336,7 @@ impl Derivation {
     }
 
     fn finish(&mut self, step: usize, action: String, state: &State) -> ModelStep {
+        self.read_storage();
         ModelStep {
             step,
             action,
@@ -835,6 +842,7 @@ impl Derivation {
                 let truncated = first.truncate.then_some(first.progress);
                 let progress = (acked > first.progress).then_some(acked);
                 self.progress(primary, replica, truncated, progress);
+                self.refuse_unmoved_head(primary, replica);
                 self.end_session(primary, replica, |replica, handle| Op::Complete {
                     replica,
                     handle,
@@ -850,6 +858,7 @@ impl Derivation {
                     // The round reached its frozen target and the head had moved: the model's
                     // round budget is the caller's tail-chasing policy (D23).
                     EscalationReason::BudgetExceeded => {
+                        self.refuse_unmoved_head(primary, replica);
                         self.end_session(primary, replica, |replica, handle| Op::AbandonOutrun {
                             replica,
                             handle,
@@ -1041,6 +1050,8 @@ impl Derivation {
                 alive: true,
                 pins: Vec::new(),
                 source,
+                target: None,
+                progress_tick: None,
             },
         );
         shadow.latest.insert(replica, handle);
@@ -1100,6 +1111,7 @@ impl Derivation {
                     self.pin_wal(primary, replica, Lsn::new(kept));
                 }
                 self.call(primary, Op::BeginCatchUp { replica, handle });
+                self.made_progress(primary, replica, Some(committed));
             }
         }
     }
@@ -1151,6 +1163,7 @@ impl Derivation {
                 through: to.get(),
             },
         );
+        self.made_progress(primary, replica, None);
         let held = self
             .shadow(primary)
             .links
@@ -1197,6 +1210,7 @@ impl Derivation {
         durable: &Slots,
         head: Lsn,
     ) {
+        self.refuse_unmoved_head(primary, replica);
         if let Some(handle) = self.live(primary, replica) {
             self.call_expecting(
                 primary,
@@ -1259,6 +1273,9 @@ impl Derivation {
         };
         self.opened(primary, replica, handle, Some(model_session), Some(source));
         let committed = self.shadow(primary).storage.committed;
+        if let Some(link) = self.shadow(primary).links.get_mut(&replica) {
+            link.target = Some(committed);
+        }
         self.call(primary, Op::Connect { replica, handle });
         self.call(
             primary,
@@ -1347,6 +1364,7 @@ impl Derivation {
             }
             None => return,
         }
+        self.refuse_unmoved_head(primary, replica);
         match outrun_by {
             Some(head) => self.end_session(primary, replica, |replica, handle| Op::AbandonOutrun {
                 replica,
@@ -1357,6 +1375,91 @@ impl Derivation {
                 replica,
                 handle,
             }),
+        }
+    }
+}
+
+/// Boundary expectations (decisions D95, D96): calls at the edges of the rules the other calls
+/// only cross far from them, each expected from what the log has already fixed.
+impl Derivation {
+    /// The replica's catch-up made progress at this tick (or began, fixing its frozen target
+    /// `target`): the budget is probed at its edges, on a copy of the sender. A tick before the
+    /// last progress is refused `tick_regressed`; exactly `stall_ticks_max` ticks after it the
+    /// budget holds; one tick more it is exceeded (`budget_exceeded`).
+    fn made_progress(&mut self, primary: u8, replica: u8, target: Option<Lsn>) {
+        let tick = self.tick;
+        let Some(link) = self.shadow(primary).links.get_mut(&replica) else {
+            return;
+        };
+        link.progress_tick = Some(tick);
+        link.target = target.or(link.target);
+        let handle = link.handle;
+        let Some(Budget { stall_ticks_max }) = self.budget() else {
+            return;
+        };
+        let probe = |at| Op::ProbeBudget {
+            replica,
+            handle,
+            at,
+        };
+        if let Some(before) = tick.checked_sub(1) {
+            let class = RefusalClass::TickRegressed;
+            self.call_expecting(primary, probe(before), Expect::Refuse { class });
+        }
+        self.call(primary, probe(tick + stall_ticks_max));
+        let class = RefusalClass::BudgetExceeded;
+        self.call_expecting(
+            primary,
+            probe(tick + stall_ticks_max + 1),
+            Expect::Refuse { class },
+        );
+    }
+
+    /// The live session has reached its target (it is about to complete, or to be given up as
+    /// outrun): a claim that the head moved past it while the head stands *at* it must be
+    /// refused `not_outrun`, changing nothing.
+    fn refuse_unmoved_head(&mut self, primary: u8, replica: u8) {
+        let Some(link) = self.shadow(primary).links.get(&replica) else {
+            return;
+        };
+        let (Some(target), true) = (link.target, link.alive) else {
+            return;
+        };
+        let handle = link.handle;
+        let class = RefusalClass::NotOutrun;
+        self.call_expecting(
+            primary,
+            Op::AbandonOutrun {
+                replica,
+                handle,
+                head: target.get(),
+            },
+            Expect::Refuse { class },
+        );
+    }
+
+    /// After a step's calls: every primary whose storage the step touched reports its marks,
+    /// which must be what the log's accepted storage calls made of them.
+    fn read_storage(&mut self) {
+        let touched: std::collections::BTreeSet<u8> = self
+            .calls
+            .iter()
+            .filter(|call| call.op.is_storage())
+            .map(|call| call.primary)
+            .collect();
+        for primary in touched {
+            let Some(shadow) = self.primaries.get(&primary) else {
+                continue;
+            };
+            let storage = &shadow.storage;
+            let expect_storage = StorageState {
+                head: storage.head.get(),
+                flushed: storage.flushed.get(),
+                committed: storage.committed.get(),
+                checkpoint: (storage.checkpoint > Lsn::ZERO).then(|| storage.checkpoint.get()),
+                recycled_through: storage.recycled_through.get(),
+            };
+            self.call(primary, Op::ReadStorage { expect_storage });
         }
     }
 }

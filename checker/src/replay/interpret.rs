@@ -32,7 +32,7 @@ use swb_engine::types::{
 
 use super::steps::{
     Budget, Call, Expect, ExpectedView, Handle, HandshakeOutcome, Kind, ModelStep, Op, PinHandle,
-    RebuildSource,
+    RebuildSource, StorageState,
 };
 use super::view::{engine_view, ReplicaView};
 
@@ -231,9 +231,12 @@ impl Interpreter {
                 (Ok(Answer::Value { field, found }), _) => {
                     let expected = expected_value(&call.op);
                     if found != expected {
-                        let replica = replica_of(&call.op);
+                        let at = match replica_of(&call.op) {
+                            Some(replica) => format!("n{}/n{replica}", call.primary),
+                            None => format!("n{}", call.primary),
+                        };
                         return Err(Finding::Reported {
-                            field: format!("n{}/n{replica}.{field}", call.primary),
+                            field: format!("{at}.{field}"),
                             expected,
                             found,
                         });
@@ -358,31 +361,43 @@ impl Interpreter {
 /// The value the log names for a call that reports one.
 fn expected_value(op: &Op) -> String {
     match op {
-        Op::Handshake { expect_outcome, .. } => outcome_name(*expect_outcome),
-        Op::SelectRebuildSource { expect_source, .. } => source_name(*expect_source),
+        Op::Handshake { expect_outcome, .. } => match expect_outcome {
+            HandshakeOutcome::ZeroGap => outcome_name("zero_gap", None),
+            HandshakeOutcome::CatchUp { kept } => outcome_name("catch_up", Some(*kept)),
+            HandshakeOutcome::NeedsRebuild => outcome_name("needs_rebuild", None),
+        },
+        Op::SelectRebuildSource { expect_source, .. } => match expect_source {
+            RebuildSource::SnapshotTail { snapshot } => source_name("snapshot_tail", Some(*snapshot)),
+            RebuildSource::FullBase => source_name("full_base", None),
+        },
+        Op::ReadStorage { expect_storage } => expect_storage.to_string(),
         _ => String::new(),
     }
 }
 
-fn replica_of(op: &Op) -> u8 {
+/// The replica a reported value belongs to (`None`: the primary's own storage).
+fn replica_of(op: &Op) -> Option<u8> {
     match op {
-        Op::Handshake { replica, .. } | Op::SelectRebuildSource { replica, .. } => *replica,
-        _ => 0,
+        Op::Handshake { replica, .. } | Op::SelectRebuildSource { replica, .. } => Some(*replica),
+        _ => None,
     }
 }
 
-fn outcome_name(outcome: HandshakeOutcome) -> String {
-    match outcome {
-        HandshakeOutcome::ZeroGap => "zero_gap".to_string(),
-        HandshakeOutcome::CatchUp { kept } => format!("catch_up(kept {kept})"),
-        HandshakeOutcome::NeedsRebuild => "needs_rebuild".to_string(),
+/// A handshake outcome as the log names it: `zero_gap`, `catch_up(kept K)`, `needs_rebuild`.
+/// The engine's side is rendered from the engine's own names (D97), so a wrong name is a
+/// difference.
+fn outcome_name(name: &str, kept: Option<u64>) -> String {
+    match kept {
+        Some(kept) => format!("{name}(kept {kept})"),
+        None => name.to_string(),
     }
 }
 
-fn source_name(source: RebuildSource) -> String {
-    match source {
-        RebuildSource::SnapshotTail { snapshot } => format!("snapshot_tail@{snapshot}"),
-        RebuildSource::FullBase => "full_base".to_string(),
+/// A rebuild base as the log names it: `snapshot_tail@S`, `full_base`.
+fn source_name(name: &str, snapshot: Option<u64>) -> String {
+    match snapshot {
+        Some(snapshot) => format!("{name}@{snapshot}"),
+        None => name.to_string(),
     }
 }
 
@@ -555,21 +570,16 @@ impl Engine {
                         &history,
                     )
                     .map_err(sender_refusal)?;
-                let found = match (report.outcome, report.proof.reason) {
-                    (RecoveryOutcome::ZeroGap, _) => HandshakeOutcome::ZeroGap,
-                    (RecoveryOutcome::NeedsRebuild, _) => HandshakeOutcome::NeedsRebuild,
+                let kept = match (report.outcome, report.proof.reason) {
                     (RecoveryOutcome::CatchUp, ProofReason::GapWithinRetention { gap }) => {
-                        HandshakeOutcome::CatchUp {
-                            kept: gap.after.get(),
-                        }
+                        Some(gap.after.get())
                     }
-                    (RecoveryOutcome::CatchUp, _) => HandshakeOutcome::CatchUp {
-                        kept: report.proof.committed.get(),
-                    },
+                    (RecoveryOutcome::CatchUp, _) => Some(report.proof.committed.get()),
+                    _ => None,
                 };
                 return Ok(Answer::Value {
                     field: "handshake",
-                    found: outcome_name(found),
+                    found: outcome_name(report.outcome.name(), kept),
                 });
             }
             Op::HandshakeRange {
@@ -665,15 +675,13 @@ impl Engine {
                 let source = sender
                     .select_rebuild_from_history(session, &history)
                     .map_err(sender_refusal)?;
-                let found = match source {
-                    EngineSource::SnapshotTail { snapshot } => RebuildSource::SnapshotTail {
-                        snapshot: snapshot.get(),
-                    },
-                    EngineSource::FullBase(_) => RebuildSource::FullBase,
+                let snapshot = match source {
+                    EngineSource::SnapshotTail { snapshot } => Some(snapshot.get()),
+                    EngineSource::FullBase(_) => None,
                 };
                 return Ok(Answer::Value {
                     field: "rebuild_source",
-                    found: source_name(found),
+                    found: source_name(&source.to_string(), snapshot),
                 });
             }
             Op::BeginRebuildTransfer { replica, handle } => {
@@ -708,6 +716,30 @@ impl Engine {
                 self.on_sender(*replica, *handle, |sender, session| {
                     sender.complete_rebuild(session)
                 })?;
+            }
+            Op::ProbeBudget {
+                replica,
+                handle,
+                at,
+            } => {
+                let (session, sender) = self.target(*replica, *handle)?;
+                let mut copy = sender.clone();
+                copy.check_budget(session, Tick::new(*at))
+                    .map_err(sender_refusal)?;
+            }
+            Op::ReadStorage { .. } => {
+                let history = self.storage.retained_history().map_err(refusal)?;
+                let found = StorageState {
+                    head: history.head().get(),
+                    flushed: self.storage.flushed().get(),
+                    committed: history.committed().get(),
+                    checkpoint: history.checkpoint().map(|checkpoint| checkpoint.lsn.get()),
+                    recycled_through: history.recycled_through().get(),
+                };
+                return Ok(Answer::Value {
+                    field: "storage",
+                    found: found.to_string(),
+                });
             }
         }
         Ok(Answer::Done)

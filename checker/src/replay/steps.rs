@@ -170,17 +170,23 @@ pub enum RefusalClass {
     SnapshotPinned,
     /// Storage: the WAL cannot be recycled past a retention pin.
     TailPinned,
+    /// A tick earlier than the latest one the session has seen (decision D95).
+    TickRegressed,
+    /// An outrun claim whose head has not moved past the session's target (decision D95).
+    NotOutrun,
 }
 
 impl RefusalClass {
     /// Every class, in order (the coverage report lists them all).
-    pub const ALL: [RefusalClass; 6] = [
+    pub const ALL: [RefusalClass; 8] = [
         RefusalClass::StaleSession,
         RefusalClass::Inactive,
         RefusalClass::StaleEpoch,
         RefusalClass::BudgetExceeded,
         RefusalClass::SnapshotPinned,
         RefusalClass::TailPinned,
+        RefusalClass::TickRegressed,
+        RefusalClass::NotOutrun,
     ];
 
     /// The stable snake_case name.
@@ -192,6 +198,8 @@ impl RefusalClass {
             RefusalClass::BudgetExceeded => "budget_exceeded",
             RefusalClass::SnapshotPinned => "snapshot_pinned",
             RefusalClass::TailPinned => "tail_pinned",
+            RefusalClass::TickRegressed => "tick_regressed",
+            RefusalClass::NotOutrun => "not_outrun",
         }
     }
 }
@@ -527,6 +535,52 @@ pub enum Op {
         /// The session.
         handle: Handle,
     },
+    /// A question, on a copy of the sender (nothing changes): `check_budget` at `now = at`
+    /// instead of the step's tick. The log asks it at the budget's edges (decision D95).
+    ProbeBudget {
+        /// The replica.
+        replica: u8,
+        /// The session.
+        handle: Handle,
+        /// The tick to check at.
+        at: u64,
+    },
+    /// A question: the storage's retained history (and flushed LSN) as the log's accepted
+    /// storage calls left it (decision D96).
+    ReadStorage {
+        /// What the storage must report.
+        expect_storage: StorageState,
+    },
+}
+
+/// The storage a `read_storage` call must report: every mark as the accepted storage calls of
+/// the log set it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageState {
+    /// The highest LSN in the WAL.
+    pub head: u64,
+    /// Durable through.
+    pub flushed: u64,
+    /// The recovery boundary (committed input).
+    pub committed: u64,
+    /// The trusted checkpoint (`null`: none).
+    pub checkpoint: Option<u64>,
+    /// Every LSN at or below it is recycled.
+    pub recycled_through: u64,
+}
+
+impl fmt::Display for StorageState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let checkpoint = self
+            .checkpoint
+            .map_or_else(|| "none".to_string(), |lsn| lsn.to_string());
+        write!(
+            f,
+            "head {} flushed {} committed {} checkpoint {checkpoint} recycled_through {}",
+            self.head, self.flushed, self.committed, self.recycled_through
+        )
+    }
 }
 
 /// The recovery session an assignment grants.
@@ -578,11 +632,27 @@ impl Op {
             Op::BeginRebuildTailReplay { .. } => "begin_rebuild_tail_replay",
             Op::RebuildTailProgress { .. } => "rebuild_tail_progress",
             Op::CompleteRebuild { .. } => "complete_rebuild",
+            Op::ProbeBudget { .. } => "probe_budget",
+            Op::ReadStorage { .. } => "read_storage",
         }
     }
 
+    /// True for the calls that change the primary's storage (a `read_storage` follows them).
+    pub fn is_storage(&self) -> bool {
+        matches!(
+            self,
+            Op::InstallBase { .. }
+                | Op::Append { .. }
+                | Op::Flush { .. }
+                | Op::Commit { .. }
+                | Op::Checkpoint { .. }
+                | Op::Recycle { .. }
+                | Op::Truncate { .. }
+        )
+    }
+
     /// Every entry point, in the order of [`Op`] (the coverage report lists them all).
-    pub const ENTRY_POINTS: [&'static str; 33] = [
+    pub const ENTRY_POINTS: [&'static str; 35] = [
         "start_primary",
         "end_primary",
         "install_base",
@@ -616,6 +686,8 @@ impl Op {
         "begin_rebuild_tail_replay",
         "rebuild_tail_progress",
         "complete_rebuild",
+        "probe_budget",
+        "read_storage",
     ];
 }
 
