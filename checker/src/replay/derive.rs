@@ -336,6 +336,7 @@ impl Derivation {
     }
 
     fn finish(&mut self, step: usize, action: String, state: &State) -> ModelStep {
+        self.read_events();
         self.read_storage();
         ModelStep {
             step,
@@ -1438,6 +1439,29 @@ impl Derivation {
         );
     }
 
+    /// After a step's calls: every replica a call of the step must have recorded a recovery
+    /// event about reports those events' names, in call order ([`expected_event`]).
+    fn read_events(&mut self) {
+        let mut expected: BTreeMap<(u8, u8), Vec<String>> = BTreeMap::new();
+        for call in &self.calls {
+            if let Some((replica, name)) = expected_event(call) {
+                expected
+                    .entry((call.primary, replica))
+                    .or_default()
+                    .push(name.to_string());
+            }
+        }
+        for ((primary, replica), expect_events) in expected {
+            if self.primaries.contains_key(&primary) {
+                let op = Op::ReadEvents {
+                    replica,
+                    expect_events,
+                };
+                self.call(primary, op);
+            }
+        }
+    }
+
     /// After a step's calls: every primary whose storage the step touched reports its marks,
     /// which must be what the log's accepted storage calls made of them.
     fn read_storage(&mut self) {
@@ -1462,6 +1486,59 @@ impl Derivation {
             self.call(primary, Op::ReadStorage { expect_storage });
         }
     }
+}
+
+/// The recovery event a call must record about its replica (docs/step-log.md, "Recovery
+/// events"): each accepted sender call names the event of its rule; a budget escalation
+/// invalidates the session. Refusals (other than the escalation) and questions record nothing
+/// the log fixes.
+fn expected_event(call: &Call) -> Option<(u8, &'static str)> {
+    let accepted = call.expect == Expect::Accept;
+    let escalated = call.expect
+        == Expect::Refuse {
+            class: RefusalClass::BudgetExceeded,
+        };
+    let name = match &call.op {
+        Op::AttachSession { replica, .. } | Op::SupersedeSession { replica, .. } if accepted => {
+            (*replica, "session_created")
+        }
+        Op::Assign {
+            target: Some(target),
+            ..
+        } if accepted => (target.replica, "session_created"),
+        Op::Connect { replica, .. } if accepted => (*replica, "connected"),
+        Op::Handshake {
+            replica,
+            expect_outcome: HandshakeOutcome::NeedsRebuild,
+            ..
+        } if accepted => (*replica, "session_invalidated"),
+        Op::Handshake { replica, .. } | Op::HandshakeRange { replica, .. } if accepted => {
+            (*replica, "handshake_recorded")
+        }
+        Op::BeginCatchUp { replica, .. } if accepted => (*replica, "catch_up_started"),
+        Op::RecordTruncation { replica, .. } if accepted => (*replica, "truncation_recorded"),
+        Op::CatchUpProgress { replica, .. } if accepted => (*replica, "catch_up_progress"),
+        Op::Complete { replica, .. } | Op::CompleteRebuild { replica, .. } if accepted => {
+            (*replica, "completed")
+        }
+        Op::AbandonOutrun { replica, .. } if accepted => (*replica, "session_invalidated"),
+        Op::CheckBudget { replica, .. } if escalated => (*replica, "session_invalidated"),
+        Op::SelectRebuildSource { replica, .. } if accepted => {
+            (*replica, "rebuild_source_selected")
+        }
+        Op::BeginRebuildTransfer { replica, .. } | Op::BeginRebuildTailReplay { replica, .. }
+            if accepted =>
+        {
+            (*replica, "rebuild_phase_started")
+        }
+        Op::RebuildTransferProgress { replica, .. } | Op::RebuildTailProgress { replica, .. }
+            if accepted =>
+        {
+            (*replica, "rebuild_progress")
+        }
+        _ => return None,
+    };
+    Some(name)
 }
 
 /// The handshake outcome a sender phase shows the model reached: in sync (zero gap), catching

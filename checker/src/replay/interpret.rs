@@ -20,6 +20,7 @@ use swb_engine::budget::CatchUpBudget;
 use swb_engine::error::SenderError;
 use swb_engine::history::{CheckpointTrust, ProofReason, RebuildSource as EngineSource};
 use swb_engine::lineage::Lineage;
+use swb_engine::observe::RecoveryLog;
 use swb_engine::outcome::RecoveryOutcome;
 use swb_engine::plan::{FullBasePin, RetentionPin, SnapshotPin, StorageAdapter};
 use swb_engine::registry::{AssignmentIntent, Registry, ReplicaAssignment};
@@ -92,6 +93,10 @@ struct Engine {
     storage: InMemoryStorage,
     sessions: BTreeMap<Handle, SessionId>,
     pins: BTreeMap<PinHandle, Pin>,
+    /// Every recovery event the registry recorded, oldest first.
+    log: RecoveryLog,
+    /// Per replica: how much of `log` its last `read_events` had seen.
+    events_read: BTreeMap<u8, usize>,
 }
 
 /// What the interpreter counted: calls, refusals the log expected (by entry point and class),
@@ -352,9 +357,10 @@ impl Interpreter {
             .engines
             .get_mut(&call.primary)
             .ok_or_else(|| unknown("unknown_primary", format!("no engine n{}", call.primary)))?;
-        let answer = engine.call(&call.op, now, &mut self.counts)?;
-        let _ = engine.registry.drain_events();
-        Ok(answer)
+        let answer = engine.call(&call.op, now, &mut self.counts);
+        let events = engine.registry.drain_events();
+        engine.log.extend(events);
+        answer
     }
 }
 
@@ -371,6 +377,7 @@ fn expected_value(op: &Op) -> String {
             RebuildSource::FullBase => source_name("full_base", None),
         },
         Op::ReadStorage { expect_storage } => expect_storage.to_string(),
+        Op::ReadEvents { expect_events, .. } => expect_events.join(", "),
         _ => String::new(),
     }
 }
@@ -378,7 +385,9 @@ fn expected_value(op: &Op) -> String {
 /// The replica a reported value belongs to (`None`: the primary's own storage).
 fn replica_of(op: &Op) -> Option<u8> {
     match op {
-        Op::Handshake { replica, .. } | Op::SelectRebuildSource { replica, .. } => Some(*replica),
+        Op::Handshake { replica, .. }
+        | Op::SelectRebuildSource { replica, .. }
+        | Op::ReadEvents { replica, .. } => Some(*replica),
         _ => None,
     }
 }
@@ -739,6 +748,30 @@ impl Engine {
                 return Ok(Answer::Value {
                     field: "storage",
                     found: found.to_string(),
+                });
+            }
+            Op::ReadEvents {
+                replica,
+                expect_events,
+            } => {
+                let seen = self.events_read.insert(*replica, self.log.len());
+                let names: Vec<&str> = self.log.events()[seen.unwrap_or(0)..]
+                    .iter()
+                    .filter(|event| event.replica == ReplicaId::new(u32::from(*replica)))
+                    .map(|event| event.kind.name())
+                    .collect();
+                // The log's names in order, other events between them allowed.
+                let mut found = names.iter();
+                let contained = expect_events
+                    .iter()
+                    .all(|expected| found.any(|name| name == expected));
+                return Ok(Answer::Value {
+                    field: "events",
+                    found: if contained {
+                        expect_events.join(", ")
+                    } else {
+                        names.join(", ")
+                    },
                 });
             }
         }

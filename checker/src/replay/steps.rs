@@ -551,6 +551,15 @@ pub enum Op {
         /// What the storage must report.
         expect_storage: StorageState,
     },
+    /// A question: the names of the recovery events the engine recorded about `replica` since
+    /// the previous `read_events` of that replica must contain `expect_events`, in order
+    /// (other events may come between; decision D97).
+    ReadEvents {
+        /// The replica.
+        replica: u8,
+        /// The event names, in order.
+        expect_events: Vec<String>,
+    },
 }
 
 /// The storage a `read_storage` call must report: every mark as the accepted storage calls of
@@ -634,6 +643,7 @@ impl Op {
             Op::CompleteRebuild { .. } => "complete_rebuild",
             Op::ProbeBudget { .. } => "probe_budget",
             Op::ReadStorage { .. } => "read_storage",
+            Op::ReadEvents { .. } => "read_events",
         }
     }
 
@@ -652,7 +662,7 @@ impl Op {
     }
 
     /// Every entry point, in the order of [`Op`] (the coverage report lists them all).
-    pub const ENTRY_POINTS: [&'static str; 35] = [
+    pub const ENTRY_POINTS: [&'static str; 36] = [
         "start_primary",
         "end_primary",
         "install_base",
@@ -688,6 +698,7 @@ impl Op {
         "complete_rebuild",
         "probe_budget",
         "read_storage",
+        "read_events",
     ];
 }
 
