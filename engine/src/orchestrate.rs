@@ -93,8 +93,9 @@ impl RecoveryOrchestrator {
         });
     }
 
-    /// Runs one sender call and logs what it changed.
-    fn with_sender<R>(
+    /// Runs one sender call and logs what it changed: the way to reach a sender operation the
+    /// orchestrator has no method of its own for (the log stays complete).
+    pub fn with_sender<R>(
         &mut self,
         replica: ReplicaId,
         call: impl FnOnce(&mut Sender) -> Result<R, SenderError>,

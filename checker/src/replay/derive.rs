@@ -40,6 +40,14 @@
 //!    - a rebuild acknowledgement → transfer progress, tail replay, `complete_rebuild` (or
 //!      `abandon_outrun` when the model's round budget escalates because the head moved).
 //!
+//! 5. **Boundaries and observations** (D95..D97): after each catch-up start or progress the
+//!    budget is probed at its edges on a copy (`probe_budget`: a tick before the last progress
+//!    is `tick_regressed`, exactly the budget holds, one tick more is `budget_exceeded`); before
+//!    a session that reached its target completes or is given up, an outrun claim at the target
+//!    is refused (`not_outrun`); at the end of the step the engine reports the recovery events
+//!    each accepted call recorded (`read_events`), the storage's marks (`read_storage`) and, after
+//!    an assignment, the senders it added and removed (`read_assignment`).
+//!
 //! An action whose state change has no engine counterpart (a write the primary has not yet
 //! logged, a re-sent request, an unknown action) derives no call: only state differences count.
 //!
@@ -911,6 +919,10 @@ impl Derivation {
             })
             .collect();
         let shadow = self.shadow(primary);
+        let (added, removed) = reconciled(&shadow.endpoints, &replicas);
+        for replica in &removed {
+            shadow.endpoints.remove(replica);
+        }
         for assigned in &replicas {
             let previous = shadow.endpoints.insert(assigned.replica, assigned.endpoint);
             if previous.is_some_and(|version| version != assigned.endpoint) {
@@ -928,6 +940,11 @@ impl Derivation {
                 target: None,
             },
         );
+        let op = Op::ReadAssignment {
+            expect_added: added,
+            expect_removed: removed,
+        };
+        self.call(primary, op);
     }
 
     /// Releases the pins of sessions that ended on their own and forgets them.
@@ -1444,11 +1461,11 @@ impl Derivation {
     fn read_events(&mut self) {
         let mut expected: BTreeMap<(u8, u8), Vec<String>> = BTreeMap::new();
         for call in &self.calls {
-            if let Some((replica, name)) = expected_event(call) {
+            if let Some((replica, names)) = expected_event(call) {
                 expected
                     .entry((call.primary, replica))
                     .or_default()
-                    .push(name.to_string());
+                    .extend(names.iter().map(|name| name.to_string()));
             }
         }
         for ((primary, replica), expect_events) in expected {
@@ -1488,57 +1505,77 @@ impl Derivation {
     }
 }
 
+/// The senders an assignment of `replicas` creates and removes, given the replicas the engine
+/// has senders for (each sorted).
+fn reconciled(known: &BTreeMap<u8, u64>, replicas: &[Assigned]) -> (Vec<u8>, Vec<u8>) {
+    let listed: std::collections::BTreeSet<u8> =
+        replicas.iter().map(|assigned| assigned.replica).collect();
+    let added = listed
+        .iter()
+        .filter(|replica| !known.contains_key(replica))
+        .copied()
+        .collect();
+    let removed = known
+        .keys()
+        .filter(|replica| !listed.contains(replica))
+        .copied()
+        .collect();
+    (added, removed)
+}
+
 /// The recovery event a call must record about its replica (docs/step-log.md, "Recovery
 /// events"): each accepted sender call names the event of its rule; a budget escalation
-/// invalidates the session. Refusals (other than the escalation) and questions record nothing
+/// invalidates the session and is logged as such. Refusals (other than the escalation) and questions record nothing
 /// the log fixes.
-fn expected_event(call: &Call) -> Option<(u8, &'static str)> {
+fn expected_event(call: &Call) -> Option<(u8, &'static [&'static str])> {
     let accepted = call.expect == Expect::Accept;
     let escalated = call.expect
         == Expect::Refuse {
             class: RefusalClass::BudgetExceeded,
         };
-    let name = match &call.op {
+    let names: (u8, &'static [&'static str]) = match &call.op {
         Op::AttachSession { replica, .. } | Op::SupersedeSession { replica, .. } if accepted => {
-            (*replica, "session_created")
+            (*replica, &["session_created"])
         }
         Op::Assign {
             target: Some(target),
             ..
-        } if accepted => (target.replica, "session_created"),
-        Op::Connect { replica, .. } if accepted => (*replica, "connected"),
+        } if accepted => (target.replica, &["session_created"]),
+        Op::Connect { replica, .. } if accepted => (*replica, &["connected"]),
         Op::Handshake {
             replica,
             expect_outcome: HandshakeOutcome::NeedsRebuild,
             ..
-        } if accepted => (*replica, "session_invalidated"),
+        } if accepted => (*replica, &["session_invalidated"]),
         Op::Handshake { replica, .. } | Op::HandshakeRange { replica, .. } if accepted => {
-            (*replica, "handshake_recorded")
+            (*replica, &["handshake_recorded"])
         }
-        Op::BeginCatchUp { replica, .. } if accepted => (*replica, "catch_up_started"),
-        Op::RecordTruncation { replica, .. } if accepted => (*replica, "truncation_recorded"),
-        Op::CatchUpProgress { replica, .. } if accepted => (*replica, "catch_up_progress"),
+        Op::BeginCatchUp { replica, .. } if accepted => (*replica, &["catch_up_started"]),
+        Op::RecordTruncation { replica, .. } if accepted => (*replica, &["truncation_recorded"]),
+        Op::CatchUpProgress { replica, .. } if accepted => (*replica, &["catch_up_progress"]),
         Op::Complete { replica, .. } | Op::CompleteRebuild { replica, .. } if accepted => {
-            (*replica, "completed")
+            (*replica, &["completed"])
         }
-        Op::AbandonOutrun { replica, .. } if accepted => (*replica, "session_invalidated"),
-        Op::CheckBudget { replica, .. } if escalated => (*replica, "session_invalidated"),
+        Op::AbandonOutrun { replica, .. } if accepted => (*replica, &["session_invalidated"]),
+        Op::CheckBudget { replica, .. } if escalated => {
+            (*replica, &["session_invalidated", "budget_escalated"])
+        }
         Op::SelectRebuildSource { replica, .. } if accepted => {
-            (*replica, "rebuild_source_selected")
+            (*replica, &["rebuild_source_selected"])
         }
         Op::BeginRebuildTransfer { replica, .. } | Op::BeginRebuildTailReplay { replica, .. }
             if accepted =>
         {
-            (*replica, "rebuild_phase_started")
+            (*replica, &["rebuild_phase_started"])
         }
         Op::RebuildTransferProgress { replica, .. } | Op::RebuildTailProgress { replica, .. }
             if accepted =>
         {
-            (*replica, "rebuild_progress")
+            (*replica, &["rebuild_progress"])
         }
         _ => return None,
     };
-    Some(name)
+    Some(names)
 }
 
 /// The handshake outcome a sender phase shows the model reached: in sync (zero gap), catching

@@ -2,7 +2,8 @@
 //! against the log's expectation, then every replica's view compared with the log's.
 //!
 //! It decides nothing: every value comes from the log. Its own state is one engine (a
-//! `Registry` and an `InMemoryStorage`) per serving primary, and two name tables: the log's
+//! `RecoveryOrchestrator`, the registry with its recovery log, and an `InMemoryStorage`) per
+//! serving primary, and two name tables: the log's
 //! session handles → the engine's session ids, and pin handles → the pins the storage gave.
 //! A port to another language keeps this shape: [`Interpreter::run`] for the calls,
 //! [`Interpreter::compare`] for the views.
@@ -12,15 +13,18 @@
 //! - `refuse` and the engine accepts: `engine-accepted` (the engine took what it must fence);
 //!   refused with another class: `engine-refused` naming the class found;
 //! - `observe`: any answer is fine (the engine-side judgements count `confirm_outrun` answers);
-//! - a handshake outcome or rebuild base other than the log's ends the model step's calls (the
-//!   views decide; equal views report the value itself as the divergence).
+//! - a reported value other than the log's (a handshake outcome, a rebuild base, the storage's
+//!   marks, a replica's recovery events, an assignment's result) ends the model step's calls
+//!   (the views decide; equal views report the value itself as the divergence). Names are read
+//!   from the engine's own (`RecoveryOutcome::name`, the rebuild source's and events' names), so a
+//!   wrong name is a difference.
 
 use std::collections::BTreeMap;
 use swb_engine::budget::CatchUpBudget;
-use swb_engine::error::SenderError;
+use swb_engine::error::{OrchestrateError, SenderError};
 use swb_engine::history::{CheckpointTrust, ProofReason, RebuildSource as EngineSource};
 use swb_engine::lineage::Lineage;
-use swb_engine::observe::RecoveryLog;
+use swb_engine::orchestrate::RecoveryOrchestrator;
 use swb_engine::outcome::RecoveryOutcome;
 use swb_engine::plan::{FullBasePin, RetentionPin, SnapshotPin, StorageAdapter};
 use swb_engine::registry::{AssignmentIntent, Registry, ReplicaAssignment};
@@ -89,14 +93,15 @@ enum Pin {
 /// One primary incarnation's engine.
 #[derive(Debug, Default)]
 struct Engine {
-    registry: Registry,
+    /// The registry and its recovery log (every call goes through it, so the log is complete).
+    orchestrator: RecoveryOrchestrator,
     storage: InMemoryStorage,
     sessions: BTreeMap<Handle, SessionId>,
     pins: BTreeMap<PinHandle, Pin>,
-    /// Every recovery event the registry recorded, oldest first.
-    log: RecoveryLog,
-    /// Per replica: how much of `log` its last `read_events` had seen.
+    /// Per replica: how much of the recovery log its last `read_events` had seen.
     events_read: BTreeMap<u8, usize>,
+    /// The last accepted assignment's senders added and removed.
+    assigned: (Vec<u8>, Vec<u8>),
 }
 
 /// What the interpreter counted: calls, refusals the log expected (by entry point and class),
@@ -208,8 +213,11 @@ fn unknown(class: &str, error: String) -> Refusal {
 
 /// A sender refusal; a budget escalation is the class `budget_exceeded` whatever violation it
 /// carries (the rule names the violation).
-fn sender_refusal(error: SenderError) -> Refusal {
-    let budget = matches!(error, SenderError::BudgetExceeded(_));
+fn sender_refusal(error: OrchestrateError) -> Refusal {
+    let budget = matches!(
+        error,
+        OrchestrateError::Sender(SenderError::BudgetExceeded(_))
+    );
     let mut refused = refusal(error);
     if budget {
         refused.class = "budget_exceeded".to_string();
@@ -280,7 +288,7 @@ impl Interpreter {
     pub fn views(&self) -> BTreeMap<(u8, u8), ReplicaView> {
         let mut views = BTreeMap::new();
         for (primary, engine) in &self.engines {
-            for sender in engine.registry.views() {
+            for sender in engine.orchestrator.registry().views() {
                 views.insert((*primary, sender.replica.get() as u8), engine_view(&sender));
             }
         }
@@ -330,7 +338,7 @@ impl Interpreter {
     pub fn engines(&self) -> impl Iterator<Item = (u8, &Registry, &InMemoryStorage)> {
         self.engines
             .iter()
-            .map(|(primary, engine)| (*primary, &engine.registry, &engine.storage))
+            .map(|(primary, engine)| (*primary, engine.orchestrator.registry(), &engine.storage))
     }
 
     /// The current tick.
@@ -349,7 +357,19 @@ impl Interpreter {
                 for (_, pin) in std::mem::take(&mut engine.pins) {
                     engine.release(pin);
                 }
-                engine.registry.stop_all();
+                let replicas: Vec<ReplicaId> = engine
+                    .orchestrator
+                    .registry()
+                    .views()
+                    .iter()
+                    .map(|sender| sender.replica)
+                    .collect();
+                for replica in replicas {
+                    let _ = engine.orchestrator.with_sender(replica, |sender| {
+                        sender.stop();
+                        Ok(())
+                    });
+                }
             }
             return Ok(Answer::Done);
         }
@@ -357,10 +377,7 @@ impl Interpreter {
             .engines
             .get_mut(&call.primary)
             .ok_or_else(|| unknown("unknown_primary", format!("no engine n{}", call.primary)))?;
-        let answer = engine.call(&call.op, now, &mut self.counts);
-        let events = engine.registry.drain_events();
-        engine.log.extend(events);
-        answer
+        engine.call(&call.op, now, &mut self.counts)
     }
 }
 
@@ -378,6 +395,10 @@ fn expected_value(op: &Op) -> String {
         },
         Op::ReadStorage { expect_storage } => expect_storage.to_string(),
         Op::ReadEvents { expect_events, .. } => expect_events.join(", "),
+        Op::ReadAssignment {
+            expect_added,
+            expect_removed,
+        } => assignment_name(expect_added, expect_removed),
         _ => String::new(),
     }
 }
@@ -400,6 +421,11 @@ fn outcome_name(name: &str, kept: Option<u64>) -> String {
         Some(kept) => format!("{name}(kept {kept})"),
         None => name.to_string(),
     }
+}
+
+/// An assignment's result: `added [2, 3] removed []`.
+fn assignment_name(added: &[u8], removed: &[u8]) -> String {
+    format!("added {added:?} removed {removed:?}")
 }
 
 /// A rebuild base as the log names it: `snapshot_tail@S`, `full_base`.
@@ -428,27 +454,42 @@ impl Engine {
         })
     }
 
-    fn sender(&mut self, replica: u8) -> Result<&mut Sender, Refusal> {
-        self.registry
-            .sender_mut(ReplicaId::new(u32::from(replica)))
+    /// A copy of the sender of `replica`, for a question that must change nothing.
+    fn copy(&self, replica: u8) -> Result<Sender, Refusal> {
+        self.orchestrator
+            .sender(ReplicaId::new(u32::from(replica)))
+            .cloned()
             .ok_or_else(|| unknown("unknown_replica", format!("no sender for n{replica}")))
     }
 
-    /// The session of `handle` and the sender of `replica`.
-    fn target(&mut self, replica: u8, handle: Handle) -> Result<(SessionId, &mut Sender), Refusal> {
+    /// Calls the orchestrator for the replica `replica` on the session of `handle`.
+    fn on_session<T>(
+        &mut self,
+        replica: u8,
+        handle: Handle,
+        call: impl FnOnce(
+            &mut RecoveryOrchestrator,
+            ReplicaId,
+            SessionId,
+        ) -> Result<T, OrchestrateError>,
+    ) -> Result<T, Refusal> {
         let session = self.session(handle)?;
-        Ok((session, self.sender(replica)?))
+        let replica = ReplicaId::new(u32::from(replica));
+        call(&mut self.orchestrator, replica, session).map_err(sender_refusal)
     }
 
-    /// Calls the sender of `replica` on the session of `handle`.
+    /// Calls the sender of `replica` on the session of `handle` (through the orchestrator, for
+    /// the sender operations it has no method of its own for).
     fn on_sender<T>(
         &mut self,
         replica: u8,
         handle: Handle,
         call: impl FnOnce(&mut Sender, SessionId) -> Result<T, SenderError>,
     ) -> Result<(), Refusal> {
-        let (session, sender) = self.target(replica, handle)?;
-        call(sender, session).map(drop).map_err(sender_refusal)
+        self.on_session(replica, handle, |orchestrator, replica, session| {
+            orchestrator.with_sender(replica, |sender| call(sender, session))
+        })
+        .map(drop)
     }
 
     fn call(&mut self, op: &Op, now: Tick, counts: &mut Counts) -> Result<Answer, Refusal> {
@@ -492,10 +533,14 @@ impl Engine {
                         })
                         .collect(),
                 };
-                let result = self.registry.apply_assignment(&intent);
+                let result = self.orchestrator.process_assignment(&intent);
                 if let Some((_, failure)) = result.failed.first() {
                     return Err(refusal(*failure));
                 }
+                let nodes = |replicas: &[ReplicaId]| {
+                    replicas.iter().map(|replica| replica.get() as u8).collect()
+                };
+                self.assigned = (nodes(&result.added), nodes(&result.removed));
                 if let Some(grant) = target {
                     let granted = result
                         .created
@@ -518,7 +563,7 @@ impl Engine {
                 }
             }
             Op::InvalidateEpoch { epoch } => {
-                self.registry.invalidate_epoch(Epoch::new(*epoch));
+                self.orchestrator.invalidate_epoch(Epoch::new(*epoch));
             }
             Op::AttachSession {
                 replica,
@@ -528,7 +573,7 @@ impl Engine {
             } => {
                 let replica = ReplicaId::new(u32::from(*replica));
                 let session = self
-                    .registry
+                    .orchestrator
                     .attach_session(replica, kind_of(*kind), budget_of(*budget))
                     .map_err(refusal)?;
                 self.sessions.insert(*handle, session);
@@ -541,7 +586,7 @@ impl Engine {
             } => {
                 let replica = ReplicaId::new(u32::from(*replica));
                 let superseded = self
-                    .registry
+                    .orchestrator
                     .supersede_session(
                         replica,
                         kind_of(*kind),
@@ -552,8 +597,8 @@ impl Engine {
                 self.sessions.insert(*handle, superseded.session);
             }
             Op::Connect { replica, handle } => {
-                self.on_sender(*replica, *handle, |sender, session| {
-                    sender.begin_connect(session)
+                self.on_session(*replica, *handle, |orchestrator, replica, session| {
+                    orchestrator.begin_connect(replica, session)
                 })?;
             }
             Op::Handshake {
@@ -570,15 +615,16 @@ impl Engine {
                 .map_err(refusal)?;
                 // A storage that installed a base without identity matches nothing.
                 let primary_lineage = self.storage.lineage().cloned().unwrap_or_default();
-                let (session, sender) = self.target(*replica, *handle)?;
-                let report = sender
-                    .record_handshake_by_identity(
-                        session,
-                        &replica_lineage,
-                        &primary_lineage,
-                        &history,
-                    )
-                    .map_err(sender_refusal)?;
+                let report = self.on_session(*replica, *handle, |orchestrator, replica, session| {
+                    orchestrator.with_sender(replica, |sender| {
+                        sender.record_handshake_by_identity(
+                            session,
+                            &replica_lineage,
+                            &primary_lineage,
+                            &history,
+                        )
+                    })
+                })?;
                 let kept = match (report.outcome, report.proof.reason) {
                     (RecoveryOutcome::CatchUp, ProofReason::GapWithinRetention { gap }) => {
                         Some(gap.after.get())
@@ -597,8 +643,8 @@ impl Engine {
                 through,
             } => {
                 let range = LsnRange::new(Lsn::ZERO, lsn(*through));
-                self.on_sender(*replica, *handle, |sender, session| {
-                    sender.record_handshake(session, range)
+                self.on_session(*replica, *handle, |orchestrator, replica, session| {
+                    orchestrator.record_handshake(replica, session, range)
                 })?;
             }
             Op::PinWal { pin, after } => {
@@ -624,8 +670,8 @@ impl Engine {
                 self.release(held);
             }
             Op::BeginCatchUp { replica, handle } => {
-                self.on_sender(*replica, *handle, |sender, session| {
-                    sender.begin_catch_up(session, now)
+                self.on_session(*replica, *handle, |orchestrator, replica, session| {
+                    orchestrator.begin_catch_up(replica, session, now)
                 })?;
             }
             Op::RecordTruncation {
@@ -633,8 +679,8 @@ impl Engine {
                 handle,
                 to,
             } => {
-                self.on_sender(*replica, *handle, |sender, session| {
-                    sender.record_truncation(session, lsn(*to))
+                self.on_session(*replica, *handle, |orchestrator, replica, session| {
+                    orchestrator.record_truncation(replica, session, lsn(*to))
                 })?;
             }
             Op::CatchUpProgress {
@@ -642,18 +688,18 @@ impl Engine {
                 handle,
                 through,
             } => {
-                self.on_sender(*replica, *handle, |sender, session| {
-                    sender.record_catch_up_progress(session, lsn(*through), now)
+                self.on_session(*replica, *handle, |orchestrator, replica, session| {
+                    orchestrator.record_catch_up_progress(replica, session, lsn(*through), now)
                 })?;
             }
             Op::CheckBudget { replica, handle } => {
-                self.on_sender(*replica, *handle, |sender, session| {
-                    sender.check_budget(session, now)
+                self.on_session(*replica, *handle, |orchestrator, replica, session| {
+                    orchestrator.check_budget(replica, session, now)
                 })?;
             }
             Op::Complete { replica, handle } => {
-                self.on_sender(*replica, *handle, |sender, session| {
-                    sender.complete(session, now)
+                self.on_session(*replica, *handle, |orchestrator, replica, session| {
+                    orchestrator.complete(replica, session, now)
                 })?;
             }
             Op::AbandonOutrun {
@@ -670,20 +716,19 @@ impl Engine {
                 handle,
                 head,
             } => {
-                let (session, sender) = self.target(*replica, *handle)?;
-                let mut copy = sender.clone();
+                let session = self.session(*handle)?;
+                let mut copy = self.copy(*replica)?;
                 copy.abandon_outrun(session, lsn(*head))
-                    .map_err(sender_refusal)?;
+                    .map_err(|error| sender_refusal(error.into()))?;
                 counts.outruns_confirmed += 1;
             }
             Op::SelectRebuildSource {
                 replica, handle, ..
             } => {
                 let history = self.storage.retained_history().map_err(refusal)?;
-                let (session, sender) = self.target(*replica, *handle)?;
-                let source = sender
-                    .select_rebuild_from_history(session, &history)
-                    .map_err(sender_refusal)?;
+                let source = self.on_session(*replica, *handle, |orchestrator, replica, session| {
+                    orchestrator.select_rebuild_from_history(replica, session, &history)
+                })?;
                 let snapshot = match source {
                     EngineSource::SnapshotTail { snapshot } => Some(snapshot.get()),
                     EngineSource::FullBase(_) => None,
@@ -694,8 +739,8 @@ impl Engine {
                 });
             }
             Op::BeginRebuildTransfer { replica, handle } => {
-                self.on_sender(*replica, *handle, |sender, session| {
-                    sender.begin_rebuild_transfer(session)
+                self.on_session(*replica, *handle, |orchestrator, replica, session| {
+                    orchestrator.begin_rebuild_transfer(replica, session)
                 })?;
             }
             Op::RebuildTransferProgress {
@@ -703,13 +748,13 @@ impl Engine {
                 handle,
                 through,
             } => {
-                self.on_sender(*replica, *handle, |sender, session| {
-                    sender.record_rebuild_transfer_progress(session, lsn(*through))
+                self.on_session(*replica, *handle, |orchestrator, replica, session| {
+                    orchestrator.record_rebuild_transfer_progress(replica, session, lsn(*through))
                 })?;
             }
             Op::BeginRebuildTailReplay { replica, handle } => {
-                self.on_sender(*replica, *handle, |sender, session| {
-                    sender.begin_rebuild_tail_replay(session)
+                self.on_session(*replica, *handle, |orchestrator, replica, session| {
+                    orchestrator.begin_rebuild_tail_replay(replica, session)
                 })?;
             }
             Op::RebuildTailProgress {
@@ -717,13 +762,13 @@ impl Engine {
                 handle,
                 through,
             } => {
-                self.on_sender(*replica, *handle, |sender, session| {
-                    sender.record_rebuild_tail_progress(session, lsn(*through))
+                self.on_session(*replica, *handle, |orchestrator, replica, session| {
+                    orchestrator.record_rebuild_tail_progress(replica, session, lsn(*through))
                 })?;
             }
             Op::CompleteRebuild { replica, handle } => {
-                self.on_sender(*replica, *handle, |sender, session| {
-                    sender.complete_rebuild(session)
+                self.on_session(*replica, *handle, |orchestrator, replica, session| {
+                    orchestrator.complete_rebuild(replica, session)
                 })?;
             }
             Op::ProbeBudget {
@@ -731,10 +776,10 @@ impl Engine {
                 handle,
                 at,
             } => {
-                let (session, sender) = self.target(*replica, *handle)?;
-                let mut copy = sender.clone();
+                let session = self.session(*handle)?;
+                let mut copy = self.copy(*replica)?;
                 copy.check_budget(session, Tick::new(*at))
-                    .map_err(sender_refusal)?;
+                    .map_err(|error| sender_refusal(error.into()))?;
             }
             Op::ReadStorage { .. } => {
                 let history = self.storage.retained_history().map_err(refusal)?;
@@ -750,12 +795,20 @@ impl Engine {
                     found: found.to_string(),
                 });
             }
+            Op::ReadAssignment { .. } => {
+                let (added, removed) = &self.assigned;
+                return Ok(Answer::Value {
+                    field: "assignment",
+                    found: assignment_name(added, removed),
+                });
+            }
             Op::ReadEvents {
                 replica,
                 expect_events,
             } => {
-                let seen = self.events_read.insert(*replica, self.log.len());
-                let names: Vec<&str> = self.log.events()[seen.unwrap_or(0)..]
+                let log = self.orchestrator.log();
+                let seen = self.events_read.insert(*replica, log.len());
+                let names: Vec<&str> = log.events()[seen.unwrap_or(0)..]
                     .iter()
                     .filter(|event| event.replica == ReplicaId::new(u32::from(*replica)))
                     .map(|event| event.kind.name())

@@ -560,6 +560,14 @@ pub enum Op {
         /// The event names, in order.
         expect_events: Vec<String>,
     },
+    /// A question about the previous `assign` call's result: the replicas whose senders it
+    /// created and those it stopped and removed, each sorted (decision D97).
+    ReadAssignment {
+        /// Senders created.
+        expect_added: Vec<u8>,
+        /// Senders removed.
+        expect_removed: Vec<u8>,
+    },
 }
 
 /// The storage a `read_storage` call must report: every mark as the accepted storage calls of
@@ -644,6 +652,7 @@ impl Op {
             Op::ProbeBudget { .. } => "probe_budget",
             Op::ReadStorage { .. } => "read_storage",
             Op::ReadEvents { .. } => "read_events",
+            Op::ReadAssignment { .. } => "read_assignment",
         }
     }
 
@@ -662,7 +671,7 @@ impl Op {
     }
 
     /// Every entry point, in the order of [`Op`] (the coverage report lists them all).
-    pub const ENTRY_POINTS: [&'static str; 36] = [
+    pub const ENTRY_POINTS: [&'static str; 37] = [
         "start_primary",
         "end_primary",
         "install_base",
@@ -699,6 +708,7 @@ impl Op {
         "probe_budget",
         "read_storage",
         "read_events",
+        "read_assignment",
     ];
 }
 
