@@ -93,8 +93,7 @@ impl RecoveryOrchestrator {
         });
     }
 
-    /// Runs one sender call and logs what it changed: the way to reach a sender operation the
-    /// orchestrator has no method of its own for (the log stays complete).
+    /// Runs one sender call and logs what it changed (for calls without a method of their own).
     pub fn with_sender<R>(
         &mut self,
         replica: ReplicaId,
