@@ -390,7 +390,9 @@ fn expected_value(op: &Op) -> String {
             HandshakeOutcome::NeedsRebuild => outcome_name("needs_rebuild", None),
         },
         Op::SelectRebuildSource { expect_source, .. } => match expect_source {
-            RebuildSource::SnapshotTail { snapshot } => source_name("snapshot_tail", Some(*snapshot)),
+            RebuildSource::SnapshotTail { snapshot } => {
+                source_name("snapshot_tail", Some(*snapshot))
+            }
             RebuildSource::FullBase => source_name("full_base", None),
         },
         Op::ReadStorage { expect_storage } => expect_storage.to_string(),
@@ -615,16 +617,17 @@ impl Engine {
                 .map_err(refusal)?;
                 // A storage that installed a base without identity matches nothing.
                 let primary_lineage = self.storage.lineage().cloned().unwrap_or_default();
-                let report = self.on_session(*replica, *handle, |orchestrator, replica, session| {
-                    orchestrator.with_sender(replica, |sender| {
-                        sender.record_handshake_by_identity(
-                            session,
-                            &replica_lineage,
-                            &primary_lineage,
-                            &history,
-                        )
-                    })
-                })?;
+                let report =
+                    self.on_session(*replica, *handle, |orchestrator, replica, session| {
+                        orchestrator.with_sender(replica, |sender| {
+                            sender.record_handshake_by_identity(
+                                session,
+                                &replica_lineage,
+                                &primary_lineage,
+                                &history,
+                            )
+                        })
+                    })?;
                 let kept = match (report.outcome, report.proof.reason) {
                     (RecoveryOutcome::CatchUp, ProofReason::GapWithinRetention { gap }) => {
                         Some(gap.after.get())
@@ -726,9 +729,10 @@ impl Engine {
                 replica, handle, ..
             } => {
                 let history = self.storage.retained_history().map_err(refusal)?;
-                let source = self.on_session(*replica, *handle, |orchestrator, replica, session| {
-                    orchestrator.select_rebuild_from_history(replica, session, &history)
-                })?;
+                let source =
+                    self.on_session(*replica, *handle, |orchestrator, replica, session| {
+                        orchestrator.select_rebuild_from_history(replica, session, &history)
+                    })?;
                 let snapshot = match source {
                     EngineSource::SnapshotTail { snapshot } => Some(snapshot.get()),
                     EngineSource::FullBase(_) => None,

@@ -279,10 +279,7 @@ pub fn engine_view(sender: &SenderView) -> ReplicaView {
     };
     // The session the engine itself reports active (D97: its own accessor, not a re-derivation).
     let active = sender.active_session();
-    let Some(session) = sender
-        .session
-        .filter(|session| Some(session.id) == active)
-    else {
+    let Some(session) = sender.session.filter(|session| Some(session.id) == active) else {
         return view;
     };
     let phase = match session.phase {
