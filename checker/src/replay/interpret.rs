@@ -456,12 +456,21 @@ impl Engine {
         })
     }
 
-    /// A copy of the sender of `replica`, for a question that must change nothing.
-    fn copy(&self, replica: u8) -> Result<Sender, Refusal> {
-        self.orchestrator
+    /// Asks a question of a copy of the sender of `replica` on the session of `handle`: the
+    /// engine's answer counts, the copy (and whatever it recorded) is dropped.
+    fn on_copy<T>(
+        &self,
+        replica: u8,
+        handle: Handle,
+        question: impl FnOnce(&mut Sender, SessionId) -> Result<T, SenderError>,
+    ) -> Result<T, Refusal> {
+        let session = self.session(handle)?;
+        let mut copy = self
+            .orchestrator
             .sender(ReplicaId::new(u32::from(replica)))
             .cloned()
-            .ok_or_else(|| unknown("unknown_replica", format!("no sender for n{replica}")))
+            .ok_or_else(|| unknown("unknown_replica", format!("no sender for n{replica}")))?;
+        question(&mut copy, session).map_err(|error| sender_refusal(error.into()))
     }
 
     /// Calls the orchestrator for the replica `replica` on the session of `handle`.
@@ -719,10 +728,9 @@ impl Engine {
                 handle,
                 head,
             } => {
-                let session = self.session(*handle)?;
-                let mut copy = self.copy(*replica)?;
-                copy.abandon_outrun(session, lsn(*head))
-                    .map_err(|error| sender_refusal(error.into()))?;
+                self.on_copy(*replica, *handle, |copy, session| {
+                    copy.abandon_outrun(session, lsn(*head))
+                })?;
                 counts.outruns_confirmed += 1;
             }
             Op::SelectRebuildSource {
@@ -780,10 +788,9 @@ impl Engine {
                 handle,
                 at,
             } => {
-                let session = self.session(*handle)?;
-                let mut copy = self.copy(*replica)?;
-                copy.check_budget(session, Tick::new(*at))
-                    .map_err(|error| sender_refusal(error.into()))?;
+                self.on_copy(*replica, *handle, |copy, session| {
+                    copy.check_budget(session, Tick::new(*at))
+                })?;
             }
             Op::ReadStorage { .. } => {
                 let history = self.storage.retained_history().map_err(refusal)?;
