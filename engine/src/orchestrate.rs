@@ -94,8 +94,8 @@ impl RecoveryOrchestrator {
         });
     }
 
-    /// Runs one sender call and logs what it changed.
-    fn with_sender<R>(
+    /// Runs one sender call and logs what it changed (for calls without a method of their own).
+    pub fn with_sender<R>(
         &mut self,
         replica: ReplicaId,
         call: impl FnOnce(&mut Sender) -> Result<R, SenderError>,

@@ -43,6 +43,14 @@
 //!    - a rebuild acknowledgement → transfer progress, tail replay, `complete_rebuild` (or
 //!      `abandon_outrun` when the model's round budget escalates because the head moved).
 //!
+//! 5. **Boundaries and observations** (D95..D97): after each catch-up start or progress the
+//!    budget is probed at its edges on a copy (`probe_budget`: a tick before the last progress
+//!    is `tick_regressed`, exactly the budget holds, one tick more is `budget_exceeded`); before
+//!    a session that reached its target completes or is given up, an outrun claim at the target
+//!    is refused (`not_outrun`); at the end of the step the engine reports the recovery events
+//!    each accepted call recorded (`read_events`), the storage's marks (`read_storage`) and, after
+//!    an assignment, the senders it added and removed (`read_assignment`).
+//!
 //! An action whose state change has no engine counterpart (a write the primary has not yet
 //! logged, a re-sent request, an unknown action) derives no call: only state differences count.
 //!
@@ -67,7 +75,8 @@ use swb_model::{Action, State};
 
 use super::steps::{
     self, Assigned, Budget, Call, Entry, Expect, ExpectedView, Handle, HandshakeOutcome, Header,
-    Kind, ModelStep, Op, PinHandle, RebuildSource, RefusalClass, Resend, StepLog, Target,
+    Kind, ModelStep, Op, PinHandle, RebuildSource, RefusalClass, Resend, StepLog, StorageState,
+    Target,
 };
 use super::view::{model_view, StepView};
 
@@ -217,6 +226,12 @@ struct Link {
     pins: Vec<PinHandle>,
     /// The rebuild base chosen, for a rebuild session.
     source: Option<RebuildSource>,
+    /// The session's target once the log has fixed it (a catch-up's frozen target, a
+    /// rebuild's range end): an outrun claim at it must be refused (D95).
+    target: Option<Lsn>,
+    /// The tick of the catch-up's last progress (its start until the first report): the
+    /// budget's edges are measured from it (D95).
+    progress_tick: Option<u64>,
 }
 
 /// One primary incarnation as the log has built it.
@@ -361,6 +376,8 @@ impl Derivation {
     }
 
     fn finish(&mut self, step: usize, action: String, state: &State) -> ModelStep {
+        self.read_events();
+        self.read_storage();
         ModelStep {
             step,
             action,
@@ -864,6 +881,7 @@ impl Derivation {
                 let truncated = first.truncate.then_some(first.progress);
                 let progress = (acked > first.progress).then_some(acked);
                 self.progress(primary, replica, truncated, progress);
+                self.refuse_unmoved_head(primary, replica);
                 self.end_session(primary, replica, |replica, handle| Op::Complete {
                     replica,
                     handle,
@@ -879,6 +897,7 @@ impl Derivation {
                     // The round reached its frozen target and the head had moved: the model's
                     // round budget is the caller's tail-chasing policy (D23).
                     EscalationReason::BudgetExceeded => {
+                        self.refuse_unmoved_head(primary, replica);
                         self.end_session(primary, replica, |replica, handle| Op::AbandonOutrun {
                             replica,
                             handle,
@@ -930,6 +949,10 @@ impl Derivation {
             })
             .collect();
         let shadow = self.shadow(primary);
+        let (added, removed) = reconciled(&shadow.endpoints, &replicas);
+        for replica in &removed {
+            shadow.endpoints.remove(replica);
+        }
         for assigned in &replicas {
             let previous = shadow.endpoints.insert(assigned.replica, assigned.endpoint);
             if previous.is_some_and(|version| version != assigned.endpoint) {
@@ -947,6 +970,11 @@ impl Derivation {
                 target: None,
             },
         );
+        let op = Op::ReadAssignment {
+            expect_added: added,
+            expect_removed: removed,
+        };
+        self.call(primary, op);
     }
 
     /// Releases the pins of sessions that ended on their own and forgets them.
@@ -1070,6 +1098,8 @@ impl Derivation {
                 alive: true,
                 pins: Vec::new(),
                 source,
+                target: None,
+                progress_tick: None,
             },
         );
         shadow.latest.insert(replica, handle);
@@ -1129,6 +1159,7 @@ impl Derivation {
                     self.pin_wal(primary, replica, Lsn::new(kept));
                 }
                 self.call(primary, Op::BeginCatchUp { replica, handle });
+                self.made_progress(primary, replica, Some(committed));
             }
         }
     }
@@ -1180,6 +1211,7 @@ impl Derivation {
                 through: to.get(),
             },
         );
+        self.made_progress(primary, replica, None);
         let held = self
             .shadow(primary)
             .links
@@ -1226,6 +1258,7 @@ impl Derivation {
         durable: &Slots,
         head: Lsn,
     ) {
+        self.refuse_unmoved_head(primary, replica);
         if let Some(handle) = self.live(primary, replica) {
             self.call_expecting(
                 primary,
@@ -1288,6 +1321,9 @@ impl Derivation {
         };
         self.opened(primary, replica, handle, Some(model_session), Some(source));
         let committed = self.shadow(primary).storage.committed;
+        if let Some(link) = self.shadow(primary).links.get_mut(&replica) {
+            link.target = Some(committed);
+        }
         self.call(primary, Op::Connect { replica, handle });
         self.call(
             primary,
@@ -1376,6 +1412,7 @@ impl Derivation {
             }
             None => return,
         }
+        self.refuse_unmoved_head(primary, replica);
         match outrun_by {
             Some(head) => self.end_session(primary, replica, |replica, handle| Op::AbandonOutrun {
                 replica,
@@ -1398,6 +1435,188 @@ impl Derivation {
 /// one the engine can follow.
 fn took_office_again(shadow: &Shadow, node: &NodeState) -> bool {
     node.disk.epoch > shadow.epoch || node.disk.wal.received() < shadow.storage.head
+}
+
+/// Boundary expectations (decisions D95, D96): calls at the edges of the rules the other calls
+/// only cross far from them, each expected from what the log has already fixed.
+impl Derivation {
+    /// The replica's catch-up made progress at this tick (or began, fixing its frozen target
+    /// `target`): the budget is probed at its edges, on a copy of the sender. A tick before the
+    /// last progress is refused `tick_regressed`; exactly `stall_ticks_max` ticks after it the
+    /// budget holds; one tick more it is exceeded (`budget_exceeded`).
+    fn made_progress(&mut self, primary: u8, replica: u8, target: Option<Lsn>) {
+        let tick = self.tick;
+        let Some(link) = self.shadow(primary).links.get_mut(&replica) else {
+            return;
+        };
+        link.progress_tick = Some(tick);
+        link.target = target.or(link.target);
+        let handle = link.handle;
+        let Some(Budget { stall_ticks_max }) = self.budget() else {
+            return;
+        };
+        let probe = |at| Op::ProbeBudget {
+            replica,
+            handle,
+            at,
+        };
+        if let Some(before) = tick.checked_sub(1) {
+            let class = RefusalClass::TickRegressed;
+            self.call_expecting(primary, probe(before), Expect::Refuse { class });
+        }
+        self.call(primary, probe(tick + stall_ticks_max));
+        let class = RefusalClass::BudgetExceeded;
+        self.call_expecting(
+            primary,
+            probe(tick + stall_ticks_max + 1),
+            Expect::Refuse { class },
+        );
+    }
+
+    /// The live session has reached its target (it is about to complete, or to be given up as
+    /// outrun): a claim that the head moved past it while the head stands *at* it must be
+    /// refused `not_outrun`, changing nothing.
+    fn refuse_unmoved_head(&mut self, primary: u8, replica: u8) {
+        let Some(link) = self.shadow(primary).links.get(&replica) else {
+            return;
+        };
+        let (Some(target), true) = (link.target, link.alive) else {
+            return;
+        };
+        let handle = link.handle;
+        let class = RefusalClass::NotOutrun;
+        self.call_expecting(
+            primary,
+            Op::AbandonOutrun {
+                replica,
+                handle,
+                head: target.get(),
+            },
+            Expect::Refuse { class },
+        );
+    }
+
+    /// After a step's calls: every replica a call of the step must have recorded a recovery
+    /// event about reports those events' names, in call order ([`expected_event`]).
+    fn read_events(&mut self) {
+        let mut expected: BTreeMap<(u8, u8), Vec<String>> = BTreeMap::new();
+        for call in &self.calls {
+            if let Some((replica, names)) = expected_event(call) {
+                expected
+                    .entry((call.primary, replica))
+                    .or_default()
+                    .extend(names.iter().map(|name| name.to_string()));
+            }
+        }
+        for ((primary, replica), expect_events) in expected {
+            if self.primaries.contains_key(&primary) {
+                let op = Op::ReadEvents {
+                    replica,
+                    expect_events,
+                };
+                self.call(primary, op);
+            }
+        }
+    }
+
+    /// After a step's calls: every primary whose storage the step touched reports its marks,
+    /// which must be what the log's accepted storage calls made of them.
+    fn read_storage(&mut self) {
+        let touched: std::collections::BTreeSet<u8> = self
+            .calls
+            .iter()
+            .filter(|call| call.op.is_storage())
+            .map(|call| call.primary)
+            .collect();
+        for primary in touched {
+            let Some(shadow) = self.primaries.get(&primary) else {
+                continue;
+            };
+            let storage = &shadow.storage;
+            let expect_storage = StorageState {
+                head: storage.head.get(),
+                flushed: storage.flushed.get(),
+                committed: storage.committed.get(),
+                checkpoint: (storage.checkpoint > Lsn::ZERO).then(|| storage.checkpoint.get()),
+                recycled_through: storage.recycled_through.get(),
+            };
+            self.call(primary, Op::ReadStorage { expect_storage });
+        }
+    }
+}
+
+/// The senders an assignment of `replicas` creates and removes, given the replicas the engine
+/// has senders for (each sorted).
+fn reconciled(known: &BTreeMap<u8, u64>, replicas: &[Assigned]) -> (Vec<u8>, Vec<u8>) {
+    let listed: std::collections::BTreeSet<u8> =
+        replicas.iter().map(|assigned| assigned.replica).collect();
+    let added = listed
+        .iter()
+        .filter(|replica| !known.contains_key(replica))
+        .copied()
+        .collect();
+    let removed = known
+        .keys()
+        .filter(|replica| !listed.contains(replica))
+        .copied()
+        .collect();
+    (added, removed)
+}
+
+/// The recovery event a call must record about its replica (docs/step-log.md, "Recovery
+/// events"): each accepted sender call names the event of its rule; a budget escalation
+/// invalidates the session and is logged as such. Refusals (other than the escalation) and questions record nothing
+/// the log fixes.
+fn expected_event(call: &Call) -> Option<(u8, &'static [&'static str])> {
+    let accepted = call.expect == Expect::Accept;
+    let escalated = call.expect
+        == Expect::Refuse {
+            class: RefusalClass::BudgetExceeded,
+        };
+    let names: (u8, &'static [&'static str]) = match &call.op {
+        Op::AttachSession { replica, .. } | Op::SupersedeSession { replica, .. } if accepted => {
+            (*replica, &["session_created"])
+        }
+        Op::Assign {
+            target: Some(target),
+            ..
+        } if accepted => (target.replica, &["session_created"]),
+        Op::Connect { replica, .. } if accepted => (*replica, &["connected"]),
+        Op::Handshake {
+            replica,
+            expect_outcome: HandshakeOutcome::NeedsRebuild,
+            ..
+        } if accepted => (*replica, &["session_invalidated"]),
+        Op::Handshake { replica, .. } | Op::HandshakeRange { replica, .. } if accepted => {
+            (*replica, &["handshake_recorded"])
+        }
+        Op::BeginCatchUp { replica, .. } if accepted => (*replica, &["catch_up_started"]),
+        Op::RecordTruncation { replica, .. } if accepted => (*replica, &["truncation_recorded"]),
+        Op::CatchUpProgress { replica, .. } if accepted => (*replica, &["catch_up_progress"]),
+        Op::Complete { replica, .. } | Op::CompleteRebuild { replica, .. } if accepted => {
+            (*replica, &["completed"])
+        }
+        Op::AbandonOutrun { replica, .. } if accepted => (*replica, &["session_invalidated"]),
+        Op::CheckBudget { replica, .. } if escalated => {
+            (*replica, &["session_invalidated", "budget_escalated"])
+        }
+        Op::SelectRebuildSource { replica, .. } if accepted => {
+            (*replica, &["rebuild_source_selected"])
+        }
+        Op::BeginRebuildTransfer { replica, .. } | Op::BeginRebuildTailReplay { replica, .. }
+            if accepted =>
+        {
+            (*replica, &["rebuild_phase_started"])
+        }
+        Op::RebuildTransferProgress { replica, .. } | Op::RebuildTailProgress { replica, .. }
+            if accepted =>
+        {
+            (*replica, &["rebuild_progress"])
+        }
+        Op::ExpireDeadline { replica, .. } if accepted => (*replica, &["deadline_expired"]),
+        _ => return None,
+    };
+    Some(names)
 }
 
 /// The handshake outcome a sender phase shows the model reached: in sync (zero gap), catching

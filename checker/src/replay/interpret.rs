@@ -2,7 +2,8 @@
 //! against the log's expectation, then every replica's view compared with the log's.
 //!
 //! It decides nothing: every value comes from the log. Its own state is one engine (a
-//! `Registry` and an `InMemoryStorage`) per serving primary, and two name tables: the log's
+//! `RecoveryOrchestrator`, the registry with its recovery log, and an `InMemoryStorage`) per
+//! serving primary, and two name tables: the log's
 //! session handles → the engine's session ids, and pin handles → the pins the storage gave.
 //! A port to another language keeps this shape: [`Interpreter::run`] for the calls,
 //! [`Interpreter::compare`] for the views.
@@ -12,15 +13,19 @@
 //! - `refuse` and the engine accepts: `engine-accepted` (the engine took what it must fence);
 //!   refused with another class: `engine-refused` naming the class found;
 //! - `observe`: any answer is fine (the engine-side judgements count `confirm_outrun` answers);
-//! - a handshake outcome or rebuild base other than the log's ends the model step's calls (the
-//!   views decide; equal views report the value itself as the divergence).
+//! - a reported value other than the log's (a handshake outcome, a rebuild base, the storage's
+//!   marks, a replica's recovery events, an assignment's result) ends the model step's calls
+//!   (the views decide; equal views report the value itself as the divergence). Names are read
+//!   from the engine's own (`RecoveryOutcome::name`, the rebuild source's and events' names), so a
+//!   wrong name is a difference.
 
 use std::collections::BTreeMap;
 use swb_engine::budget::CatchUpBudget;
 use swb_engine::deadline::Retransmit;
-use swb_engine::error::SenderError;
+use swb_engine::error::{OrchestrateError, SenderError};
 use swb_engine::history::{CheckpointTrust, ProofReason, RebuildSource as EngineSource};
 use swb_engine::lineage::Lineage;
+use swb_engine::orchestrate::RecoveryOrchestrator;
 use swb_engine::outcome::RecoveryOutcome;
 use swb_engine::plan::{FullBasePin, RetentionPin, SnapshotPin, StorageAdapter};
 use swb_engine::registry::{AssignmentIntent, Registry, ReplicaAssignment};
@@ -33,7 +38,7 @@ use swb_engine::types::{
 
 use super::steps::{
     Budget, Call, Expect, ExpectedView, Handle, HandshakeOutcome, Kind, ModelStep, Op, PinHandle,
-    RebuildSource, Resend,
+    RebuildSource, Resend, StorageState,
 };
 use super::view::{engine_view, ReplicaView};
 
@@ -89,10 +94,15 @@ enum Pin {
 /// One primary incarnation's engine.
 #[derive(Debug, Default)]
 struct Engine {
-    registry: Registry,
+    /// The registry and its recovery log (every call goes through it, so the log is complete).
+    orchestrator: RecoveryOrchestrator,
     storage: InMemoryStorage,
     sessions: BTreeMap<Handle, SessionId>,
     pins: BTreeMap<PinHandle, Pin>,
+    /// Per replica: how much of the recovery log its last `read_events` had seen.
+    events_read: BTreeMap<u8, usize>,
+    /// The last accepted assignment's senders added and removed.
+    assigned: (Vec<u8>, Vec<u8>),
 }
 
 /// What the interpreter counted: calls, refusals the log expected (by entry point and class),
@@ -204,8 +214,11 @@ fn unknown(class: &str, error: String) -> Refusal {
 
 /// A sender refusal; a budget escalation is the class `budget_exceeded` whatever violation it
 /// carries (the rule names the violation).
-fn sender_refusal(error: SenderError) -> Refusal {
-    let budget = matches!(error, SenderError::BudgetExceeded(_));
+fn sender_refusal(error: OrchestrateError) -> Refusal {
+    let budget = matches!(
+        error,
+        OrchestrateError::Sender(SenderError::BudgetExceeded(_))
+    );
     let mut refused = refusal(error);
     if budget {
         refused.class = "budget_exceeded".to_string();
@@ -232,9 +245,12 @@ impl Interpreter {
                 (Ok(Answer::Value { field, found }), _) => {
                     let expected = expected_value(&call.op);
                     if found != expected {
-                        let replica = replica_of(&call.op);
+                        let at = match replica_of(&call.op) {
+                            Some(replica) => format!("n{}/n{replica}", call.primary),
+                            None => format!("n{}", call.primary),
+                        };
                         return Err(Finding::Reported {
-                            field: format!("n{}/n{replica}.{field}", call.primary),
+                            field: format!("{at}.{field}"),
                             expected,
                             found,
                         });
@@ -273,7 +289,7 @@ impl Interpreter {
     pub fn views(&self) -> BTreeMap<(u8, u8), ReplicaView> {
         let mut views = BTreeMap::new();
         for (primary, engine) in &self.engines {
-            for sender in engine.registry.views() {
+            for sender in engine.orchestrator.registry().views() {
                 views.insert((*primary, sender.replica.get() as u8), engine_view(&sender));
             }
         }
@@ -323,7 +339,7 @@ impl Interpreter {
     pub fn engines(&self) -> impl Iterator<Item = (u8, &Registry, &InMemoryStorage)> {
         self.engines
             .iter()
-            .map(|(primary, engine)| (*primary, &engine.registry, &engine.storage))
+            .map(|(primary, engine)| (*primary, engine.orchestrator.registry(), &engine.storage))
     }
 
     /// The current tick.
@@ -342,7 +358,19 @@ impl Interpreter {
                 for (_, pin) in std::mem::take(&mut engine.pins) {
                     engine.release(pin);
                 }
-                engine.registry.stop_all();
+                let replicas: Vec<ReplicaId> = engine
+                    .orchestrator
+                    .registry()
+                    .views()
+                    .iter()
+                    .map(|sender| sender.replica)
+                    .collect();
+                for replica in replicas {
+                    let _ = engine.orchestrator.with_sender(replica, |sender| {
+                        sender.stop();
+                        Ok(())
+                    });
+                }
             }
             return Ok(Answer::Done);
         }
@@ -350,68 +378,123 @@ impl Interpreter {
             .engines
             .get_mut(&call.primary)
             .ok_or_else(|| unknown("unknown_primary", format!("no engine n{}", call.primary)))?;
-        let answer = engine.call(&call.op, now, &mut self.counts)?;
-        let _ = engine.registry.drain_events();
-        Ok(answer)
+        engine.call(&call.op, now, &mut self.counts)
     }
 }
 
 /// The value the log names for a call that reports one.
 fn expected_value(op: &Op) -> String {
     match op {
-        Op::Handshake { expect_outcome, .. } => outcome_name(*expect_outcome),
-        Op::SelectRebuildSource { expect_source, .. } => source_name(*expect_source),
-        Op::ExpireDeadline { expect_resend, .. } => resend_name(*expect_resend),
+        Op::Handshake { expect_outcome, .. } => match expect_outcome {
+            HandshakeOutcome::ZeroGap => outcome_name("zero_gap", None),
+            HandshakeOutcome::CatchUp { kept } => outcome_name("catch_up", Some(*kept)),
+            HandshakeOutcome::NeedsRebuild => outcome_name("needs_rebuild", None),
+        },
+        Op::SelectRebuildSource { expect_source, .. } => log_source_name(*expect_source),
+        Op::ExpireDeadline { expect_resend, .. } => match expect_resend {
+            Resend::Probe => resend_name("probe", None, None, None),
+            Resend::CatchUp { after, truncate_to } => {
+                resend_name("catch_up", Some(*after), *truncate_to, None)
+            }
+            Resend::Rebuild { base } => {
+                resend_name("rebuild", None, None, Some(log_source_name(*base)))
+            }
+        },
+        Op::ReadStorage { expect_storage } => expect_storage.to_string(),
+        Op::ReadEvents { expect_events, .. } => expect_events.join(", "),
+        Op::ReadAssignment {
+            expect_added,
+            expect_removed,
+        } => assignment_name(expect_added, expect_removed),
         _ => String::new(),
     }
 }
 
-fn replica_of(op: &Op) -> u8 {
+/// The replica a reported value belongs to (`None`: the primary's own storage).
+fn replica_of(op: &Op) -> Option<u8> {
     match op {
         Op::Handshake { replica, .. }
         | Op::SelectRebuildSource { replica, .. }
-        | Op::ExpireDeadline { replica, .. } => *replica,
-        _ => 0,
+        | Op::ExpireDeadline { replica, .. }
+        | Op::ReadEvents { replica, .. } => Some(*replica),
+        _ => None,
     }
 }
 
-fn outcome_name(outcome: HandshakeOutcome) -> String {
-    match outcome {
-        HandshakeOutcome::ZeroGap => "zero_gap".to_string(),
-        HandshakeOutcome::CatchUp { kept } => format!("catch_up(kept {kept})"),
-        HandshakeOutcome::NeedsRebuild => "needs_rebuild".to_string(),
+/// A handshake outcome as the log names it: `zero_gap`, `catch_up(kept K)`, `needs_rebuild`.
+/// The engine's side is rendered from the engine's own names (D97), so a wrong name is a
+/// difference.
+fn outcome_name(name: &str, kept: Option<u64>) -> String {
+    match kept {
+        Some(kept) => format!("{name}(kept {kept})"),
+        None => name.to_string(),
     }
 }
 
-/// The step log's name of an engine rebuild base.
-fn base_of(source: EngineSource) -> RebuildSource {
+/// An assignment's result: `added [2, 3] removed []`.
+fn assignment_name(added: &[u8], removed: &[u8]) -> String {
+    format!("added {added:?} removed {removed:?}")
+}
+
+/// A rebuild base as the log names it: `snapshot_tail@S`, `full_base`.
+fn source_name(name: &str, snapshot: Option<u64>) -> String {
+    match snapshot {
+        Some(snapshot) => format!("{name}@{snapshot}"),
+        None => name.to_string(),
+    }
+}
+
+/// The log's rebuild base, named as [`source_name`] names the engine's.
+fn log_source_name(source: RebuildSource) -> String {
     match source {
-        EngineSource::SnapshotTail { snapshot } => RebuildSource::SnapshotTail {
-            snapshot: snapshot.get(),
-        },
-        EngineSource::FullBase(_) => RebuildSource::FullBase,
+        RebuildSource::SnapshotTail { snapshot } => source_name("snapshot_tail", Some(snapshot)),
+        RebuildSource::FullBase => source_name("full_base", None),
     }
 }
 
-fn resend_name(resend: Resend) -> String {
-    match resend {
-        Resend::Probe => "probe".to_string(),
-        Resend::CatchUp {
-            after,
-            truncate_to: None,
-        } => format!("catch_up after {after}"),
-        Resend::CatchUp {
-            after,
-            truncate_to: Some(to),
-        } => format!("catch_up after {after} truncating to {to}"),
-        Resend::Rebuild { base } => format!("rebuild from {}", source_name(base)),
-    }
+/// The engine's rebuild base, by its own names (D97).
+fn engine_source_name(source: EngineSource) -> String {
+    let snapshot = match source {
+        EngineSource::SnapshotTail { snapshot } => Some(snapshot.get()),
+        EngineSource::FullBase(_) => None,
+    };
+    source_name(&source.to_string(), snapshot)
 }
 
-fn source_name(source: RebuildSource) -> String {
-    match source {
-        RebuildSource::SnapshotTail { snapshot } => format!("snapshot_tail@{snapshot}"),
-        RebuildSource::FullBase => "full_base".to_string(),
+/// A re-sent request as the log names it (D90): `probe`, `catch_up after A` (then
+/// ` truncating to T` while owed), `rebuild from <base>`.
+fn resend_name(
+    request: &str,
+    after: Option<u64>,
+    truncate_to: Option<u64>,
+    base: Option<String>,
+) -> String {
+    let mut name = request.to_string();
+    if let Some(after) = after {
+        name.push_str(&format!(" after {after}"));
+    }
+    if let Some(to) = truncate_to {
+        name.push_str(&format!(" truncating to {to}"));
+    }
+    if let Some(base) = base {
+        name.push_str(&format!(" from {base}"));
+    }
+    name
+}
+
+/// The engine's re-sent request, by its own names.
+fn retransmit_name(request: Retransmit) -> String {
+    match request {
+        Retransmit::Probe => resend_name(request.name(), None, None, None),
+        Retransmit::CatchUp { range, truncate_to } => resend_name(
+            request.name(),
+            Some(range.after.get()),
+            truncate_to.map(Lsn::get),
+            None,
+        ),
+        Retransmit::Rebuild { source, .. } => {
+            resend_name(request.name(), None, None, Some(engine_source_name(source)))
+        }
     }
 }
 
@@ -433,27 +516,51 @@ impl Engine {
         })
     }
 
-    fn sender(&mut self, replica: u8) -> Result<&mut Sender, Refusal> {
-        self.registry
-            .sender_mut(ReplicaId::new(u32::from(replica)))
-            .ok_or_else(|| unknown("unknown_replica", format!("no sender for n{replica}")))
-    }
-
-    /// The session of `handle` and the sender of `replica`.
-    fn target(&mut self, replica: u8, handle: Handle) -> Result<(SessionId, &mut Sender), Refusal> {
+    /// Asks a question of a copy of the sender of `replica` on the session of `handle`: the
+    /// engine's answer counts, the copy (and whatever it recorded) is dropped.
+    fn on_copy<T>(
+        &self,
+        replica: u8,
+        handle: Handle,
+        question: impl FnOnce(&mut Sender, SessionId) -> Result<T, SenderError>,
+    ) -> Result<T, Refusal> {
         let session = self.session(handle)?;
-        Ok((session, self.sender(replica)?))
+        let mut copy = self
+            .orchestrator
+            .sender(ReplicaId::new(u32::from(replica)))
+            .cloned()
+            .ok_or_else(|| unknown("unknown_replica", format!("no sender for n{replica}")))?;
+        question(&mut copy, session).map_err(|error| sender_refusal(error.into()))
     }
 
-    /// Calls the sender of `replica` on the session of `handle`.
+    /// Calls the orchestrator for the replica `replica` on the session of `handle`.
+    fn on_session<T>(
+        &mut self,
+        replica: u8,
+        handle: Handle,
+        call: impl FnOnce(
+            &mut RecoveryOrchestrator,
+            ReplicaId,
+            SessionId,
+        ) -> Result<T, OrchestrateError>,
+    ) -> Result<T, Refusal> {
+        let session = self.session(handle)?;
+        let replica = ReplicaId::new(u32::from(replica));
+        call(&mut self.orchestrator, replica, session).map_err(sender_refusal)
+    }
+
+    /// Calls the sender of `replica` on the session of `handle` (through the orchestrator, for
+    /// the sender operations it has no method of its own for).
     fn on_sender<T>(
         &mut self,
         replica: u8,
         handle: Handle,
         call: impl FnOnce(&mut Sender, SessionId) -> Result<T, SenderError>,
     ) -> Result<(), Refusal> {
-        let (session, sender) = self.target(replica, handle)?;
-        call(sender, session).map(drop).map_err(sender_refusal)
+        self.on_session(replica, handle, |orchestrator, replica, session| {
+            orchestrator.with_sender(replica, |sender| call(sender, session))
+        })
+        .map(drop)
     }
 
     fn call(&mut self, op: &Op, now: Tick, counts: &mut Counts) -> Result<Answer, Refusal> {
@@ -495,10 +602,14 @@ impl Engine {
                         })
                         .collect(),
                 };
-                let result = self.registry.apply_assignment(&intent);
+                let result = self.orchestrator.process_assignment(&intent);
                 if let Some((_, failure)) = result.failed.first() {
                     return Err(refusal(*failure));
                 }
+                let nodes = |replicas: &[ReplicaId]| {
+                    replicas.iter().map(|replica| replica.get() as u8).collect()
+                };
+                self.assigned = (nodes(&result.added), nodes(&result.removed));
                 if let Some(grant) = target {
                     let granted = result
                         .created
@@ -528,7 +639,7 @@ impl Engine {
             } => {
                 let replica = ReplicaId::new(u32::from(*replica));
                 let session = self
-                    .registry
+                    .orchestrator
                     .attach_session(replica, kind_of(*kind), budget_of(*budget))
                     .map_err(refusal)?;
                 self.sessions.insert(*handle, session);
@@ -541,7 +652,7 @@ impl Engine {
             } => {
                 let replica = ReplicaId::new(u32::from(*replica));
                 let superseded = self
-                    .registry
+                    .orchestrator
                     .supersede_session(
                         replica,
                         kind_of(*kind),
@@ -552,8 +663,8 @@ impl Engine {
                 self.sessions.insert(*handle, superseded.session);
             }
             Op::Connect { replica, handle } => {
-                self.on_sender(*replica, *handle, |sender, session| {
-                    sender.begin_connect(session)
+                self.on_session(*replica, *handle, |orchestrator, replica, session| {
+                    orchestrator.begin_connect(replica, session)
                 })?;
             }
             Op::Handshake {
@@ -570,30 +681,27 @@ impl Engine {
                 .map_err(refusal)?;
                 // A storage that installed a base without identity matches nothing.
                 let primary_lineage = self.storage.lineage().cloned().unwrap_or_default();
-                let (session, sender) = self.target(*replica, *handle)?;
-                let report = sender
-                    .record_handshake_by_identity(
-                        session,
-                        &replica_lineage,
-                        &primary_lineage,
-                        &history,
-                    )
-                    .map_err(sender_refusal)?;
-                let found = match (report.outcome, report.proof.reason) {
-                    (RecoveryOutcome::ZeroGap, _) => HandshakeOutcome::ZeroGap,
-                    (RecoveryOutcome::NeedsRebuild, _) => HandshakeOutcome::NeedsRebuild,
+                let report =
+                    self.on_session(*replica, *handle, |orchestrator, replica, session| {
+                        orchestrator.with_sender(replica, |sender| {
+                            sender.record_handshake_by_identity(
+                                session,
+                                &replica_lineage,
+                                &primary_lineage,
+                                &history,
+                            )
+                        })
+                    })?;
+                let kept = match (report.outcome, report.proof.reason) {
                     (RecoveryOutcome::CatchUp, ProofReason::GapWithinRetention { gap }) => {
-                        HandshakeOutcome::CatchUp {
-                            kept: gap.after.get(),
-                        }
+                        Some(gap.after.get())
                     }
-                    (RecoveryOutcome::CatchUp, _) => HandshakeOutcome::CatchUp {
-                        kept: report.proof.committed.get(),
-                    },
+                    (RecoveryOutcome::CatchUp, _) => Some(report.proof.committed.get()),
+                    _ => None,
                 };
                 return Ok(Answer::Value {
                     field: "handshake",
-                    found: outcome_name(found),
+                    found: outcome_name(report.outcome.name(), kept),
                 });
             }
             Op::HandshakeRange {
@@ -602,8 +710,8 @@ impl Engine {
                 through,
             } => {
                 let range = LsnRange::new(Lsn::ZERO, lsn(*through));
-                self.on_sender(*replica, *handle, |sender, session| {
-                    sender.record_handshake(session, range)
+                self.on_session(*replica, *handle, |orchestrator, replica, session| {
+                    orchestrator.record_handshake(replica, session, range)
                 })?;
             }
             Op::PinWal { pin, after } => {
@@ -629,8 +737,8 @@ impl Engine {
                 self.release(held);
             }
             Op::BeginCatchUp { replica, handle } => {
-                self.on_sender(*replica, *handle, |sender, session| {
-                    sender.begin_catch_up(session, now)
+                self.on_session(*replica, *handle, |orchestrator, replica, session| {
+                    orchestrator.begin_catch_up(replica, session, now)
                 })?;
             }
             Op::RecordTruncation {
@@ -638,8 +746,8 @@ impl Engine {
                 handle,
                 to,
             } => {
-                self.on_sender(*replica, *handle, |sender, session| {
-                    sender.record_truncation(session, lsn(*to))
+                self.on_session(*replica, *handle, |orchestrator, replica, session| {
+                    orchestrator.record_truncation(replica, session, lsn(*to))
                 })?;
             }
             Op::CatchUpProgress {
@@ -647,18 +755,18 @@ impl Engine {
                 handle,
                 through,
             } => {
-                self.on_sender(*replica, *handle, |sender, session| {
-                    sender.record_catch_up_progress(session, lsn(*through), now)
+                self.on_session(*replica, *handle, |orchestrator, replica, session| {
+                    orchestrator.record_catch_up_progress(replica, session, lsn(*through), now)
                 })?;
             }
             Op::CheckBudget { replica, handle } => {
-                self.on_sender(*replica, *handle, |sender, session| {
-                    sender.check_budget(session, now)
+                self.on_session(*replica, *handle, |orchestrator, replica, session| {
+                    orchestrator.check_budget(replica, session, now)
                 })?;
             }
             Op::Complete { replica, handle } => {
-                self.on_sender(*replica, *handle, |sender, session| {
-                    sender.complete(session, now)
+                self.on_session(*replica, *handle, |orchestrator, replica, session| {
+                    orchestrator.complete(replica, session, now)
                 })?;
             }
             Op::AbandonOutrun {
@@ -675,28 +783,27 @@ impl Engine {
                 handle,
                 head,
             } => {
-                let (session, sender) = self.target(*replica, *handle)?;
-                let mut copy = sender.clone();
-                copy.abandon_outrun(session, lsn(*head))
-                    .map_err(sender_refusal)?;
+                self.on_copy(*replica, *handle, |copy, session| {
+                    copy.abandon_outrun(session, lsn(*head))
+                })?;
                 counts.outruns_confirmed += 1;
             }
             Op::SelectRebuildSource {
                 replica, handle, ..
             } => {
                 let history = self.storage.retained_history().map_err(refusal)?;
-                let (session, sender) = self.target(*replica, *handle)?;
-                let source = sender
-                    .select_rebuild_from_history(session, &history)
-                    .map_err(sender_refusal)?;
+                let source =
+                    self.on_session(*replica, *handle, |orchestrator, replica, session| {
+                        orchestrator.select_rebuild_from_history(replica, session, &history)
+                    })?;
                 return Ok(Answer::Value {
                     field: "rebuild_source",
-                    found: source_name(base_of(source)),
+                    found: engine_source_name(source),
                 });
             }
             Op::BeginRebuildTransfer { replica, handle } => {
-                self.on_sender(*replica, *handle, |sender, session| {
-                    sender.begin_rebuild_transfer(session)
+                self.on_session(*replica, *handle, |orchestrator, replica, session| {
+                    orchestrator.begin_rebuild_transfer(replica, session)
                 })?;
             }
             Op::RebuildTransferProgress {
@@ -704,13 +811,13 @@ impl Engine {
                 handle,
                 through,
             } => {
-                self.on_sender(*replica, *handle, |sender, session| {
-                    sender.record_rebuild_transfer_progress(session, lsn(*through))
+                self.on_session(*replica, *handle, |orchestrator, replica, session| {
+                    orchestrator.record_rebuild_transfer_progress(replica, session, lsn(*through))
                 })?;
             }
             Op::BeginRebuildTailReplay { replica, handle } => {
-                self.on_sender(*replica, *handle, |sender, session| {
-                    sender.begin_rebuild_tail_replay(session)
+                self.on_session(*replica, *handle, |orchestrator, replica, session| {
+                    orchestrator.begin_rebuild_tail_replay(replica, session)
                 })?;
             }
             Op::RebuildTailProgress {
@@ -718,35 +825,80 @@ impl Engine {
                 handle,
                 through,
             } => {
-                self.on_sender(*replica, *handle, |sender, session| {
-                    sender.record_rebuild_tail_progress(session, lsn(*through))
+                self.on_session(*replica, *handle, |orchestrator, replica, session| {
+                    orchestrator.record_rebuild_tail_progress(replica, session, lsn(*through))
                 })?;
             }
             Op::CompleteRebuild { replica, handle } => {
-                self.on_sender(*replica, *handle, |sender, session| {
-                    sender.complete_rebuild(session)
+                self.on_session(*replica, *handle, |orchestrator, replica, session| {
+                    orchestrator.complete_rebuild(replica, session)
                 })?;
             }
             Op::ExpireDeadline {
                 replica, handle, ..
             } => {
-                let (session, sender) = self.target(*replica, *handle)?;
-                let request = sender
-                    .expire_deadline(session, now)
-                    .map_err(sender_refusal)?;
-                let found = match request {
-                    Retransmit::Probe => Resend::Probe,
-                    Retransmit::CatchUp { range, truncate_to } => Resend::CatchUp {
-                        after: range.after.get(),
-                        truncate_to: truncate_to.map(Lsn::get),
-                    },
-                    Retransmit::Rebuild { source, .. } => Resend::Rebuild {
-                        base: base_of(source),
-                    },
-                };
+                let request =
+                    self.on_session(*replica, *handle, |orchestrator, replica, session| {
+                        orchestrator.expire_deadline(replica, session, now)
+                    })?;
                 return Ok(Answer::Value {
                     field: "resend",
-                    found: resend_name(found),
+                    found: retransmit_name(request),
+                });
+            }
+            Op::ProbeBudget {
+                replica,
+                handle,
+                at,
+            } => {
+                self.on_copy(*replica, *handle, |copy, session| {
+                    copy.check_budget(session, Tick::new(*at))
+                })?;
+            }
+            Op::ReadStorage { .. } => {
+                let history = self.storage.retained_history().map_err(refusal)?;
+                let found = StorageState {
+                    head: history.head().get(),
+                    flushed: self.storage.flushed().get(),
+                    committed: history.committed().get(),
+                    checkpoint: history.checkpoint().map(|checkpoint| checkpoint.lsn.get()),
+                    recycled_through: history.recycled_through().get(),
+                };
+                return Ok(Answer::Value {
+                    field: "storage",
+                    found: found.to_string(),
+                });
+            }
+            Op::ReadAssignment { .. } => {
+                let (added, removed) = &self.assigned;
+                return Ok(Answer::Value {
+                    field: "assignment",
+                    found: assignment_name(added, removed),
+                });
+            }
+            Op::ReadEvents {
+                replica,
+                expect_events,
+            } => {
+                let log = self.orchestrator.log();
+                let seen = self.events_read.insert(*replica, log.len());
+                let names: Vec<&str> = log.events()[seen.unwrap_or(0)..]
+                    .iter()
+                    .filter(|event| event.replica == ReplicaId::new(u32::from(*replica)))
+                    .map(|event| event.kind.name())
+                    .collect();
+                // The log's names in order, other events between them allowed.
+                let mut found = names.iter();
+                let contained = expect_events
+                    .iter()
+                    .all(|expected| found.any(|name| name == expected));
+                return Ok(Answer::Value {
+                    field: "events",
+                    found: if contained {
+                        expect_events.join(", ")
+                    } else {
+                        names.join(", ")
+                    },
                 });
             }
         }

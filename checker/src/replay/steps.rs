@@ -170,17 +170,23 @@ pub enum RefusalClass {
     SnapshotPinned,
     /// Storage: the WAL cannot be recycled past a retention pin.
     TailPinned,
+    /// A tick earlier than the latest one the session has seen (decision D95).
+    TickRegressed,
+    /// An outrun claim whose head has not moved past the session's target (decision D95).
+    NotOutrun,
 }
 
 impl RefusalClass {
     /// Every class, in order (the coverage report lists them all).
-    pub const ALL: [RefusalClass; 6] = [
+    pub const ALL: [RefusalClass; 8] = [
         RefusalClass::StaleSession,
         RefusalClass::Inactive,
         RefusalClass::StaleEpoch,
         RefusalClass::BudgetExceeded,
         RefusalClass::SnapshotPinned,
         RefusalClass::TailPinned,
+        RefusalClass::TickRegressed,
+        RefusalClass::NotOutrun,
     ];
 
     /// The stable snake_case name.
@@ -192,6 +198,8 @@ impl RefusalClass {
             RefusalClass::BudgetExceeded => "budget_exceeded",
             RefusalClass::SnapshotPinned => "snapshot_pinned",
             RefusalClass::TailPinned => "tail_pinned",
+            RefusalClass::TickRegressed => "tick_regressed",
+            RefusalClass::NotOutrun => "not_outrun",
         }
     }
 }
@@ -523,6 +531,39 @@ pub enum Op {
         /// The request the engine must send again.
         expect_resend: Resend,
     },
+    /// A question, on a copy of the sender (nothing changes): `check_budget` at `now = at`
+    /// instead of the step's tick. The log asks it at the budget's edges (decision D95).
+    ProbeBudget {
+        /// The replica.
+        replica: u8,
+        /// The session.
+        handle: Handle,
+        /// The tick to check at.
+        at: u64,
+    },
+    /// A question: the storage's retained history (and flushed LSN) as the log's accepted
+    /// storage calls left it (decision D96).
+    ReadStorage {
+        /// What the storage must report.
+        expect_storage: StorageState,
+    },
+    /// A question: the names of the recovery events the engine recorded about `replica` since
+    /// the previous `read_events` of that replica must contain `expect_events`, in order
+    /// (other events may come between; decision D97).
+    ReadEvents {
+        /// The replica.
+        replica: u8,
+        /// The event names, in order.
+        expect_events: Vec<String>,
+    },
+    /// A question about the previous `assign` call's result: the replicas whose senders it
+    /// created and those it stopped and removed, each sorted (decision D97).
+    ReadAssignment {
+        /// Senders created.
+        expect_added: Vec<u8>,
+        /// Senders removed.
+        expect_removed: Vec<u8>,
+    },
 }
 
 /// The request an expired deadline sends again (`expire_deadline`).
@@ -545,6 +586,36 @@ pub enum Resend {
         /// The base the rebuild chose.
         base: RebuildSource,
     },
+}
+
+/// The storage a `read_storage` call must report: every mark as the accepted storage calls of
+/// the log set it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageState {
+    /// The highest LSN in the WAL.
+    pub head: u64,
+    /// Durable through.
+    pub flushed: u64,
+    /// The recovery boundary (committed input).
+    pub committed: u64,
+    /// The trusted checkpoint (`null`: none).
+    pub checkpoint: Option<u64>,
+    /// Every LSN at or below it is recycled.
+    pub recycled_through: u64,
+}
+
+impl fmt::Display for StorageState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let checkpoint = self
+            .checkpoint
+            .map_or_else(|| "none".to_string(), |lsn| lsn.to_string());
+        write!(
+            f,
+            "head {} flushed {} committed {} checkpoint {checkpoint} recycled_through {}",
+            self.head, self.flushed, self.committed, self.recycled_through
+        )
+    }
 }
 
 /// The recovery session an assignment grants.
@@ -594,13 +665,29 @@ impl Op {
             Op::RebuildTailProgress { .. } => "rebuild_tail_progress",
             Op::CompleteRebuild { .. } => "complete_rebuild",
             Op::ExpireDeadline { .. } => "expire_deadline",
+            Op::ProbeBudget { .. } => "probe_budget",
+            Op::ReadStorage { .. } => "read_storage",
+            Op::ReadEvents { .. } => "read_events",
+            Op::ReadAssignment { .. } => "read_assignment",
         }
+    }
+
+    /// True for the calls that change the primary's storage (a `read_storage` follows them).
+    pub fn is_storage(&self) -> bool {
+        matches!(
+            self,
+            Op::Append { .. }
+                | Op::Flush { .. }
+                | Op::Commit { .. }
+                | Op::Checkpoint { .. }
+                | Op::Recycle { .. }
+        )
     }
 
     /// Every entry point, in the order of [`Op`] (the coverage report lists them all). The
     /// engine's `install_base`, `truncate` (of the primary's own storage) and `invalidate_epoch`
     /// are not in the exam: no model step needs them (design.md D85..D87).
-    pub const ENTRY_POINTS: [&'static str; 31] = [
+    pub const ENTRY_POINTS: [&'static str; 35] = [
         "start_primary",
         "end_primary",
         "append",
@@ -632,6 +719,10 @@ impl Op {
         "rebuild_tail_progress",
         "complete_rebuild",
         "expire_deadline",
+        "probe_budget",
+        "read_storage",
+        "read_events",
+        "read_assignment",
     ];
 }
 

@@ -277,7 +277,9 @@ pub fn engine_view(sender: &SenderView) -> ReplicaView {
         truncation: None,
         rebuild: None,
     };
-    let Some(session) = sender.session.filter(|session| session.active) else {
+    // The session the engine itself reports active (D97: its own accessor, not a re-derivation).
+    let active = sender.active_session();
+    let Some(session) = sender.session.filter(|session| Some(session.id) == active) else {
         return view;
     };
     let phase = match session.phase {
