@@ -370,6 +370,17 @@ mod tests {
     }
 
     #[test]
+    fn a_range_is_empty_exactly_when_it_holds_no_lsn() {
+        // Goal: `(after, through]` holds nothing when `through <= after` (a zero-gap handshake
+        // and a truncation-only catch-up are empty ranges).
+        let range = |after, through| LsnRange::new(Lsn::new(after), Lsn::new(through));
+        assert!(range(3, 3).is_empty());
+        assert!(range(5, 3).is_empty());
+        assert!(!range(3, 4).is_empty());
+        assert_eq!(range(3, 4).len(), 1);
+    }
+
+    #[test]
     fn tick_since_earlier_tick_saturates_at_zero() {
         assert_eq!(Tick::new(10).since(Tick::new(4)), 6);
         assert_eq!(Tick::new(4).since(Tick::new(10)), 0);

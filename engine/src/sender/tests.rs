@@ -1041,3 +1041,13 @@ fn a_rebuild_deadline_restarts_the_transfer_from_its_base() {
     assert_eq!(sender.record_rebuild_tail_progress(id, lsn(100)), Ok(()));
     assert_eq!(sender.complete_rebuild(id), Ok(lsn(100)));
 }
+
+#[test]
+fn lifecycles_print_their_names() {
+    assert_eq!(SenderLifecycle::Running.to_string(), "running");
+    assert_eq!(SenderLifecycle::Stopped.to_string(), "stopped");
+    let mut sender = sender();
+    assert_eq!(sender.lifecycle(), SenderLifecycle::Running);
+    sender.stop();
+    assert_eq!(sender.lifecycle(), SenderLifecycle::Stopped);
+}

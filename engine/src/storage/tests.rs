@@ -216,3 +216,17 @@ fn appends_keep_the_lineage_known_and_a_base_image_hides_it_table() {
         assert_eq!(storage.checkpoint(), checkpoint, "base at {at}");
     }
 }
+
+#[test]
+fn a_replica_takes_a_full_base_only_up_to_the_committed_lsn() {
+    // Goal: §7.6 — a full base is cut at or below the source's committed LSN; past it the
+    // transfer fails rather than installing uncommitted entries.
+    let source = primary(10, 6, None, 0);
+    let mut replica = InMemoryReplica::new(InMemoryStorage::new(), source, 4);
+    assert_eq!(
+        replica.transfer_full_base(lsn(7)),
+        Err(crate::error::IoError::Transport)
+    );
+    assert_eq!(replica.transfer_full_base(lsn(5)), Ok(lsn(5)));
+    assert_eq!(replica.transfer_full_base(lsn(6)), Ok(lsn(6)));
+}
