@@ -365,8 +365,12 @@ mod tests {
         // Goal: ids, ticks and endpoint versions keep their number and print it with their
         // prefix (the recovery log and traces show these texts).
         assert_eq!(ReplicaId::new(7).get(), 7);
+        assert_eq!(SessionId::new(8).get(), 8);
+        assert_eq!(Tick::new(12).get(), 12);
+        assert_eq!(EndpointVersion::new(3).get(), 3);
         assert_eq!(Tick::new(12).to_string(), "t12");
         assert_eq!(EndpointVersion::new(3).to_string(), "v3");
+        assert_eq!(Epoch::new(4).to_string(), "4");
     }
 
     #[test]

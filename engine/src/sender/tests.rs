@@ -1051,3 +1051,53 @@ fn lifecycles_print_their_names() {
     sender.stop();
     assert_eq!(sender.lifecycle(), SenderLifecycle::Stopped);
 }
+
+#[test]
+fn completion_refusal_is_asked_without_changing_anything() {
+    // Goal: §7.10 — the question `complete` would answer, on a session still catching up, on
+    // one that converged, and on a stale id.
+    let (mut sender, _, id) = handshaken(40, 100, None);
+    assert_eq!(sender.begin_catch_up(id, Tick::new(1)), Ok(()));
+    assert_eq!(
+        sender.completion_refusal(id),
+        Ok(Some(CompletionRefusal::NotConverged {
+            recovered_to: lsn(40),
+            target: lsn(100)
+        }))
+    );
+    assert_eq!(sender.state(), ReplicaState::CatchingUp);
+    assert_eq!(
+        sender.record_catch_up_progress(id, lsn(100), Tick::new(2)),
+        Ok(())
+    );
+    assert_eq!(sender.completion_refusal(id), Ok(None));
+    assert!(sender.completion_refusal(SessionId::new(9)).is_err());
+}
+
+#[test]
+fn supersede_refuses_only_a_budget_on_a_rebuild_and_then_changes_nothing() {
+    // Goal: §7.16 fail closed — a budgeted catch-up and an unbudgeted rebuild supersede; a
+    // budgeted rebuild is refused before the active session is touched.
+    let budget = Some(CatchUpBudget {
+        duration_ticks_max: None,
+        entries_max: None,
+        progress_gap_ticks_max: Some(5),
+    });
+    let (mut sender, mut ids, first) = attached(SessionKind::CatchUp, None);
+    let reason = InvalidateReason::AssignmentIntent;
+    let refused = sender.supersede_session(&mut ids, SessionKind::Rebuild, reason, budget);
+    assert_eq!(refused, Err(SenderError::BudgetOnRebuild));
+    assert_eq!(sender.active_session_id(), Some(first));
+    let catch_up = sender.supersede_session(&mut ids, SessionKind::CatchUp, reason, budget);
+    let Ok(Supersession {
+        session: second, ..
+    }) = catch_up
+    else {
+        panic!("{catch_up:?}");
+    };
+    let rebuild = sender.supersede_session(&mut ids, SessionKind::Rebuild, reason, None);
+    assert!(
+        matches!(rebuild, Ok(Supersession { replaced: Some(replaced), .. }) if replaced == second),
+        "{rebuild:?}"
+    );
+}
