@@ -1101,3 +1101,36 @@ fn supersede_refuses_only_a_budget_on_a_rebuild_and_then_changes_nothing() {
         "{rebuild:?}"
     );
 }
+
+#[test]
+fn a_catch_up_session_is_refused_rebuild_calls_whatever_its_phase() {
+    // Goal: §6.3 — the kind check comes first: a catch-up session that has not even connected
+    // is refused as not a rebuild, not for its phase.
+    let (mut sender, _, id) = attached(SessionKind::CatchUp, None);
+    let source = RebuildSource::SnapshotTail { snapshot: lsn(1) };
+    assert_eq!(
+        sender.select_rebuild_source(id, source),
+        Err(SenderError::NotRebuildSession {
+            session: id,
+            kind: SessionKind::CatchUp
+        })
+    );
+}
+
+#[test]
+fn a_session_is_converged_only_at_its_frozen_target() {
+    // Goal: §7.10 — converged means catch-up began and reached its frozen target; a rebuild
+    // session never is.
+    let (mut sender, _, id) = handshaken(40, 100, None);
+    let converged = |sender: &Sender| sender.active_session().is_some_and(Session::is_converged);
+    assert!(!converged(&sender));
+    assert_eq!(sender.begin_catch_up(id, Tick::new(1)), Ok(()));
+    assert!(!converged(&sender));
+    assert_eq!(
+        sender.record_catch_up_progress(id, lsn(100), Tick::new(2)),
+        Ok(())
+    );
+    assert!(converged(&sender));
+    let (rebuild, _, _) = attached(SessionKind::Rebuild, None);
+    assert!(!converged(&rebuild));
+}
