@@ -226,6 +226,16 @@ mod tests {
     }
 
     #[test]
+    fn phases_print_their_name_and_an_invalidation_its_reason() {
+        // Goal: the texts views and errors show: a phase's name, and `invalidated(<reason>)`.
+        assert_eq!(SessionPhase::CatchUp.to_string(), "catch_up");
+        assert_eq!(
+            SessionPhase::Invalidated(InvalidateReason::EndpointChanged).to_string(),
+            "invalidated(endpoint_changed)"
+        );
+    }
+
+    #[test]
     fn invalidate_reason_display_is_stable_snake_case() {
         let rows = [
             (
