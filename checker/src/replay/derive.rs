@@ -201,6 +201,21 @@ struct StorageShadow {
 }
 
 impl StorageShadow {
+    /// Why the model's full base is one, read from the marks the log gave the storage (§7.6, in
+    /// the order the rules apply): nothing committed, no checkpoint, a checkpoint beyond
+    /// committed, or a WAL after it no longer retained. The model's checkpoints are trusted.
+    fn full_base_reason(&self) -> steps::FullBaseReason {
+        if self.committed == Lsn::ZERO {
+            steps::FullBaseReason::NothingCommitted
+        } else if self.checkpoint == Lsn::ZERO {
+            steps::FullBaseReason::NoCheckpoint
+        } else if self.checkpoint > self.committed {
+            steps::FullBaseReason::CheckpointBeyondCommitted
+        } else {
+            steps::FullBaseReason::TailNotReplayable
+        }
+    }
+
     fn lowest_wal_pin(&self) -> Option<Lsn> {
         self.pins
             .values()
@@ -767,6 +782,7 @@ impl Derivation {
                 handle,
                 log: entries_of(entries),
                 expect_outcome: HandshakeOutcome::NeedsRebuild,
+                expect_reason: steps::ProofReason::GapBeyondRetention,
             },
             Msg::CatchUpAck { through, .. } => Op::CatchUpProgress {
                 replica,
@@ -1147,6 +1163,7 @@ impl Derivation {
                 handle,
                 log: entries_of(durable),
                 expect_outcome: outcome,
+                expect_reason: steps::ProofReason::of(outcome, committed.get()),
             },
         );
         match outcome {
@@ -1317,7 +1334,9 @@ impl Derivation {
             ModelRebuildSource::SnapshotTail { checkpoint } => RebuildSource::SnapshotTail {
                 snapshot: checkpoint.get(),
             },
-            ModelRebuildSource::FullBase { .. } => RebuildSource::FullBase,
+            ModelRebuildSource::FullBase { .. } => RebuildSource::FullBase {
+                reason: self.shadow(primary).storage.full_base_reason(),
+            },
         };
         self.opened(primary, replica, handle, Some(model_session), Some(source));
         let committed = self.shadow(primary).storage.committed;
@@ -1353,7 +1372,7 @@ impl Derivation {
                     after: snapshot,
                 });
             }
-            RebuildSource::FullBase => {
+            RebuildSource::FullBase { .. } => {
                 // The engine's full base is cut at its target, the committed LSN (§9).
                 self.pin(primary, replica, Pinned::FullBase, |pin| Op::PinFullBase {
                     pin,
@@ -1398,7 +1417,7 @@ impl Derivation {
                     );
                 }
             }
-            Some(RebuildSource::FullBase) => {
+            Some(RebuildSource::FullBase { .. }) => {
                 if through > Lsn::ZERO {
                     self.call(
                         primary,

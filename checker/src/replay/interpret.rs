@@ -38,7 +38,7 @@ use swb_engine::types::{
 
 use super::steps::{
     Budget, Call, Expect, ExpectedView, Handle, HandshakeOutcome, Kind, ModelStep, Op, PinHandle,
-    RebuildSource, Resend, StorageState,
+    RebuildSource, RefusalClass, Resend, StorageState,
 };
 use super::view::{engine_view, ReplicaView};
 
@@ -215,16 +215,21 @@ fn unknown(class: &str, error: String) -> Refusal {
 /// A sender refusal; a budget escalation is the class `budget_exceeded` whatever violation it
 /// carries (the rule names the violation).
 fn sender_refusal(error: OrchestrateError) -> Refusal {
-    let budget = matches!(
-        error,
-        OrchestrateError::Sender(SenderError::BudgetExceeded(_))
-    );
+    let violation = match &error {
+        OrchestrateError::Sender(SenderError::BudgetExceeded(violation)) => Some(*violation),
+        _ => None,
+    };
     let mut refused = refusal(error);
-    if budget {
+    if let Some(violation) = violation {
         refused.class = "budget_exceeded".to_string();
+        refused.rule = violation.name().to_string();
     }
     refused
 }
+
+/// The limit a `budget_exceeded` refusal must name: the log's budgets have a stall limit only
+/// (`Budget`), so no other limit can be exceeded (D100).
+const BUDGET_LIMIT: &str = "progress_stalled";
 
 /// What a call returned: nothing to check, or a value the log names.
 enum Answer {
@@ -262,7 +267,11 @@ impl Interpreter {
                         expected: class.name().to_string(),
                     })
                 }
-                (Err(refused), Expect::Refuse { class }) if refused.class == class.name() => {
+                (Err(refused), Expect::Refuse { class })
+                    if refused.class == class.name()
+                        && (class != RefusalClass::BudgetExceeded
+                            || refused.rule == BUDGET_LIMIT) =>
+                {
                     *self
                         .counts
                         .coverage
@@ -385,11 +394,18 @@ impl Interpreter {
 /// The value the log names for a call that reports one.
 fn expected_value(op: &Op) -> String {
     match op {
-        Op::Handshake { expect_outcome, .. } => match expect_outcome {
-            HandshakeOutcome::ZeroGap => outcome_name("zero_gap", None),
-            HandshakeOutcome::CatchUp { kept } => outcome_name("catch_up", Some(*kept)),
-            HandshakeOutcome::NeedsRebuild => outcome_name("needs_rebuild", None),
-        },
+        Op::Handshake {
+            expect_outcome,
+            expect_reason,
+            ..
+        } => reasoned(
+            match expect_outcome {
+                HandshakeOutcome::ZeroGap => outcome_name("zero_gap", None),
+                HandshakeOutcome::CatchUp { kept } => outcome_name("catch_up", Some(*kept)),
+                HandshakeOutcome::NeedsRebuild => outcome_name("needs_rebuild", None),
+            },
+            expect_reason.name(),
+        ),
         Op::SelectRebuildSource { expect_source, .. } => log_source_name(*expect_source),
         Op::ExpireDeadline { expect_resend, .. } => match expect_resend {
             Resend::Probe => resend_name("probe", None, None, None),
@@ -436,7 +452,12 @@ fn assignment_name(added: &[u8], removed: &[u8]) -> String {
     format!("added {added:?} removed {removed:?}")
 }
 
-/// A rebuild base as the log names it: `snapshot_tail@S`, `full_base`.
+/// An outcome with the reason its proof names: `catch_up(kept K) by gap_within_retention`.
+fn reasoned(outcome: String, reason: &str) -> String {
+    format!("{outcome} by {reason}")
+}
+
+/// A rebuild base as the log names it: `snapshot_tail@S`, `full_base(<reason>)`.
 fn source_name(name: &str, snapshot: Option<u64>) -> String {
     match snapshot {
         Some(snapshot) => format!("{name}@{snapshot}"),
@@ -448,17 +469,22 @@ fn source_name(name: &str, snapshot: Option<u64>) -> String {
 fn log_source_name(source: RebuildSource) -> String {
     match source {
         RebuildSource::SnapshotTail { snapshot } => source_name("snapshot_tail", Some(snapshot)),
-        RebuildSource::FullBase => source_name("full_base", None),
+        RebuildSource::FullBase { reason } => {
+            source_name(&format!("full_base({})", reason.name()), None)
+        }
     }
 }
 
-/// The engine's rebuild base, by its own names (D97).
+/// The engine's rebuild base, by its own names (D97, D100).
 fn engine_source_name(source: EngineSource) -> String {
-    let snapshot = match source {
-        EngineSource::SnapshotTail { snapshot } => Some(snapshot.get()),
-        EngineSource::FullBase(_) => None,
-    };
-    source_name(&source.to_string(), snapshot)
+    match source {
+        EngineSource::SnapshotTail { snapshot } => {
+            source_name(&source.to_string(), Some(snapshot.get()))
+        }
+        EngineSource::FullBase(reason) => {
+            source_name(&format!("{source}({})", reason.name()), None)
+        }
+    }
 }
 
 /// A re-sent request as the log names it (D90): `probe`, `catch_up after A` (then
@@ -701,7 +727,10 @@ impl Engine {
                 };
                 return Ok(Answer::Value {
                     field: "handshake",
-                    found: outcome_name(report.outcome.name(), kept),
+                    found: reasoned(
+                        outcome_name(report.outcome.name(), kept),
+                        &report.proof.reason.to_string(),
+                    ),
                 });
             }
             Op::HandshakeRange {

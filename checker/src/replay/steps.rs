@@ -285,8 +285,76 @@ pub enum RebuildSource {
         /// The checkpoint LSN.
         snapshot: u64,
     },
-    /// A full base image at the rebuild's target.
-    FullBase,
+    /// A full base image at the rebuild's target, and why not snapshot + tail (D100).
+    FullBase {
+        /// Why the checkpoint cannot be the base.
+        reason: FullBaseReason,
+    },
+}
+
+/// Why a rebuild takes a full base (PROTOCOL.md §7.6), by the names an engine reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FullBaseReason {
+    /// Nothing is committed: no committed prefix to anchor a snapshot to.
+    NothingCommitted,
+    /// The primary has no checkpoint.
+    NoCheckpoint,
+    /// The checkpoint lies beyond committed.
+    CheckpointBeyondCommitted,
+    /// The WAL after the checkpoint is (partly) recycled.
+    TailNotReplayable,
+}
+
+impl FullBaseReason {
+    /// The stable snake_case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            FullBaseReason::NothingCommitted => "nothing_committed",
+            FullBaseReason::NoCheckpoint => "no_checkpoint",
+            FullBaseReason::CheckpointBeyondCommitted => "checkpoint_beyond_committed",
+            FullBaseReason::TailNotReplayable => "tail_not_replayable",
+        }
+    }
+}
+
+/// Why a handshake reached its outcome (the recoverability proof's reason, D100).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProofReason {
+    /// The replica holds exactly the committed prefix.
+    ZeroGap,
+    /// The replica holds the committed prefix and more: a truncation only.
+    ReplicaAheadNeedsTruncation,
+    /// The gap after the kept prefix is inside retained WAL.
+    GapWithinRetention,
+    /// The gap reaches recycled history.
+    GapBeyondRetention,
+}
+
+impl ProofReason {
+    /// The stable snake_case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ProofReason::ZeroGap => "zero_gap",
+            ProofReason::ReplicaAheadNeedsTruncation => "replica_ahead_needs_truncation",
+            ProofReason::GapWithinRetention => "gap_within_retention",
+            ProofReason::GapBeyondRetention => "gap_beyond_retention",
+        }
+    }
+
+    /// The reason behind `outcome` when the primary's committed LSN is `committed`: a catch-up
+    /// that keeps the whole committed prefix only truncates.
+    pub fn of(outcome: HandshakeOutcome, committed: u64) -> ProofReason {
+        match outcome {
+            HandshakeOutcome::ZeroGap => ProofReason::ZeroGap,
+            HandshakeOutcome::NeedsRebuild => ProofReason::GapBeyondRetention,
+            HandshakeOutcome::CatchUp { kept } if kept < committed => {
+                ProofReason::GapWithinRetention
+            }
+            HandshakeOutcome::CatchUp { .. } => ProofReason::ReplicaAheadNeedsTruncation,
+        }
+    }
 }
 
 /// An engine call. `replica` is a node index; `handle`/`pin` are the log's own names.
@@ -379,6 +447,8 @@ pub enum Op {
         log: Vec<Entry>,
         /// The outcome the engine must report.
         expect_outcome: HandshakeOutcome,
+        /// Why: the reason the engine's recoverability proof must name.
+        expect_reason: ProofReason,
     },
     /// Sender: a rebuild handshake over `(0, through]`.
     HandshakeRange {
