@@ -720,3 +720,34 @@ fn an_engine_resending_another_request_on_a_deadline_diverges() {
         ("probe", "catch_up after 0")
     );
 }
+
+// Goal (D100): the log judges the reason, not only the verdict. Method: a handshake of a real
+// log that must report `gap_within_retention` is relabelled `zero_gap`; the engine still gives
+// its own reason, and the replay diverges at that handshake's step.
+#[test]
+fn an_engine_giving_another_reason_for_a_handshake_diverges() {
+    let (states, actions, _) = corpus_trace(A5_TRACE);
+    let mut log = derive::derive("a5", "v1.5", &states, &actions, None);
+    let (step, reason) = log
+        .steps
+        .iter_mut()
+        .flat_map(|step| {
+            let number = step.step;
+            step.calls.iter_mut().map(move |call| (number, call))
+        })
+        .find_map(|(number, call)| match &mut call.op {
+            steps::Op::Handshake { expect_reason, .. }
+                if *expect_reason == steps::ProofReason::GapWithinRetention =>
+            {
+                Some((number, expect_reason))
+            }
+            _ => None,
+        })
+        .expect("the trace catches up over a gap");
+    *reason = steps::ProofReason::ZeroGap;
+    let Verdict::Diverged(divergence) = replay_log(&log, None).verdict else {
+        panic!("a handshake with another reason must diverge");
+    };
+    // The step's remaining calls are skipped, so its views differ first.
+    assert_eq!(divergence.step, step, "{divergence:?}");
+}
