@@ -653,6 +653,20 @@ fn fenced_traffic_is_offered_to_the_engine_and_refused() {
     assert!(report.coverage.coverage["refused:inactive"] > 0);
 }
 
+/// The first call of `log` that `pick` chooses, with its model step's number.
+fn first_call<'a, T>(
+    log: &'a mut steps::StepLog,
+    mut pick: impl FnMut(&'a mut steps::Call) -> Option<T>,
+) -> Option<(usize, T)> {
+    log.steps.iter_mut().find_map(|step| {
+        let number = step.step;
+        step.calls
+            .iter_mut()
+            .find_map(&mut pick)
+            .map(|picked| (number, picked))
+    })
+}
+
 // Goal (issue 17): an engine that accepts a call the log expects refused is caught
 // (`engine-accepted`), not passed. Method: one accepted call of a real log is re-labelled as
 // expected refused `stale_session`; the Rust engine accepts it.
@@ -660,15 +674,10 @@ fn fenced_traffic_is_offered_to_the_engine_and_refused() {
 fn an_engine_accepting_what_the_log_fences_is_engine_accepted() {
     let (states, actions, _) = corpus_trace(A5_TRACE);
     let mut log = derive::derive("a5", "v1.5", &states, &actions, None);
-    let (step, call) = log
-        .steps
-        .iter_mut()
-        .flat_map(|step| {
-            let number = step.step;
-            step.calls.iter_mut().map(move |call| (number, call))
-        })
-        .find(|(_, call)| matches!(call.op, steps::Op::CatchUpProgress { .. }))
-        .expect("the trace catches up");
+    let (step, call) = first_call(&mut log, |call| {
+        matches!(call.op, steps::Op::CatchUpProgress { .. }).then_some(call)
+    })
+    .expect("the trace catches up");
     call.expect = steps::Expect::Refuse {
         class: steps::RefusalClass::StaleSession,
     };
@@ -697,18 +706,11 @@ fn an_engine_resending_another_request_on_a_deadline_diverges() {
     let states = crate::conform::states_of(&model, &init, &actions).expect("a valid path");
     let mut log = derive::derive("deadline", "v2", &states, &actions, None);
     assert_eq!(replay_log(&log, None).verdict, Verdict::Conforms);
-    let (step, resend) = log
-        .steps
-        .iter_mut()
-        .flat_map(|step| {
-            let number = step.step;
-            step.calls.iter_mut().map(move |call| (number, call))
-        })
-        .find_map(|(number, call)| match &mut call.op {
-            steps::Op::ExpireDeadline { expect_resend, .. } => Some((number, expect_resend)),
-            _ => None,
-        })
-        .expect("the trace expires a deadline");
+    let (step, resend) = first_call(&mut log, |call| match &mut call.op {
+        steps::Op::ExpireDeadline { expect_resend, .. } => Some(expect_resend),
+        _ => None,
+    })
+    .expect("the trace expires a deadline");
     *resend = steps::Resend::Probe;
     let Verdict::Diverged(divergence) = replay_log(&log, None).verdict else {
         panic!("a wrong re-sent request must diverge");
@@ -728,22 +730,15 @@ fn an_engine_resending_another_request_on_a_deadline_diverges() {
 fn an_engine_giving_another_reason_for_a_handshake_diverges() {
     let (states, actions, _) = corpus_trace(A5_TRACE);
     let mut log = derive::derive("a5", "v1.5", &states, &actions, None);
-    let (step, reason) = log
-        .steps
-        .iter_mut()
-        .flat_map(|step| {
-            let number = step.step;
-            step.calls.iter_mut().map(move |call| (number, call))
-        })
-        .find_map(|(number, call)| match &mut call.op {
-            steps::Op::Handshake { expect_reason, .. }
-                if *expect_reason == steps::ProofReason::GapWithinRetention =>
-            {
-                Some((number, expect_reason))
-            }
-            _ => None,
-        })
-        .expect("the trace catches up over a gap");
+    let (step, reason) = first_call(&mut log, |call| match &mut call.op {
+        steps::Op::Handshake { expect_reason, .. }
+            if *expect_reason == steps::ProofReason::GapWithinRetention =>
+        {
+            Some(expect_reason)
+        }
+        _ => None,
+    })
+    .expect("the trace catches up over a gap");
     *reason = steps::ProofReason::ZeroGap;
     let Verdict::Diverged(divergence) = replay_log(&log, None).verdict else {
         panic!("a handshake with another reason must diverge");
