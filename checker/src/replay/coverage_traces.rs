@@ -293,21 +293,13 @@ fn explore(
     mut visit: impl FnMut(&swb_model::State, &Action, &swb_model::State) -> bool,
 ) -> Exploration {
     use crate::conform::fingerprint;
+    use crate::scenario::script::path_to;
     // (parent node, the action from it); node 0 is `init`.
     let mut links: Vec<(usize, Option<Action>)> = vec![(0, None)];
     let mut visited = std::collections::BTreeSet::from([fingerprint(init)]);
     let mut frontier = vec![(0usize, init.clone())];
     let mut depth_complete = 0;
     let mut capped = false;
-    let path_to = |links: &[(usize, Option<Action>)], mut node: usize| {
-        let mut actions = Vec::new();
-        while let (parent, Some(action)) = &links[node] {
-            actions.push(action.clone());
-            node = *parent;
-        }
-        actions.reverse();
-        actions
-    };
     while !frontier.is_empty() {
         let mut next_frontier = Vec::new();
         for (node, state) in frontier {

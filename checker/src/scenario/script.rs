@@ -123,7 +123,9 @@ fn fingerprint(state: &State, progress: Progress) -> u64 {
     hasher.finish()
 }
 
-fn path_to(links: &[(usize, Option<Action>)], mut index: usize) -> Vec<Action> {
+/// The actions from the root (node 0) to node `index` of a breadth-first search that keeps one
+/// `(parent, action)` link per visited node (the script's search and the coverage scans).
+pub(crate) fn path_to(links: &[(usize, Option<Action>)], mut index: usize) -> Vec<Action> {
     let mut actions = Vec::new();
     while let (parent, Some(action)) = &links[index] {
         actions.push(action.clone());
