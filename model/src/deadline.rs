@@ -208,11 +208,7 @@ fn reassignment_gone(
 }
 
 fn sender_of(node: &NodeState, replica: Id) -> Option<Sender> {
-    node.primary()?
-        .senders
-        .get(usize::from(replica))
-        .copied()
-        .flatten()
+    node.primary()?.sender(replica)
 }
 
 /// The catch-up chunk a sender in `CatchingUp` is waiting on: `(after, through]` and whether it

@@ -138,6 +138,13 @@ pub struct PrimaryState {
     pub committed: Lsn,
 }
 
+impl PrimaryState {
+    /// The sender of `replica`, if this primary has one.
+    pub fn sender(&self, replica: Id) -> Option<Sender> {
+        self.senders.get(usize::from(replica)).copied().flatten()
+    }
+}
+
 /// What a node does now.
 // States are `Copy` on purpose: cloning one never allocates, which keeps exploration fast. A
 // boxed primary variant would trade that for a smaller `Joining`, which nothing needs.

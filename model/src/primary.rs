@@ -72,11 +72,7 @@ impl Office {
     }
 
     fn sender(&self, replica: Id) -> Option<Sender> {
-        self.primary
-            .senders
-            .get(usize::from(replica))
-            .copied()
-            .flatten()
+        self.primary.sender(replica)
     }
 
     fn set_phase(&mut self, replica: Id, phase: SenderPhase) {

@@ -646,7 +646,7 @@ impl Derivation {
             self.transition(primary, node_index(replica), change);
         }
         if let Some(replica) = expired_deadline(action, id) {
-            if let Some((_, sender)) = senders_of(node).into_iter().find(|(r, _)| *r == replica) {
+            if let Some(sender) = node.primary().and_then(|office| office.sender(replica)) {
                 self.expire_deadline(primary, replica, sender, resent(before, after, id, replica));
             }
         }
