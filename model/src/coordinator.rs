@@ -13,7 +13,7 @@
 //! The coordinator never crashes in the model: it stands for the replicated master, whose own
 //! fault tolerance is out of scope (`docs/design.md`, assumptions).
 
-use crate::cfg::ACTORS_MAX;
+use crate::endpoints::EndpointCache;
 use crate::msg::{Msg, SessionKind};
 use crate::node::Effect;
 use crate::policy::{AddressChange, Mutant, PromotionRule, RejoinAction};
@@ -36,14 +36,14 @@ pub struct CoordinatorState {
     /// candidate must hold at C.
     pub committed_epoch: Option<Epoch>,
     /// The endpoint cache, by actor index (the coordinator's own slot unused).
-    pub endpoints: [Option<EndpointVersion>; ACTORS_MAX],
+    pub endpoints: EndpointCache,
 }
 
 impl Rewrite<Id> for CoordinatorState {
     fn rewrite<S>(&self, plan: &RewritePlan<Id, S>) -> Self {
         CoordinatorState {
             primary: self.primary.map(|id| plan.rewrite(&id)),
-            endpoints: crate::symmetry::permute_array(plan, &self.endpoints),
+            endpoints: self.endpoints.rewrite(plan),
             ..*self
         }
     }
@@ -73,7 +73,7 @@ pub fn initial(params: &Params) -> CoordinatorState {
         primary: Some(params.initial_primary()),
         committed: Lsn::ZERO,
         committed_epoch: None,
-        endpoints: std::array::from_fn(|index| {
+        endpoints: EndpointCache::from_fn(|index| {
             params
                 .is_node(Id::from(index))
                 .then_some(EndpointVersion::FIRST)
@@ -166,7 +166,7 @@ pub fn on_msg(
             {
                 return Effect::Wait;
             }
-            let Some(endpoint) = state.endpoints[usize::from(replica)] else {
+            let Some(endpoint) = state.endpoints.get(replica) else {
                 return Effect::Wait;
             };
             o.send(
@@ -182,11 +182,11 @@ pub fn on_msg(
         }
         Msg::Heartbeat { endpoint, .. } => {
             let mut next = *state;
-            let cached = &mut next.endpoints[usize::from(src)];
-            let newer = Some(endpoint) > *cached
-                || (Some(endpoint) != *cached && params.has(Mutant::EndpointCacheAcceptsOlder));
+            let cached = next.endpoints.get(src);
+            let newer = Some(endpoint) > cached
+                || (Some(endpoint) != cached && params.has(Mutant::EndpointCacheAcceptsOlder));
             let address = if newer {
-                *cached = Some(endpoint);
+                next.endpoints.set(src, Some(endpoint));
                 AddressChange::Changed
             } else {
                 AddressChange::Same

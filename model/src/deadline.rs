@@ -131,8 +131,7 @@ pub fn offer_expired(model: &SwbModel, state: &State, actions: &mut Vec<Action>)
                 }) && !network.any(id, coordinator_id, |msg| {
                     matches!(msg, Msg::Heartbeat { .. })
                 });
-                let known_address =
-                    coordinator.endpoints[usize::from(id)] == Some(node.disk.endpoint);
+                let known_address = coordinator.endpoints.get(id) == Some(node.disk.endpoint);
                 if assignment_gone
                     && known_address
                     && !holds_assigned_role(node, id, primary, coordinator)
@@ -183,7 +182,7 @@ fn reassignment_gone(
         return false;
     }
     let coordinator = coordinator_of(state);
-    let Some(known) = coordinator.endpoints[usize::from(replica)] else {
+    let Some(known) = coordinator.endpoints.get(replica) else {
         return false;
     };
     let primary_node = match state.actor_states[usize::from(primary)].as_ref() {
@@ -237,8 +236,7 @@ fn expired_node_deadlines(
             }) && !network
                 .any(coordinator_id, id, |msg| matches!(msg, Msg::Assign { .. }));
             // With the address known, the coordinator's assignment retry answers instead.
-            let address_unknown =
-                coordinator.endpoints[usize::from(id)] != Some(node.disk.endpoint);
+            let address_unknown = coordinator.endpoints.get(id) != Some(node.disk.endpoint);
             if heartbeat_gone && address_unknown {
                 expired.push(NodeTimer::HeartbeatRetry);
             }
@@ -493,7 +491,7 @@ pub fn on_coordinator_deadline(
             },
         ),
         (CoordinatorTimer::ReassignRetry(replica), Some(primary)) => {
-            if let Some(endpoint) = state.endpoints[usize::from(replica)] {
+            if let Some(endpoint) = state.endpoints.get(replica) {
                 o.send(
                     primary,
                     Msg::Reassign {

@@ -45,6 +45,7 @@
 pub mod cfg;
 pub mod coordinator;
 pub mod deadline;
+pub mod endpoints;
 pub mod events;
 pub mod guard;
 pub mod history;

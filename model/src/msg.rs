@@ -65,7 +65,7 @@ pub enum Msg {
         /// The committed boundary C: a new primary truncates its log to it.
         committed: Lsn,
         /// The coordinator's endpoint cache, by actor index (the coordinator's own slot unused).
-        endpoints: [Option<EndpointVersion>; crate::cfg::ACTORS_MAX],
+        endpoints: crate::endpoints::EndpointCache,
     },
     /// A recovery intent for one replica, at the endpoint the coordinator knows.
     Reassign {
@@ -302,7 +302,7 @@ impl Rewrite<Id> for Msg {
                 epoch: *epoch,
                 primary: plan.rewrite(primary),
                 committed: *committed,
-                endpoints: crate::symmetry::permute_array(plan, endpoints),
+                endpoints: endpoints.rewrite(plan),
             },
             Msg::Reassign {
                 epoch,

@@ -16,7 +16,7 @@
 //! 4. NeedsRebuild is reported to the coordinator, whose rebuild intent starts a rebuild from a
 //!    snapshot at the checkpoint plus the retained tail, or from a full base (§6.5).
 
-use crate::cfg::ACTORS_MAX;
+use crate::endpoints::EndpointCache;
 use crate::msg::{Msg, RebuildSource, SessionKind};
 use crate::node::{
     CatchUp, Effect, EscalationReason, NodeOut, NodeState, NodeTimer, PrimaryState, Role, Sender,
@@ -28,7 +28,7 @@ use crate::wal::Slots;
 use crate::{coordinator_id, Params};
 use stateright::actor::model_timeout;
 use stateright::actor::Id;
-use swb_engine::types::{EndpointVersion, Epoch, Lsn, SessionId};
+use swb_engine::types::{Epoch, Lsn, SessionId};
 
 /// The primary's mutable view while a handler runs: the node and its primary state, cloned once.
 struct Office {
@@ -322,7 +322,7 @@ pub fn become_primary(
     params: &Params,
     node: &NodeState,
     committed: Lsn,
-    endpoints: &[Option<EndpointVersion>; ACTORS_MAX],
+    endpoints: &EndpointCache,
     me: Id,
     o: &mut NodeOut,
 ) -> NodeState {
@@ -351,7 +351,7 @@ pub fn become_primary(
     next.disk.wal.flush_through(head);
     let senders = std::array::from_fn(|index| {
         let peer = Id::from(index);
-        let endpoint = endpoints[index]?;
+        let endpoint = endpoints.get(peer)?;
         (params.is_node(peer) && peer != me).then_some(Sender {
             endpoint,
             phase: SenderPhase::Lagging,

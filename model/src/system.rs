@@ -19,8 +19,8 @@ use crate::wal::lsns;
 use crate::{coordinator_id, Config, Params};
 use serde::{Deserialize, Serialize};
 use stateright::actor::{
-    model_timeout, Actor, ActorModel, ActorModelAction, ActorModelState, Id, LossyNetwork, Network,
-    Out,
+    model_timeout, Actor, ActorModel, ActorModelAction, ActorModelState, Envelope, Id,
+    LossyNetwork, Network, Out,
 };
 use stateright::{Model, Property, Rewrite, RewritePlan};
 use std::borrow::Cow;
@@ -286,6 +286,79 @@ impl SwbModel {
         crate::symmetry::class_stand_in(crate::symmetry::class_digest(state))
     }
 
+    /// The deliveries [`Model::actions`] offers in `state`, read in place (no message copied, none
+    /// sorted), in no particular order. With [`SwbModel::actions_without_messages`] this is all
+    /// of `actions` except the losses. A check that only asks whether some step exists (the
+    /// end-state check runs on every state) needs no sorted list: building one, a copy and a sort
+    /// of every message in flight, was most of that check's cost.
+    pub fn deliveries<'a>(
+        &'a self,
+        state: &'a State,
+    ) -> impl Iterator<Item = Envelope<&'a Msg>> + 'a {
+        state.network.iter_deliverable().filter(move |envelope| {
+            usize::from(envelope.dst) < self.inner.actors.len()
+                && self.delivers(state, envelope.src, envelope.dst)
+        })
+    }
+
+    /// Every action [`Model::actions`] offers in `state` except deliveries and losses, in no
+    /// particular order: the timers, crashes and restarts stateright's actor model lists (the
+    /// actors never choose at random), then partitions and deadlines. A test below checks that
+    /// this and [`SwbModel::deliveries`] list what `actions` lists.
+    pub fn actions_without_messages(&self, state: &State, actions: &mut Vec<Action>) {
+        let crashes = state.crashed.iter().filter(|crashed| **crashed).count();
+        for (index, timers) in state.timers_set.iter().enumerate() {
+            for timer in timers.iter() {
+                self.offer(
+                    state,
+                    ActorModelAction::Timeout(Id::from(index), timer.clone()),
+                    actions,
+                );
+            }
+        }
+        for (index, crashed) in state.crashed.iter().enumerate() {
+            if *crashed {
+                self.offer(state, ActorModelAction::Recover(Id::from(index)), actions);
+            } else if crashes < self.inner.max_crashes {
+                self.offer(state, ActorModelAction::Crash(Id::from(index)), actions);
+            }
+        }
+        self.offer_partitions_and_deadlines(state, actions);
+    }
+
+    /// Adds `action` to `actions` if the run's bounds allow it.
+    fn offer(
+        &self,
+        state: &State,
+        action: ActorModelAction<Msg, SwbTimer, ()>,
+        actions: &mut Vec<Action>,
+    ) {
+        if self.allows(state, &action) {
+            actions.push(Action::Actor(action));
+        }
+    }
+
+    /// The steps the model adds to stateright's actor model: a partition's start and healing,
+    /// and the recovery deadlines.
+    fn offer_partitions_and_deadlines(&self, state: &State, actions: &mut Vec<Action>) {
+        let ghost = &state.history;
+        for node in self.params.nodes() {
+            if ghost.is_isolated(node) {
+                actions.push(Action::Heal(node));
+            } else if ghost.faults.partitions < self.config.partitions_max
+                && ghost.faults.total() < self.config.faults_max
+            {
+                actions.push(Action::Isolate(node));
+            }
+        }
+        crate::deadline::offer_expired(self, state, actions);
+    }
+
+    /// True when a message from `src` to `dst` can be delivered: neither end is cut off.
+    fn delivers(&self, state: &State, src: Id, dst: Id) -> bool {
+        !state.history.is_isolated(src) && !state.history.is_isolated(dst)
+    }
+
     fn allows(&self, state: &State, action: &ActorModelAction<Msg, SwbTimer, ()>) -> bool {
         let ghost = &state.history;
         let fault_left = ghost.faults.total() < self.config.faults_max;
@@ -300,9 +373,7 @@ impl SwbModel {
                     | NodeTimer::CatchUpTimeout(_),
                 ),
             ) if !fault_left => false,
-            ActorModelAction::Deliver { src, dst, .. } => {
-                !ghost.is_isolated(*src) && !ghost.is_isolated(*dst)
-            }
+            ActorModelAction::Deliver { src, dst, .. } => self.delivers(state, *src, *dst),
             ActorModelAction::Crash(id) => {
                 *id != coordinator_id() && ghost.faults.crashes < self.config.crashes_max
             }
@@ -331,7 +402,7 @@ impl Model for SwbModel {
     }
 
     fn actions(&self, state: &State, actions: &mut Vec<Action>) {
-        let mut inner = Vec::new();
+        let mut inner = Vec::with_capacity(INNER_ACTIONS_RESERVED);
         self.inner.actions(state, &mut inner);
         actions.extend(
             inner
@@ -339,17 +410,7 @@ impl Model for SwbModel {
                 .filter(|action| self.allows(state, action))
                 .map(Action::Actor),
         );
-        let ghost = &state.history;
-        for node in self.params.nodes() {
-            if ghost.is_isolated(node) {
-                actions.push(Action::Heal(node));
-            } else if ghost.faults.partitions < self.config.partitions_max
-                && ghost.faults.total() < self.config.faults_max
-            {
-                actions.push(Action::Isolate(node));
-            }
-        }
-        crate::deadline::offer_expired(self, state, actions);
+        self.offer_partitions_and_deadlines(state, actions);
     }
 
     fn next_state(&self, last: &State, action: Action) -> Option<State> {
@@ -688,7 +749,7 @@ fn rejoin_unanswered(
     next: &State,
 ) -> bool {
     let coordinator = coordinator_of(last);
-    let learned = Some(endpoint) > coordinator.endpoints[usize::from(node)];
+    let learned = Some(endpoint) > coordinator.endpoints.get(node);
     let promised = params.policy.rejoin(crate::policy::AddressChange::Changed)
         == crate::policy::RejoinAction::Reassign;
     let Some(primary) = coordinator.primary else {
@@ -810,6 +871,10 @@ pub fn actor_states(state: &State) -> &[Arc<ActorState>] {
     &state.actor_states
 }
 
+/// Room reserved for stateright's list of a state's actions: more than most states offer, so the
+/// list is not grown (and its actions copied) while stateright fills it.
+const INNER_ACTIONS_RESERVED: usize = 32;
+
 #[cfg(test)]
 pub(crate) mod tests {
     //! Symmetry reduction is sound only when replicas really are interchangeable: the
@@ -876,6 +941,50 @@ pub(crate) mod tests {
             })
         })
         .collect()
+    }
+
+    /// The end-state check enumerates a state's steps without building `actions`' sorted list:
+    /// deliveries in place, the rest unsorted. Both must list exactly the actions `actions` lists
+    /// (but the losses, which the check skips as faults), on every kind of network.
+    #[test]
+    fn deliveries_and_other_actions_are_all_of_actions() {
+        use crate::cfg::{MessageDuplication, MessageLoss};
+        let networks = [
+            (MessageLoss::Reliable, MessageDuplication::Exactly),
+            (MessageLoss::Lossy, MessageDuplication::Exactly),
+            (MessageLoss::Reliable, MessageDuplication::Duplicating),
+        ];
+        for (message_loss, message_duplication) in networks {
+            let model = SwbModel::new(&Config {
+                writes_max: 2,
+                faults_max: 2,
+                message_loss,
+                message_duplication,
+                ..Config::default()
+            });
+            for state in reachable(&model, 3_000) {
+                let mut listed = Vec::new();
+                model.actions(&state, &mut listed);
+                listed.retain(|action| !matches!(action, Action::Actor(ActorModelAction::Drop(_))));
+                listed.sort();
+                let mut enumerated: Vec<Action> = model
+                    .deliveries(&state)
+                    .map(|envelope| {
+                        Action::Actor(ActorModelAction::Deliver {
+                            src: envelope.src,
+                            dst: envelope.dst,
+                            msg: envelope.msg.clone(),
+                        })
+                    })
+                    .collect();
+                model.actions_without_messages(&state, &mut enumerated);
+                enumerated.sort();
+                assert_eq!(
+                    enumerated, listed,
+                    "{message_loss:?}, {message_duplication:?}: {state:?}"
+                );
+            }
+        }
     }
 
     /// Swap the replicas, and rotate all three nodes.

@@ -17,7 +17,7 @@
 //! rebuild that follows it, so a replica left in one is stuck. [`end_state`] is the one function
 //! the checker calls; the property [`end_states_are_valid`] is its verdict.
 
-use stateright::actor::{Actor, ActorModelAction, Id, Out};
+use stateright::actor::{Actor, ActorModelAction, Envelope, Id, Out};
 use stateright::Model;
 use std::borrow::Cow;
 use swb_model::cfg::MessageDuplication;
@@ -70,20 +70,39 @@ pub fn has_protocol_step(model: &SwbModel, state: &State) -> bool {
     if has_obvious_step(model, state) {
         return true;
     }
-    let mut actions = Vec::new();
-    model.actions(state, &mut actions);
+    // The steps `actions` lists, read without building its sorted list (`SwbModel::deliveries`).
     let exactly_once = model.config.message_duplication == MessageDuplication::Exactly;
+    let step_changes = |action: Action| {
+        model
+            .next_state(state, action)
+            .is_some_and(|next| changes(state, &next))
+    };
+    let delivery_changes = |envelope: Envelope<&Msg>| {
+        if exactly_once {
+            delivery_is_taken(
+                model,
+                state,
+                envelope.src,
+                envelope.dst,
+                envelope.msg.clone(),
+            )
+        } else {
+            step_changes(Action::Actor(ActorModelAction::Deliver {
+                src: envelope.src,
+                dst: envelope.dst,
+                msg: envelope.msg.clone(),
+            }))
+        }
+    };
+    if model.deliveries(state).any(delivery_changes) {
+        return true;
+    }
+    let mut actions = Vec::new();
+    model.actions_without_messages(state, &mut actions);
     actions
         .into_iter()
         .filter(|action| !is_fault(action))
-        .any(|action| match action {
-            Action::Actor(ActorModelAction::Deliver { src, dst, msg }) if exactly_once => {
-                delivery_is_taken(model, state, src, dst, msg)
-            }
-            action => model
-                .next_state(state, action)
-                .is_some_and(|next| changes(state, &next)),
-        })
+        .any(step_changes)
 }
 
 /// True when the receiver takes the delivery (stateright's own test: the handler touched its
