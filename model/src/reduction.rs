@@ -33,7 +33,7 @@ use crate::history::Witness;
 use crate::msg::Msg;
 use crate::system::{epoch_of, ActorState, State, SwbActor, SwbTimer};
 use crate::Params;
-use stateright::actor::{Actor, ActorModel, ActorModelAction, Envelope, Out};
+use stateright::actor::{Actor, ActorModel, ActorModelAction, Envelope, Network, Out};
 use stateright::Model;
 use std::borrow::Cow;
 use swb_engine::types::Epoch;
@@ -101,12 +101,7 @@ pub fn discard_fenced_traffic(
             .is_epoch_fenced()
             .then(|| Event::fenced(envelope.dst, envelope.msg.epoch()));
         // A drop changes the network only; the ghost is carried over unchanged.
-        state = inner
-            .next_state(
-                &state,
-                ActorModelAction::<Msg, SwbTimer, ()>::Drop(envelope),
-            )
-            .expect("stateright always takes a drop");
+        state = drop_in_place(inner, state, envelope);
         // What the delivery would have recorded: the witness, and the `fenced` event for a
         // scenario witness's pattern (D52).
         if let Some(event) = fenced {
@@ -115,4 +110,37 @@ pub fn discard_fenced_traffic(
         }
     }
     state
+}
+
+/// `state` with one copy of `envelope` taken out of the network: what stateright's `Drop` step
+/// does, without the copy of the whole state that step makes (this runs after every step that
+/// leaves dead traffic behind). The unordered networks the model uses are changed in place, as
+/// stateright's own drop changes them; an ordered network goes through stateright's step.
+fn drop_in_place(
+    inner: &ActorModel<SwbActor, Params, crate::history::Ghost>,
+    mut state: State,
+    envelope: Envelope<Msg>,
+) -> State {
+    match &mut state.network {
+        Network::UnorderedNonDuplicating(multiset) => {
+            let count = multiset
+                .get_mut(&envelope)
+                .expect("a dead message is in flight");
+            *count -= 1;
+            if *count == 0 {
+                multiset.remove(&envelope);
+            }
+            state
+        }
+        Network::UnorderedDuplicating(set, _) => {
+            set.remove(&envelope);
+            state
+        }
+        Network::Ordered(_) => inner
+            .next_state(
+                &state,
+                ActorModelAction::<Msg, SwbTimer, ()>::Drop(envelope),
+            )
+            .expect("stateright always takes a drop"),
+    }
 }
