@@ -87,13 +87,13 @@ fn is_dead(params: &Params, state: &State, envelope: &Envelope<&Msg>) -> bool {
 pub fn discard_fenced_traffic(
     params: &Params,
     inner: &ActorModel<SwbActor, Params, crate::history::Ghost>,
-    mut state: State,
-) -> State {
+    state: &mut State,
+) {
     // Bounded by the messages in flight: each round removes one copy.
     while let Some(envelope) = state
         .network
         .iter_all()
-        .find(|envelope| is_dead(params, &state, envelope))
+        .find(|envelope| is_dead(params, state, envelope))
         .map(|envelope| envelope.to_cloned_msg())
     {
         let fenced = envelope
@@ -101,7 +101,7 @@ pub fn discard_fenced_traffic(
             .is_epoch_fenced()
             .then(|| Event::fenced(envelope.dst, envelope.msg.epoch()));
         // A drop changes the network only; the ghost is carried over unchanged.
-        state = drop_in_place(inner, state, envelope);
+        drop_in_place(inner, state, envelope);
         // What the delivery would have recorded: the witness, and the `fenced` event for a
         // scenario witness's pattern (D52).
         if let Some(event) = fenced {
@@ -109,18 +109,17 @@ pub fn discard_fenced_traffic(
             state.history.scenario.advance(&params.witnesses, &[event]);
         }
     }
-    state
 }
 
-/// `state` with one copy of `envelope` taken out of the network: what stateright's `Drop` step
-/// does, without the copy of the whole state that step makes (this runs after every step that
-/// leaves dead traffic behind). The unordered networks the model uses are changed in place, as
+/// Takes one copy of `envelope` out of `state`'s network: what stateright's `Drop` step does,
+/// without the copy of the whole state that step makes (this runs after every step that leaves
+/// dead traffic behind). The unordered networks the model uses are changed in place, as
 /// stateright's own drop changes them; an ordered network goes through stateright's step.
 fn drop_in_place(
     inner: &ActorModel<SwbActor, Params, crate::history::Ghost>,
-    mut state: State,
+    state: &mut State,
     envelope: Envelope<Msg>,
-) -> State {
+) {
     match &mut state.network {
         Network::UnorderedNonDuplicating(multiset) => {
             let count = multiset
@@ -130,17 +129,14 @@ fn drop_in_place(
             if *count == 0 {
                 multiset.remove(&envelope);
             }
-            state
         }
         Network::UnorderedDuplicating(set, _) => {
             set.remove(&envelope);
-            state
         }
-        Network::Ordered(_) => inner
-            .next_state(
-                &state,
-                ActorModelAction::<Msg, SwbTimer, ()>::Drop(envelope),
-            )
-            .expect("stateright always takes a drop"),
+        Network::Ordered(_) => {
+            *state = inner
+                .next_state(state, ActorModelAction::<Msg, SwbTimer, ()>::Drop(envelope))
+                .expect("stateright always takes a drop");
+        }
     }
 }

@@ -248,7 +248,9 @@ pub(crate) fn digest_in_order(state: &State, order: &[usize]) -> u64 {
     let mut hasher = DIGEST_HASHER.build_hasher();
     order.len().hash(&mut hasher);
     for &old in order {
-        hash_renamed(&*state.actor_states[old], plan, &mut hasher);
+        // Copied and renamed only when the renaming changes it (most nodes are replicas).
+        let actor = &*state.actor_states[old];
+        hash_renamed(actor, plan.filter(|_| actor.names_actors()), &mut hasher);
         hash_set(
             state.timers_set[old].iter().map(|timer| match plan {
                 None => DIGEST_HASHER.hash_one(timer),

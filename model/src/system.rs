@@ -38,6 +38,18 @@ pub enum ActorState {
     Node(NodeState),
 }
 
+impl ActorState {
+    /// True when a renaming of actors can change this state (`rewrite` is the identity
+    /// otherwise): the coordinator names the primary and caches endpoints by actor, and a primary
+    /// keeps its senders by replica; a replica's or joining node's state names no actor.
+    pub fn names_actors(&self) -> bool {
+        match self {
+            ActorState::Coordinator(_) => true,
+            ActorState::Node(state) => matches!(state.role, node::Role::Primary(_)),
+        }
+    }
+}
+
 impl Rewrite<Id> for ActorState {
     fn rewrite<S>(&self, plan: &RewritePlan<Id, S>) -> Self {
         match self {
@@ -419,8 +431,7 @@ impl Model for SwbModel {
                 let mut next = self.inner.next_state(last, inner_action.clone())?;
                 next.history = observe(&self.params, last, &inner_action, &next);
                 if self.config.fenced_traffic == crate::cfg::FencedTraffic::Discard {
-                    next =
-                        crate::reduction::discard_fenced_traffic(&self.params, &self.inner, next);
+                    crate::reduction::discard_fenced_traffic(&self.params, &self.inner, &mut next);
                 }
                 Some(next)
             }
