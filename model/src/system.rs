@@ -19,8 +19,7 @@ use crate::wal::lsns;
 use crate::{coordinator_id, Config, Params};
 use serde::{Deserialize, Serialize};
 use stateright::actor::{
-    model_timeout, Actor, ActorModel, ActorModelAction, ActorModelState, Envelope, Id,
-    LossyNetwork, Network, Out,
+    Actor, ActorModel, ActorModelAction, ActorModelState, Envelope, Id, LossyNetwork, Network, Out,
 };
 use stateright::{Model, Property, Rewrite, RewritePlan};
 use std::borrow::Cow;
@@ -92,10 +91,55 @@ impl SwbActor {
     }
 }
 
-fn arm_periodic_timers(params: &Params, o: &mut Out<SwbActor>) {
-    o.set_timer(SwbTimer::Node(NodeTimer::ClientWrite), model_timeout());
-    if params.address_changes_max > 0 {
-        o.set_timer(SwbTimer::Node(NodeTimer::AddressChange), model_timeout());
+/// The standing timers of `state`, in stateright's order (actor, then timer): the timers armed
+/// whenever their actor is up. They are the coordinator's lease expiry (in a run with lease
+/// expiries) and each up node's client write and address change (the latter in a run with
+/// moves).
+///
+/// They used to be armed in stateright's timer sets at start and re-armed on every firing. A
+/// crash cancels them and a restart arms them again, so their presence was always a function of
+/// the crash flags and the bounds, and never told two states apart. Yet every state carried
+/// them in a hash set per actor, which each step copied and the digest hashed. So they are
+/// offered as actions where stateright would have listed them (`SwbModel::actions`), and are
+/// not kept in the state. The unique and total counts are unchanged (the pinned counts in
+/// `model/tests/state_space.rs`). Views of a state list them with the armed timers
+/// (`armed_timers`).
+pub fn standing_timers<'a>(
+    params: &'a Params,
+    state: &'a State,
+) -> impl Iterator<Item = (Id, SwbTimer)> + 'a {
+    let lease = (params.lease_expiries_max > 0).then_some((
+        coordinator_id(),
+        SwbTimer::Coordinator(CoordinatorTimer::LeaseExpiry),
+    ));
+    let nodes = params
+        .nodes()
+        .filter(|node| !state.crashed[usize::from(*node)])
+        .flat_map(move |node| {
+            let moves = (params.address_changes_max > 0)
+                .then_some((node, SwbTimer::Node(NodeTimer::AddressChange)));
+            std::iter::once((node, SwbTimer::Node(NodeTimer::ClientWrite))).chain(moves)
+        });
+    lease.into_iter().chain(nodes)
+}
+
+/// Every timer armed for actor `index` in `state`: the standing ones and stateright's set,
+/// sorted.
+pub fn armed_timers(params: &Params, state: &State, index: usize) -> Vec<SwbTimer> {
+    let mut timers: Vec<SwbTimer> = standing_timers(params, state)
+        .filter(|(actor, _)| usize::from(*actor) == index)
+        .map(|(_, timer)| timer)
+        .chain(state.timers_set[index].iter().cloned())
+        .collect();
+    timers.sort();
+    timers
+}
+
+/// True for a timer that [`standing_timers`] offers.
+fn is_standing(timer: &SwbTimer) -> bool {
+    match timer {
+        SwbTimer::Coordinator(timer) => *timer == CoordinatorTimer::LeaseExpiry,
+        SwbTimer::Node(timer) => timer.is_periodic(),
     }
 }
 
@@ -134,17 +178,9 @@ impl Actor for SwbActor {
 
     fn on_start(&self, id: Id, storage: &Option<Disk>, o: &mut Out<Self>) -> ActorState {
         match self {
-            SwbActor::Coordinator(params) => {
-                if params.lease_expiries_max > 0 {
-                    o.set_timer(
-                        SwbTimer::Coordinator(CoordinatorTimer::LeaseExpiry),
-                        model_timeout(),
-                    );
-                }
-                ActorState::Coordinator(coordinator::initial(params))
-            }
+            // Neither arms its standing timers: they are offered as actions (`standing_timers`).
+            SwbActor::Coordinator(params) => ActorState::Coordinator(coordinator::initial(params)),
             SwbActor::Node(params) => {
-                arm_periodic_timers(params, o);
                 let node = match storage {
                     Some(disk) => node::restarted_node(disk, o),
                     None => {
@@ -185,7 +221,6 @@ impl Actor for SwbActor {
                 ActorState::Coordinator(current),
                 SwbTimer::Coordinator(CoordinatorTimer::LeaseExpiry),
             ) => {
-                o.set_timer(timer.clone(), model_timeout());
                 let effect = coordinator::on_lease_expiry(params, current, o);
                 apply(state, effect, ActorState::Coordinator, o);
             }
@@ -194,9 +229,6 @@ impl Actor for SwbActor {
                 apply(state, effect, ActorState::Coordinator, o);
             }
             (ActorState::Node(current), SwbTimer::Node(node_timer)) => {
-                if node_timer.is_periodic() {
-                    o.set_timer(timer.clone(), model_timeout());
-                }
                 let effect = node::on_timer(params, current, node_timer, o);
                 apply(state, effect, ActorState::Node, o);
             }
@@ -313,29 +345,45 @@ impl SwbModel {
         })
     }
 
-    /// Every action [`Model::actions`] offers in `state` except deliveries and losses, in no
-    /// particular order: the timers, crashes and restarts stateright's actor model lists (the
-    /// actors never choose at random), then partitions and deadlines. A test below checks that
-    /// this and [`SwbModel::deliveries`] list what `actions` lists.
+    /// Every action [`Model::actions`] offers in `state` except deliveries and losses, in the
+    /// same order. With [`SwbModel::deliveries`] this is all of `actions` but the losses (a test
+    /// below checks it).
     pub fn actions_without_messages(&self, state: &State, actions: &mut Vec<Action>) {
-        let crashes = state.crashed.iter().filter(|crashed| **crashed).count();
-        for (index, timers) in state.timers_set.iter().enumerate() {
-            for timer in timers.iter() {
-                self.offer(
-                    state,
-                    ActorModelAction::Timeout(Id::from(index), timer.clone()),
-                    actions,
-                );
-            }
+        self.offer_timers_crashes_and_restarts(state, actions);
+        self.offer_partitions_and_deadlines(state, actions);
+    }
+
+    /// The timers, crashes and restarts of stateright's actor model, in the order its
+    /// `ActorModel::actions` sorts them: timers by actor and timer (stateright's armed ones and
+    /// the standing ones together), then crashes, then restarts, each by actor. The actors never
+    /// choose at random, so stateright's random choices never appear.
+    fn offer_timers_crashes_and_restarts(&self, state: &State, actions: &mut Vec<Action>) {
+        let mut timers: Vec<(Id, SwbTimer)> = standing_timers(&self.params, state)
+            .chain(
+                state
+                    .timers_set
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(index, timers)| {
+                        timers
+                            .iter()
+                            .map(move |timer| (Id::from(index), timer.clone()))
+                    }),
+            )
+            .collect();
+        timers.sort_unstable();
+        for (actor, timer) in timers {
+            self.offer(state, ActorModelAction::Timeout(actor, timer), actions);
         }
-        for (index, crashed) in state.crashed.iter().enumerate() {
-            if *crashed {
-                self.offer(state, ActorModelAction::Recover(Id::from(index)), actions);
-            } else if crashes < self.inner.max_crashes {
+        let crashes = state.crashed.iter().filter(|crashed| **crashed).count();
+        if crashes < self.inner.max_crashes {
+            for (index, _) in state.crashed.iter().enumerate().filter(|(_, c)| !**c) {
                 self.offer(state, ActorModelAction::Crash(Id::from(index)), actions);
             }
         }
-        self.offer_partitions_and_deadlines(state, actions);
+        for (index, _) in state.crashed.iter().enumerate().filter(|(_, c)| **c) {
+            self.offer(state, ActorModelAction::Recover(Id::from(index)), actions);
+        }
     }
 
     /// Adds `action` to `actions` if the run's bounds allow it.
@@ -364,6 +412,17 @@ impl SwbModel {
             }
         }
         crate::deadline::offer_expired(self, state, actions);
+    }
+
+    /// True when `timer` firing at `actor` changes nothing and sends nothing. stateright refuses
+    /// such a firing of an armed timer that re-arms itself; a standing timer is not armed
+    /// (`standing_timers`), so the model refuses it here, the same way.
+    fn fires_without_effect(&self, state: &State, actor: Id, timer: &SwbTimer) -> bool {
+        let index = usize::from(actor);
+        let mut actor_state = Cow::Borrowed(&*state.actor_states[index]);
+        let mut out = Out::new();
+        self.inner.actors[index].on_timeout(actor, &mut actor_state, timer, &mut out);
+        matches!(actor_state, Cow::Borrowed(_)) && out.is_empty()
     }
 
     /// True when a message from `src` to `dst` can be delivered: neither end is cut off.
@@ -413,21 +472,55 @@ impl Model for SwbModel {
         self.inner.init_states()
     }
 
+    /// The actions of stateright's actor model that the run's bounds allow, in the order its
+    /// `ActorModel::actions` lists them (it sorts its list: losses, then deliveries, each by
+    /// sender, receiver and message; then timers, crashes and restarts), then partitions and
+    /// deadlines. The list is built here in that order rather than taken from stateright: its
+    /// list copies every message in flight and sorts the copies, and it cannot offer the
+    /// standing timers (`standing_timers`). The order is the one the search always met, so its
+    /// paths are the ones it always found (a test below compares both lists).
     fn actions(&self, state: &State, actions: &mut Vec<Action>) {
-        let mut inner = Vec::with_capacity(INNER_ACTIONS_RESERVED);
-        self.inner.actions(state, &mut inner);
-        actions.extend(
-            inner
-                .into_iter()
-                .filter(|action| self.allows(state, action))
-                .map(Action::Actor),
+        assert!(
+            !matches!(state.network, Network::Ordered(_)),
+            "the model's networks are unordered (SwbModel::new)"
         );
+        let mut envelopes: Vec<Envelope<&Msg>> = state.network.iter_deliverable().collect();
+        envelopes.sort_unstable_by(|a, b| (a.src, a.dst, a.msg).cmp(&(b.src, b.dst, b.msg)));
+        if self.inner.lossy_network == LossyNetwork::Yes {
+            for envelope in &envelopes {
+                self.offer(
+                    state,
+                    ActorModelAction::Drop(envelope.to_cloned_msg()),
+                    actions,
+                );
+            }
+        }
+        for envelope in envelopes
+            .iter()
+            .filter(|envelope| usize::from(envelope.dst) < self.inner.actors.len())
+        {
+            self.offer(
+                state,
+                ActorModelAction::Deliver {
+                    src: envelope.src,
+                    dst: envelope.dst,
+                    msg: envelope.msg.clone(),
+                },
+                actions,
+            );
+        }
+        self.offer_timers_crashes_and_restarts(state, actions);
         self.offer_partitions_and_deadlines(state, actions);
     }
 
     fn next_state(&self, last: &State, action: Action) -> Option<State> {
         match action {
             Action::Actor(inner_action) => {
+                if let ActorModelAction::Timeout(actor, timer) = &inner_action {
+                    if is_standing(timer) && self.fires_without_effect(last, *actor, timer) {
+                        return None;
+                    }
+                }
                 let mut next = self.inner.next_state(last, inner_action.clone())?;
                 next.history = observe(&self.params, last, &inner_action, &next);
                 if self.config.fenced_traffic == crate::cfg::FencedTraffic::Discard {
@@ -882,10 +975,6 @@ pub fn actor_states(state: &State) -> &[Arc<ActorState>] {
     &state.actor_states
 }
 
-/// Room reserved for stateright's list of a state's actions: more than most states offer, so the
-/// list is not grown (and its actions copied) while stateright fills it.
-const INNER_ACTIONS_RESERVED: usize = 32;
-
 #[cfg(test)]
 pub(crate) mod tests {
     //! Symmetry reduction is sound only when replicas really are interchangeable: the
@@ -992,6 +1081,55 @@ pub(crate) mod tests {
                 enumerated.sort();
                 assert_eq!(
                     enumerated, listed,
+                    "{message_loss:?}, {message_duplication:?}: {state:?}"
+                );
+            }
+        }
+    }
+
+    /// `actions` builds its list itself, in the order stateright's actor model sorts its own:
+    /// it must be exactly the list stateright gives (with each standing timer where stateright
+    /// would have sorted it as an armed timer), filtered by the bounds, on every kind of network.
+    #[test]
+    fn actions_are_listed_in_stateright_order() {
+        use crate::cfg::{MessageDuplication, MessageLoss};
+        let networks = [
+            (MessageLoss::Reliable, MessageDuplication::Exactly),
+            (MessageLoss::Lossy, MessageDuplication::Exactly),
+            (MessageLoss::Reliable, MessageDuplication::Duplicating),
+        ];
+        for (message_loss, message_duplication) in networks {
+            let model = SwbModel::new(&Config {
+                writes_max: 2,
+                faults_max: 2,
+                message_loss,
+                message_duplication,
+                ..Config::default()
+            });
+            for state in reachable(&model, 3_000) {
+                let mut listed = Vec::new();
+                model.actions(&state, &mut listed);
+                let mut inner = Vec::new();
+                model.inner.actions(&state, &mut inner);
+                for (actor, timer) in standing_timers(&model.params, &state) {
+                    inner.push(ActorModelAction::Timeout(actor, timer));
+                }
+                // stateright's comparator: losses before deliveries (the derived order has
+                // them the other way round), then the derived order within a kind.
+                let rank = |action: &ActorModelAction<Msg, SwbTimer, ()>| match action {
+                    ActorModelAction::Drop(_) => 0,
+                    ActorModelAction::Deliver { .. } => 1,
+                    _ => 2,
+                };
+                inner.sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.cmp(b)));
+                let mut expected: Vec<Action> = inner
+                    .into_iter()
+                    .filter(|action| model.allows(&state, action))
+                    .map(Action::Actor)
+                    .collect();
+                model.offer_partitions_and_deadlines(&state, &mut expected);
+                assert_eq!(
+                    listed, expected,
                     "{message_loss:?}, {message_duplication:?}: {state:?}"
                 );
             }

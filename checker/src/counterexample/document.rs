@@ -21,7 +21,7 @@ use serde_json::Value;
 use stateright::{Model, Path as ModelPath};
 use std::path::{Path, PathBuf};
 use swb_model::trace::describe_action;
-use swb_model::{Action, Config, State, SwbModel};
+use swb_model::{Action, Config, Params, State, SwbModel};
 use swb_properties::{PropertyInfo, PropertyKind};
 
 /// The format version this tool writes and reads.
@@ -133,7 +133,8 @@ impl CounterexampleFile {
         path: &ModelPath<State, Action>,
     ) -> CounterexampleFile {
         let pairs = path.clone().into_vec();
-        let initial = StateView::of(&pairs[0].0);
+        let params = Params::from_config(config);
+        let initial = StateView::of(&params, &pairs[0].0);
         let steps = pairs
             .windows(2)
             .enumerate()
@@ -148,7 +149,7 @@ impl CounterexampleFile {
                     actor: view.actor().to_owned(),
                     action: view,
                     description: describe_action(action),
-                    state: StateView::of(&window[1].0),
+                    state: StateView::of(&params, &window[1].0),
                 }
             })
             .collect();
@@ -308,11 +309,11 @@ fn rebuild(
     let initial_states = model.init_states();
     let initial = initial_states
         .iter()
-        .find(|state| StateView::of(state) == document.initial)
+        .find(|state| StateView::of(&model.params, state) == document.initial)
         .ok_or_else(|| {
             let field = initial_states.first().map_or_else(
                 || "(the model has no initial state)".to_owned(),
-                |state| first_difference(&StateView::of(state), &document.initial),
+                |state| first_difference(&StateView::of(&model.params, state), &document.initial),
             );
             TraceError::InitialStateMismatch {
                 file: file.to_path_buf(),
@@ -372,7 +373,7 @@ fn rebuild(
                 ),
             });
         }
-        let view = StateView::of(&next);
+        let view = StateView::of(&model.params, &next);
         if view != record.state {
             return Err(TraceError::StateMismatch {
                 file: file.to_path_buf(),

@@ -13,10 +13,10 @@ use swb_engine::types::{EndpointVersion, Epoch, Lsn, SessionId};
 use swb_model::history::{Breach, FaultsUsed, Ghost, Witness, WriteSet};
 use swb_model::msg::Msg;
 use swb_model::node::{NodeState, Role, SenderPhase};
-use swb_model::system::{coordinator_of, nodes_of, Action, SwbTimer};
+use swb_model::system::{armed_timers, coordinator_of, nodes_of, Action, SwbTimer};
 use swb_model::trace::{actor_name, describe_msg};
 use swb_model::wal::{Slots, Wal};
-use swb_model::State;
+use swb_model::{Params, State};
 
 /// The actor name the file uses for steps the environment takes (drops, partitions).
 pub const NETWORK: &str = "network";
@@ -355,7 +355,7 @@ fn breach_listed(breach: Breach) {
 
 impl StateView {
     /// The view of a model state.
-    pub fn of(state: &State) -> StateView {
+    pub fn of(params: &Params, state: &State) -> StateView {
         let coordinator = coordinator_of(state);
         let endpoints = coordinator
             .endpoints
@@ -374,10 +374,10 @@ impl StateView {
             committed: coordinator.committed,
             committed_epoch: coordinator.committed_epoch,
             endpoints,
-            timers: timers_of(state, 0),
+            timers: armed_timers(params, state, 0),
         };
         let nodes = nodes_of(state)
-            .map(|(id, node)| node_view(state, id, node))
+            .map(|(id, node)| node_view(params, state, id, node))
             .collect();
         let mut envelopes: Vec<(Id, Id, &Msg)> = state
             .network
@@ -404,18 +404,7 @@ impl StateView {
     }
 }
 
-fn timers_of(state: &State, index: usize) -> Vec<SwbTimer> {
-    let mut timers: Vec<SwbTimer> = state
-        .timers_set
-        .get(index)
-        .map(|timers| timers.iter().cloned().collect())
-        .unwrap_or_default();
-    // A hash set underneath: sort.
-    timers.sort();
-    timers
-}
-
-fn node_view(state: &State, id: Id, node: &NodeState) -> NodeView {
+fn node_view(params: &Params, state: &State, id: Id, node: &NodeState) -> NodeView {
     let index = usize::from(id);
     let role = match node.role {
         Role::Joining => "joining",
@@ -452,7 +441,7 @@ fn node_view(state: &State, id: Id, node: &NodeState) -> NodeView {
             .map(|(epoch, session)| SessionRef { epoch, session }),
         wal: wal_view(&node.disk.wal),
         primary,
-        timers: timers_of(state, index),
+        timers: armed_timers(params, state, index),
     }
 }
 

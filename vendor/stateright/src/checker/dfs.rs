@@ -197,6 +197,12 @@ where
         M::Action: Clone + PartialEq,
     {
         let properties = model.properties();
+        // Patched (swb-check): states are counted here and added to the shared count once, when
+        // the block ends, instead of one atomic add per state that every thread contends for.
+        let mut counted = CountOnExit {
+            shared: state_count,
+            local: 0,
+        };
 
         let mut current_max_depth = global_max_depth.load(Ordering::Relaxed);
         let mut actions = Vec::new();
@@ -306,7 +312,7 @@ where
                 if !model.within_boundary(&next_state) {
                     continue;
                 }
-                state_count.fetch_add(1, Ordering::Relaxed);
+                counted.local += 1;
 
                 // Skip if already generated.
                 //
@@ -367,6 +373,18 @@ where
                 }
             }
         }
+    }
+}
+
+/// Adds the states a block counted to the shared count when the block returns, by whichever path.
+struct CountOnExit<'a> {
+    shared: &'a AtomicUsize,
+    local: usize,
+}
+
+impl Drop for CountOnExit<'_> {
+    fn drop(&mut self) {
+        self.shared.fetch_add(self.local, Ordering::Relaxed);
     }
 }
 
