@@ -108,8 +108,9 @@ fn canonical(state: &State) -> (Order, u64) {
         inbound[usize::from(envelope.dst)] += 1;
         outbound[usize::from(envelope.src)] += 1;
     }
-    let keys: Vec<Option<Reverse<NodeKey>>> = (0..actors)
-        .map(|index| match state.actor_states[index].as_ref() {
+    // An array, not a collected list: the digest runs for every generated state.
+    let keys: [Option<Reverse<NodeKey>>; ACTORS_MAX] =
+        std::array::from_fn(|index| match state.actor_states.get(index)?.as_ref() {
             ActorState::Coordinator(_) => None,
             ActorState::Node(node) => Some(Reverse(NodeKey {
                 role_rank: role_rank(&node.role),
@@ -119,8 +120,7 @@ fn canonical(state: &State) -> (Order, u64) {
                 inbound: inbound[index],
                 outbound: outbound[index],
             })),
-        })
-        .collect();
+        });
     let key = |index: usize| keys[index];
     let mut sorted: Order = (0..actors).collect();
     sorted.sort_by(|a, b| key(*a).cmp(&key(*b)));

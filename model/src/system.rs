@@ -103,30 +103,32 @@ impl SwbActor {
 /// offered as actions where stateright would have listed them (`SwbModel::actions`), and are
 /// not kept in the state. The unique and total counts are unchanged (the pinned counts in
 /// `model/tests/state_space.rs`). Views of a state list them with the armed timers
-/// (`armed_timers`).
-pub fn standing_timers<'a>(
-    params: &'a Params,
-    state: &'a State,
-) -> impl Iterator<Item = (Id, SwbTimer)> + 'a {
-    let lease = (params.lease_expiries_max > 0).then_some((
-        coordinator_id(),
-        SwbTimer::Coordinator(CoordinatorTimer::LeaseExpiry),
-    ));
-    let nodes = params
-        .nodes()
-        .filter(|node| !state.crashed[usize::from(*node)])
-        .flat_map(move |node| {
-            let moves = (params.address_changes_max > 0)
-                .then_some((node, SwbTimer::Node(NodeTimer::AddressChange)));
-            std::iter::once((node, SwbTimer::Node(NodeTimer::ClientWrite))).chain(moves)
-        });
-    lease.into_iter().chain(nodes)
+/// (`armed_timers`). They are pushed onto `timers`, as this runs for every state.
+pub fn standing_timers(params: &Params, state: &State, timers: &mut Vec<(Id, SwbTimer)>) {
+    if params.lease_expiries_max > 0 {
+        timers.push((
+            coordinator_id(),
+            SwbTimer::Coordinator(CoordinatorTimer::LeaseExpiry),
+        ));
+    }
+    for node in params.nodes() {
+        if state.crashed[usize::from(node)] {
+            continue;
+        }
+        timers.push((node, SwbTimer::Node(NodeTimer::ClientWrite)));
+        if params.address_changes_max > 0 {
+            timers.push((node, SwbTimer::Node(NodeTimer::AddressChange)));
+        }
+    }
 }
 
 /// Every timer armed for actor `index` in `state`: the standing ones and stateright's set,
 /// sorted.
 pub fn armed_timers(params: &Params, state: &State, index: usize) -> Vec<SwbTimer> {
-    let mut timers: Vec<SwbTimer> = standing_timers(params, state)
+    let mut standing = Vec::new();
+    standing_timers(params, state, &mut standing);
+    let mut timers: Vec<SwbTimer> = standing
+        .into_iter()
         .filter(|(actor, _)| usize::from(*actor) == index)
         .map(|(_, timer)| timer)
         .chain(state.timers_set[index].iter().cloned())
@@ -358,19 +360,13 @@ impl SwbModel {
     /// the standing ones together), then crashes, then restarts, each by actor. The actors never
     /// choose at random, so stateright's random choices never appear.
     fn offer_timers_crashes_and_restarts(&self, state: &State, actions: &mut Vec<Action>) {
-        let mut timers: Vec<(Id, SwbTimer)> = standing_timers(&self.params, state)
-            .chain(
-                state
-                    .timers_set
-                    .iter()
-                    .enumerate()
-                    .flat_map(|(index, timers)| {
-                        timers
-                            .iter()
-                            .map(move |timer| (Id::from(index), timer.clone()))
-                    }),
-            )
-            .collect();
+        let mut timers = Vec::with_capacity(TIMERS_RESERVED);
+        standing_timers(&self.params, state, &mut timers);
+        for (index, armed) in state.timers_set.iter().enumerate() {
+            for timer in armed.iter() {
+                timers.push((Id::from(index), timer.clone()));
+            }
+        }
         timers.sort_unstable();
         for (actor, timer) in timers {
             self.offer(state, ActorModelAction::Timeout(actor, timer), actions);
@@ -484,7 +480,8 @@ impl Model for SwbModel {
             !matches!(state.network, Network::Ordered(_)),
             "the model's networks are unordered (SwbModel::new)"
         );
-        let mut envelopes: Vec<Envelope<&Msg>> = state.network.iter_deliverable().collect();
+        let mut envelopes: Vec<Envelope<&Msg>> = Vec::with_capacity(ENVELOPES_RESERVED);
+        envelopes.extend(state.network.iter_deliverable());
         envelopes.sort_unstable_by(|a, b| (a.src, a.dst, a.msg).cmp(&(b.src, b.dst, b.msg)));
         if self.inner.lossy_network == LossyNetwork::Yes {
             for envelope in &envelopes {
@@ -975,6 +972,11 @@ pub fn actor_states(state: &State) -> &[Arc<ActorState>] {
     &state.actor_states
 }
 
+/// Room reserved for a state's timers and for its messages in flight when its actions are
+/// listed: more than most states hold, so the lists are not grown while they are filled.
+const TIMERS_RESERVED: usize = 16;
+const ENVELOPES_RESERVED: usize = 16;
+
 #[cfg(test)]
 pub(crate) mod tests {
     //! Symmetry reduction is sound only when replicas really are interchangeable: the
@@ -1111,7 +1113,9 @@ pub(crate) mod tests {
                 model.actions(&state, &mut listed);
                 let mut inner = Vec::new();
                 model.inner.actions(&state, &mut inner);
-                for (actor, timer) in standing_timers(&model.params, &state) {
+                let mut standing = Vec::new();
+                standing_timers(&model.params, &state, &mut standing);
+                for (actor, timer) in standing {
                     inner.push(ActorModelAction::Timeout(actor, timer));
                 }
                 // stateright's comparator: losses before deliveries (the derived order has
