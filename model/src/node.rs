@@ -250,8 +250,10 @@ impl NodeTimer {
         }
     }
 
-    /// True for the timers that stay armed for the node's whole life: they fire whenever their
-    /// guard holds (stateright prunes a firing that changes nothing).
+    /// True for the timers that stay armed for the node's whole life (while it is up): they fire
+    /// whenever their guard holds, and a firing that changes nothing is refused. They are
+    /// offered as actions rather than kept in stateright's timer set (`system::standing_timers`,
+    /// D102).
     pub fn is_periodic(&self) -> bool {
         matches!(self, NodeTimer::ClientWrite | NodeTimer::AddressChange)
     }
