@@ -1045,11 +1045,10 @@ pub(crate) mod tests {
         .collect()
     }
 
-    /// The end-state check enumerates a state's steps without building `actions`' sorted list:
-    /// deliveries in place, the rest unsorted. Both must list exactly the actions `actions` lists
-    /// (but the losses, which the check skips as faults), on every kind of network.
-    #[test]
-    fn deliveries_and_other_actions_are_all_of_actions() {
+    /// Runs `check` on the first 3,000 reachable states of the sample bounds (two writes, two
+    /// faults) on each kind of network: reliable, lossy, duplicating. `check` gets the model, the
+    /// state and the network's name.
+    fn on_every_network(mut check: impl FnMut(&SwbModel, &State, &str)) {
         use crate::cfg::{MessageDuplication, MessageLoss};
         let networks = [
             (MessageLoss::Reliable, MessageDuplication::Exactly),
@@ -1064,29 +1063,37 @@ pub(crate) mod tests {
                 message_duplication,
                 ..Config::default()
             });
+            let network = format!("{message_loss:?}, {message_duplication:?}");
             for state in reachable(&model, 3_000) {
-                let mut listed = Vec::new();
-                model.actions(&state, &mut listed);
-                listed.retain(|action| !matches!(action, Action::Actor(ActorModelAction::Drop(_))));
-                listed.sort();
-                let mut enumerated: Vec<Action> = model
-                    .deliveries(&state)
-                    .map(|envelope| {
-                        Action::Actor(ActorModelAction::Deliver {
-                            src: envelope.src,
-                            dst: envelope.dst,
-                            msg: envelope.msg.clone(),
-                        })
-                    })
-                    .collect();
-                model.actions_without_messages(&state, &mut enumerated);
-                enumerated.sort();
-                assert_eq!(
-                    enumerated, listed,
-                    "{message_loss:?}, {message_duplication:?}: {state:?}"
-                );
+                check(&model, &state, &network);
             }
         }
+    }
+
+    /// The end-state check enumerates a state's steps without building `actions`' list:
+    /// deliveries in place, then the other steps. Together they must be exactly the actions
+    /// `actions` lists, but the losses (which the check skips as faults).
+    #[test]
+    fn deliveries_and_other_actions_are_all_of_actions() {
+        on_every_network(|model, state, network| {
+            let mut listed = Vec::new();
+            model.actions(state, &mut listed);
+            listed.retain(|action| !matches!(action, Action::Actor(ActorModelAction::Drop(_))));
+            listed.sort();
+            let mut enumerated: Vec<Action> = model
+                .deliveries(state)
+                .map(|envelope| {
+                    Action::Actor(ActorModelAction::Deliver {
+                        src: envelope.src,
+                        dst: envelope.dst,
+                        msg: envelope.msg.clone(),
+                    })
+                })
+                .collect();
+            model.actions_without_messages(state, &mut enumerated);
+            enumerated.sort();
+            assert_eq!(enumerated, listed, "{network}: {state:?}");
+        });
     }
 
     /// `actions` builds its list itself, in the order stateright's actor model sorts its own:
@@ -1094,50 +1101,32 @@ pub(crate) mod tests {
     /// would have sorted it as an armed timer), filtered by the bounds, on every kind of network.
     #[test]
     fn actions_are_listed_in_stateright_order() {
-        use crate::cfg::{MessageDuplication, MessageLoss};
-        let networks = [
-            (MessageLoss::Reliable, MessageDuplication::Exactly),
-            (MessageLoss::Lossy, MessageDuplication::Exactly),
-            (MessageLoss::Reliable, MessageDuplication::Duplicating),
-        ];
-        for (message_loss, message_duplication) in networks {
-            let model = SwbModel::new(&Config {
-                writes_max: 2,
-                faults_max: 2,
-                message_loss,
-                message_duplication,
-                ..Config::default()
-            });
-            for state in reachable(&model, 3_000) {
-                let mut listed = Vec::new();
-                model.actions(&state, &mut listed);
-                let mut inner = Vec::new();
-                model.inner.actions(&state, &mut inner);
-                let mut standing = Vec::new();
-                standing_timers(&model.params, &state, &mut standing);
-                for (actor, timer) in standing {
-                    inner.push(ActorModelAction::Timeout(actor, timer));
-                }
-                // stateright's comparator: losses before deliveries (the derived order has
-                // them the other way round), then the derived order within a kind.
-                let rank = |action: &ActorModelAction<Msg, SwbTimer, ()>| match action {
-                    ActorModelAction::Drop(_) => 0,
-                    ActorModelAction::Deliver { .. } => 1,
-                    _ => 2,
-                };
-                inner.sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.cmp(b)));
-                let mut expected: Vec<Action> = inner
-                    .into_iter()
-                    .filter(|action| model.allows(&state, action))
-                    .map(Action::Actor)
-                    .collect();
-                model.offer_partitions_and_deadlines(&state, &mut expected);
-                assert_eq!(
-                    listed, expected,
-                    "{message_loss:?}, {message_duplication:?}: {state:?}"
-                );
+        on_every_network(|model, state, network| {
+            let mut listed = Vec::new();
+            model.actions(state, &mut listed);
+            let mut inner = Vec::new();
+            model.inner.actions(state, &mut inner);
+            let mut standing = Vec::new();
+            standing_timers(&model.params, state, &mut standing);
+            for (actor, timer) in standing {
+                inner.push(ActorModelAction::Timeout(actor, timer));
             }
-        }
+            // stateright's comparator: losses before deliveries (the derived order has them the
+            // other way round), then the derived order within a kind.
+            let rank = |action: &ActorModelAction<Msg, SwbTimer, ()>| match action {
+                ActorModelAction::Drop(_) => 0,
+                ActorModelAction::Deliver { .. } => 1,
+                _ => 2,
+            };
+            inner.sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.cmp(b)));
+            let mut expected: Vec<Action> = inner
+                .into_iter()
+                .filter(|action| model.allows(state, action))
+                .map(Action::Actor)
+                .collect();
+            model.offer_partitions_and_deadlines(state, &mut expected);
+            assert_eq!(listed, expected, "{network}: {state:?}");
+        });
     }
 
     /// Swap the replicas, and rotate all three nodes.
