@@ -125,6 +125,9 @@ where
                                     jobs
                                 };
                             }
+                            // Patched (swb-check): blocks of 500 states, not 1,500. A thread
+                            // shares its pending states only between blocks, so a thread that ran
+                            // dry waited up to a whole block of the other's for work.
                             Self::check_block(
                                 &model,
                                 &state_count,
@@ -132,7 +135,7 @@ where
                                 &mut pending,
                                 &discoveries,
                                 &visitor,
-                                1500,
+                                500,
                                 target_max_depth,
                                 &max_depth,
                                 symmetry,
