@@ -59,6 +59,17 @@ fn handshaken(
     (sender, ids, id)
 }
 
+/// A rebuild session handshaken with the range `(0, target]`.
+fn rebuild_handshaken(target: u64) -> (Sender, SessionIdCounter, SessionId) {
+    let (mut sender, ids, id) = attached(SessionKind::Rebuild, None);
+    assert_eq!(sender.begin_connect(id), Ok(()));
+    assert_eq!(
+        sender.record_handshake(id, LsnRange::new(lsn(0), lsn(target))),
+        Ok(())
+    );
+    (sender, ids, id)
+}
+
 fn in_sync_sender() -> Sender {
     let (mut sender, _, id) = handshaken(100, 100, None);
     assert_eq!(sender.complete(id, Tick::new(0)), Ok(lsn(100)));
@@ -685,12 +696,7 @@ fn budget_check_with_earlier_tick_is_refused_without_change() {
 #[test]
 fn rebuild_session_runs_snapshot_tail_to_in_sync() {
     // Goal: §6.3 rebuild execution; the replica is `rebuilding` during transfer (§7.14 decision).
-    let (mut sender, _, id) = attached(SessionKind::Rebuild, None);
-    assert_eq!(sender.begin_connect(id), Ok(()));
-    assert_eq!(
-        sender.record_handshake(id, LsnRange::new(lsn(0), lsn(100))),
-        Ok(())
-    );
+    let (mut sender, _, id) = rebuild_handshaken(100);
     let source = sender.select_rebuild_from_history(id, &history(100, 30, 100));
     assert_eq!(
         source,
@@ -715,12 +721,7 @@ fn rebuild_session_runs_snapshot_tail_to_in_sync() {
 
 #[test]
 fn catch_up_and_rebuild_calls_are_confined_to_their_session_kind() {
-    let (mut rebuild, _, id) = attached(SessionKind::Rebuild, None);
-    assert_eq!(rebuild.begin_connect(id), Ok(()));
-    assert_eq!(
-        rebuild.record_handshake(id, LsnRange::new(lsn(0), lsn(10))),
-        Ok(())
-    );
+    let (mut rebuild, _, id) = rebuild_handshaken(10);
     assert_eq!(
         rebuild.begin_catch_up(id, Tick::new(0)),
         Err(SenderError::RebuildSession { session: id })
@@ -1005,12 +1006,7 @@ fn a_deadline_of_a_stale_ended_or_earlier_session_is_refused_without_change() {
 fn a_rebuild_deadline_restarts_the_transfer_from_its_base() {
     // Goal: §21 — upstream's rebuild-too-slow abort: the same source and target under the same
     // session, transfer and tail progress forgotten; before the transfer nothing is awaited.
-    let (mut sender, _, id) = attached(SessionKind::Rebuild, None);
-    assert_eq!(sender.begin_connect(id), Ok(()));
-    assert_eq!(
-        sender.record_handshake(id, LsnRange::new(lsn(0), lsn(100))),
-        Ok(())
-    );
+    let (mut sender, _, id) = rebuild_handshaken(100);
     let source = RebuildSource::SnapshotTail { snapshot: lsn(60) };
     assert_eq!(sender.select_rebuild_source(id, source), Ok(()));
     assert!(matches!(
