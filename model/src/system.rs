@@ -410,15 +410,16 @@ impl SwbModel {
         crate::deadline::offer_expired(self, state, actions);
     }
 
-    /// True when `timer` firing at `actor` changes nothing and sends nothing. stateright refuses
-    /// such a firing of an armed timer that re-arms itself; a standing timer is not armed
-    /// (`standing_timers`), so the model refuses it here, the same way.
+    /// True when `timer` firing at `actor` changes nothing and sends nothing (stateright's
+    /// `is_no_op`). stateright refuses such a firing of an armed timer that re-arms itself; a
+    /// standing timer is not armed (`standing_timers`), so the model refuses it here, the same
+    /// way.
     fn fires_without_effect(&self, state: &State, actor: Id, timer: &SwbTimer) -> bool {
         let index = usize::from(actor);
         let mut actor_state = Cow::Borrowed(&*state.actor_states[index]);
         let mut out = Out::new();
         self.inner.actors[index].on_timeout(actor, &mut actor_state, timer, &mut out);
-        matches!(actor_state, Cow::Borrowed(_)) && out.is_empty()
+        stateright::actor::is_no_op(&actor_state, &out)
     }
 
     /// True when a message from `src` to `dst` can be delivered: neither end is cut off.

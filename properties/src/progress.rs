@@ -118,7 +118,7 @@ fn delivery_is_taken(model: &SwbModel, state: &State, src: Id, dst: Id, msg: Msg
     let mut receiver = Cow::Borrowed(&*state.actor_states[usize::from(dst)]);
     let mut out = Out::new();
     actor.on_msg(dst, &mut receiver, src, msg, &mut out);
-    matches!(receiver, Cow::Owned(_)) || !out.is_empty()
+    !stateright::actor::is_no_op(&receiver, &out)
 }
 
 /// The steps that are enabled whenever their precondition holds, read from the state without
