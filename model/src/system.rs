@@ -1179,6 +1179,33 @@ pub(crate) mod tests {
         }
     }
 
+    /// The digest leaves out actors' storages because each is a function of its actor's state:
+    /// a node's storage is its state's durable part, crashed or not, and the coordinator has none.
+    #[test]
+    fn storage_is_the_durable_part_of_the_node() {
+        for model in sample_models() {
+            let protocol = model.config.protocol;
+            let mut crashed = 0;
+            for state in reachable(&model, 4_000) {
+                for (index, actor) in state.actor_states.iter().enumerate() {
+                    let expected = match actor.as_ref() {
+                        ActorState::Coordinator(_) => None,
+                        ActorState::Node(node) => Some(node.durable()),
+                    };
+                    assert_eq!(
+                        state.actor_storages[index], expected,
+                        "{protocol:?}: actor {index}'s storage: {state:?}"
+                    );
+                    crashed += usize::from(state.crashed[index]);
+                }
+            }
+            assert!(
+                crashed > 0,
+                "{protocol:?}: no crashed node among the samples"
+            );
+        }
+    }
+
     /// Two states share a digest exactly when they share a canonical form: the digest names
     /// classes, no more and no fewer (over these samples, no collision either).
     #[test]

@@ -52,6 +52,7 @@
 //! ```
 
 mod densenatmap;
+mod shared_vec;
 use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::{hash_map::DefaultHasher, HashMap, HashSet};
@@ -62,6 +63,7 @@ use std::ops::{Deref, DerefMut};
 mod vector_clock;
 
 pub use densenatmap::DenseNatMap;
+pub use shared_vec::SharedVec;
 pub use vector_clock::*;
 
 // Reuse a buffer to avoid temporary allocations.

@@ -213,12 +213,16 @@ where
                 Command::SetTimer(timer, _) => {
                     // must use the index to infer how large as actor state may not be initialized yet
                     if state.timers_set.len() <= index {
-                        state.timers_set.resize_with(index + 1, Timers::new);
+                        state.timers_set.make_mut().resize_with(index + 1, Timers::new);
                     }
                     state.timers_set[index].set(timer);
                 }
                 Command::CancelTimer(timer) => {
-                    state.timers_set[index].cancel(&timer);
+                    // The timer sets are shared between states until written (`SharedVec`):
+                    // cancelling a timer that is not set would copy them for nothing.
+                    if state.timers_set[index].contains(&timer) {
+                        state.timers_set[index].cancel(&timer);
+                    }
                 }
                 Command::ChooseRandom(key, random) => {
                     if random.is_empty() {
@@ -232,6 +236,7 @@ where
                     if state.actor_storages.len() <= index {
                         state
                             .actor_storages
+                            .make_mut()
                             .resize_with(index + 1, Default::default);
                     }
                     state.actor_storages[index] = Some(storage);
@@ -255,11 +260,11 @@ where
         let mut init_sys_state = ActorModelState {
             actor_states: Vec::with_capacity(self.actors.len()),
             history: self.init_history.clone(),
-            timers_set: vec![Timers::new(); self.actors.len()],
-            random_choices: vec![RandomChoices::default(); self.actors.len()],
+            timers_set: vec![Timers::new(); self.actors.len()].into(),
+            random_choices: vec![RandomChoices::default(); self.actors.len()].into(),
             network: self.init_network.clone(),
-            crashed: vec![false; self.actors.len()],
-            actor_storages: vec![None; self.actors.len()],
+            crashed: vec![false; self.actors.len()].into(),
+            actor_storages: vec![None; self.actors.len()].into(),
         };
 
         // init each actor
@@ -463,8 +468,10 @@ where
                 }
                 let mut next_sys_state = last_sys_state.clone();
 
-                // Timer is no longer valid.
-                next_sys_state.timers_set[index].cancel(&timer);
+                // Timer is no longer valid. (Cancelled only when set: see `CancelTimer`.)
+                if next_sys_state.timers_set[index].contains(&timer) {
+                    next_sys_state.timers_set[index].cancel(&timer);
+                }
 
                 if let Cow::Owned(next_actor_state) = state {
                     next_sys_state.actor_states[index] = Arc::new(next_actor_state);
@@ -900,11 +907,11 @@ mod test {
                 ActorModelState {
                     actor_states: states.into_iter().map(Arc::new).collect::<Vec<_>>(),
                     network: Network::new_unordered_duplicating_with_last_msg(envelopes, last_msg),
-                    timers_set,
-                    random_choices: vec![RandomChoices::default(); states_len],
-                    crashed,
+                    timers_set: timers_set.into(),
+                    random_choices: vec![RandomChoices::default(); states_len].into(),
+                    crashed: crashed.into(),
                     history: (0_u32, 0_u32), // constant as `maintains_history: false`
-                    actor_storages: vec![None; states_len],
+                    actor_storages: vec![None; states_len].into(),
                 }
             };
 

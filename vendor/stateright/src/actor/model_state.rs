@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::actor::{Actor, Id, Network};
-use crate::util::HashableHashMap;
+use crate::util::{HashableHashMap, SharedVec};
 use crate::{Representative, Rewrite, RewritePlan};
 use std::fmt::Debug;
 use std::hash::{Hash, Hasher};
@@ -15,11 +15,11 @@ use super::timers::Timers;
 pub struct ActorModelState<A: Actor, H = ()> {
     pub actor_states: Vec<Arc<A::State>>,
     pub network: Network<A::Msg>,
-    pub timers_set: Vec<Timers<A::Timer>>,
-    pub random_choices: Vec<RandomChoices<A::Random>>,
-    pub crashed: Vec<bool>,
+    pub timers_set: SharedVec<Timers<A::Timer>>,
+    pub random_choices: SharedVec<RandomChoices<A::Random>>,
+    pub crashed: SharedVec<bool>,
     pub history: H,
-    pub actor_storages: Vec<Option<A::Storage>>,
+    pub actor_storages: SharedVec<Option<A::Storage>>,
 }
 
 /// Represents a set of random choices for one actor.
@@ -227,9 +227,9 @@ mod test {
                 Envelope { src: 2.into(), dst: 1.into(), msg: "Write(Y)" },
                 Envelope { src: 1.into(), dst: 2.into(), msg: "Ack(Y)" },
             ]),
-            timers_set: vec![non_empty_timers.clone(), empty_timers.clone(), non_empty_timers.clone()],
-            random_choices: vec![RandomChoices::default(); 3],
-            crashed: vec![false; 3],
+            timers_set: vec![non_empty_timers.clone(), empty_timers.clone(), non_empty_timers.clone()].into(),
+            random_choices: vec![RandomChoices::default(); 3].into(),
+            crashed: vec![false; 3].into(),
             history: History {
                 send_sequence: vec![
                     // Id(0) sends two writes
@@ -242,7 +242,7 @@ mod test {
                     1.into(), 2.into(),
                 ],
             },
-            actor_storages: vec![None; 3],
+            actor_storages: vec![None; 3].into(),
         };
         let representative_state = state.representative();
         // The chosen rewrite plan is:
@@ -267,9 +267,9 @@ mod test {
                 Envelope { src: 1.into(), dst: 0.into(), msg: "Write(Y)" },
                 Envelope { src: 0.into(), dst: 1.into(), msg: "Ack(Y)" },
             ]),
-            timers_set: vec![empty_timers, non_empty_timers.clone(), non_empty_timers.clone()],
-            random_choices: vec![RandomChoices::default(); 3],
-            crashed: vec![false; 3],
+            timers_set: vec![empty_timers, non_empty_timers.clone(), non_empty_timers.clone()].into(),
+            random_choices: vec![RandomChoices::default(); 3].into(),
+            crashed: vec![false; 3].into(),
             history: History {
                 send_sequence: vec![
                     // Id(2) sends two writes
@@ -282,7 +282,7 @@ mod test {
                     0.into(), 1.into(),
                 ],
             },
-        actor_storages: vec![None; 3],});
+        actor_storages: vec![None; 3].into(),});
     }
 
     struct A;

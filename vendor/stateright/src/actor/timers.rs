@@ -32,6 +32,11 @@ where
         self.0.remove(timer)
     }
 
+    /// Whether a timer is set. (swb-check patch 6, see `PATCHES.md`.)
+    pub fn contains(&self, timer: &T) -> bool {
+        self.0.contains(timer)
+    }
+
     /// Cancels all timers.
     pub fn cancel_all(&mut self) {
         self.0.clear();

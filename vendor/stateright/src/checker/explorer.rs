@@ -438,13 +438,13 @@ mod test {
                     state: Some(ActorModelState {
                         actor_states: vec![Arc::new(0), Arc::new(0)],
                         history: (0, 1),
-                        timers_set: vec![Timers::new(); 2],
-                        random_choices: vec![RandomChoices::default(); 2],
-                        crashed: vec![false; 2],
+                        timers_set: vec![Timers::new(); 2].into(),
+                        random_choices: vec![RandomChoices::default(); 2].into(),
+                        crashed: vec![false; 2].into(),
                         network: Network::new_unordered_nonduplicating([
                             Envelope { src: Id::from(0), dst: Id::from(1), msg: Ping(0) },
                         ]),
-                        actor_storages: vec![None; 2],
+                        actor_storages: vec![None; 2].into(),
                     }),
                     properties: vec![
                         (Expectation::Always, "delta within 1".into(), None),
@@ -468,11 +468,11 @@ mod test {
                 state: Some(ActorModelState {
                     actor_states: vec![Arc::new(0), Arc::new(0)],
                     history: (0, 1),
-                    timers_set: vec![Timers::new(); 2],
-                    random_choices: vec![RandomChoices::default(); 2],
-                    crashed: vec![false; 2],
+                    timers_set: vec![Timers::new(); 2].into(),
+                    random_choices: vec![RandomChoices::default(); 2].into(),
+                    crashed: vec![false; 2].into(),
                     network: Network::new_unordered_nonduplicating([]),
-                    actor_storages: vec![None; 2],
+                    actor_storages: vec![None; 2].into(),
                 }),
                 properties: vec![
                     (Expectation::Always, "delta within 1".into(), None),
@@ -496,13 +496,13 @@ mod test {
                         Arc::new(1),
                     ],
                     history: (1, 2),
-                    timers_set: vec![Timers::new(); 2],
-                    random_choices: vec![RandomChoices::default(); 2],
-                    crashed: vec![false; 2],
+                    timers_set: vec![Timers::new(); 2].into(),
+                    random_choices: vec![RandomChoices::default(); 2].into(),
+                    crashed: vec![false; 2].into(),
                     network: Network::new_unordered_nonduplicating([
                         Envelope { src: Id::from(1), dst: Id::from(0), msg: Pong(0) },
                     ]),
-                    actor_storages: vec![None; 2],
+                    actor_storages: vec![None; 2].into(),
                 }),
                 properties: vec![
                     (Expectation::Always, "delta within 1".into(), None),
