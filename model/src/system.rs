@@ -166,7 +166,9 @@ fn apply<T: Clone>(
                     o.save(after.durable());
                 }
             }
-            *state.to_mut() = next;
+            // Replaced, not written through `to_mut`, which would first copy the old state only
+            // to overwrite it.
+            *state = Cow::Owned(next);
         }
     }
 }
