@@ -18,7 +18,6 @@ use crate::history::Ghost;
 use crate::node::{Disk, Role};
 use crate::system::{ActorState, State, SwbTimer};
 use stateright::actor::{ActorModelState, Envelope, Id, Network};
-use stateright::util::DenseNatMap;
 use stateright::{Rewrite, RewritePlan};
 use std::cmp::Reverse;
 use std::hash::{BuildHasher, Hash, Hasher};
@@ -51,7 +50,8 @@ pub fn class_digest(state: &State) -> u64 {
 
 /// The renaming that puts a state in its class's canonical form.
 pub fn canonical_order(state: &State) -> Order {
-    canonical(state).0
+    let (order, _) = canonical(state);
+    order[..state.actor_states.len()].to_vec()
 }
 
 /// The state renamed into its class's canonical form: equal for every member of a class.
@@ -100,7 +100,10 @@ struct NodeKey<'a> {
 ///
 /// Descending, so that the common shape (the primary, with the longest log, at node 1) is
 /// already in order: an identity renaming hashes the state's parts as they are, copying nothing.
-fn canonical(state: &State) -> (Order, u64) {
+///
+/// The renaming is returned in a fixed array (its first `actor_states.len()` entries): the digest
+/// runs for every generated state, and a list would be an allocation each time.
+fn canonical(state: &State) -> ([usize; ACTORS_MAX], u64) {
     let actors = state.actor_states.len();
     let mut inbound = [0usize; ACTORS_MAX];
     let mut outbound = [0usize; ACTORS_MAX];
@@ -122,12 +125,13 @@ fn canonical(state: &State) -> (Order, u64) {
             })),
         });
     let key = |index: usize| keys[index];
-    let mut sorted: Order = (0..actors).collect();
+    let mut order: [usize; ACTORS_MAX] = std::array::from_fn(|index| index);
+    let sorted = &mut order[..actors];
     sorted.sort_by(|a, b| key(*a).cmp(&key(*b)));
     let tied = sorted.windows(2).any(|pair| key(pair[0]) == key(pair[1]));
     if !tied {
-        let digest = digest_in_order(state, &sorted);
-        return (sorted, digest);
+        let digest = digest_in_order(state, sorted);
+        return (order, digest);
     }
     let mut candidates: Vec<Order> = vec![Vec::new()];
     let mut start = 0;
@@ -149,14 +153,16 @@ fn canonical(state: &State) -> (Order, u64) {
             .collect();
         start = end;
     }
-    candidates
+    let (winner, digest) = candidates
         .into_iter()
-        .map(|order| {
-            let digest = digest_in_order(state, &order);
-            (order, digest)
+        .map(|candidate| {
+            let digest = digest_in_order(state, &candidate);
+            (candidate, digest)
         })
         .min_by_key(|(_, digest)| *digest)
-        .expect("at least one ordering")
+        .expect("at least one ordering");
+    order[..actors].copy_from_slice(&winner);
+    (order, digest)
 }
 
 /// The kind of a role, for ordering nodes independently of their names.
@@ -185,15 +191,14 @@ fn permutations(items: &[usize]) -> Vec<Order> {
     out
 }
 
-/// The plan that renames every actor id by `order`.
-fn plan_for(order: &[usize]) -> RewritePlan<Id, DenseNatMap<Id, Id>> {
-    let mut renaming = vec![Id::from(0); order.len()];
+/// The plan that renames every actor id by `order`. Its table is a fixed array: the digest
+/// builds a plan for most generated states, and a list would be an allocation each time.
+fn plan_for(order: &[usize]) -> RewritePlan<Id, [Id; ACTORS_MAX]> {
+    let mut renaming = [Id::from(0); ACTORS_MAX];
     for (new, old) in order.iter().enumerate() {
         renaming[*old] = Id::from(new);
     }
-    RewritePlan::new(DenseNatMap::from(renaming), |id: &Id, map| {
-        *map.get(*id).expect("every actor id is renamed")
-    })
+    RewritePlan::new(renaming, |id: &Id, renaming| renaming[usize::from(*id)])
 }
 
 /// A timer with every replica id it names renamed.
@@ -218,14 +223,19 @@ pub fn rename(state: &State, order: &[usize]) -> State {
         })
         .collect();
     ActorModelState {
-        actor_states: plan.reindex(&state.actor_states),
+        actor_states: reindex(&state.actor_states, order, &plan),
         network: state.network.rewrite(&plan),
         timers_set,
-        random_choices: plan.reindex(&state.random_choices),
-        crashed: plan.reindex(&state.crashed),
-        actor_storages: plan.reindex(&state.actor_storages),
+        random_choices: reindex(&state.random_choices, order, &plan).into(),
+        crashed: reindex(&state.crashed, order, &plan).into(),
+        actor_storages: reindex(&state.actor_storages, order, &plan).into(),
         history: state.history.rewrite(&plan),
     }
+}
+
+/// What stateright's `RewritePlan::reindex` does: the value at `order[new]`, renamed, at `new`.
+fn reindex<T: Rewrite<Id>, S>(values: &[T], order: &[usize], plan: &RewritePlan<Id, S>) -> Vec<T> {
+    order.iter().map(|old| values[*old].rewrite(plan)).collect()
 }
 
 /// The hasher of digests: ahash with fixed keys (stateright fingerprints with the same scheme),
@@ -293,14 +303,25 @@ where
 }
 
 /// Hashes a set given by its members' hashes, in sorted order.
-fn hash_set<H: Hasher>(members: impl Iterator<Item = u64>, hasher: &mut H) {
-    // Sets here are a node's few timers or the messages in flight: they fit on the stack, so the
-    // digest, which runs on every generated state, needs no heap buffer per set.
+fn hash_set<H: Hasher>(mut members: impl Iterator<Item = u64>, hasher: &mut H) {
+    // Most sets here are an actor's timers or random choices, empty or of one member: those are
+    // hashed without a buffer (the same bytes as the sorted path writes for them).
+    let Some(first) = members.next() else {
+        0usize.hash(hasher);
+        return;
+    };
+    let Some(second) = members.next() else {
+        1usize.hash(hasher);
+        hasher.write_u64(first);
+        return;
+    };
+    // Larger sets are the messages in flight: they fit on the stack, so the digest, which runs
+    // on every generated state, needs no heap buffer per set.
     const INLINE: usize = 32;
     let mut inline = [0u64; INLINE];
     let mut spilled = Vec::new();
     let mut len = 0;
-    for member in members {
+    for member in [first, second].into_iter().chain(members) {
         if len < INLINE {
             inline[len] = member;
         } else {
