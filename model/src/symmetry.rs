@@ -249,7 +249,8 @@ const DIGEST_HASHER: ahash::RandomState = ahash::RandomState::with_seeds(
 
 /// The hash of `state` renamed by `order`, read part by part: what hashing `rename(state,
 /// order)` would read, with sets hashed as sorted lists of their members' hashes so their
-/// iteration order does not matter.
+/// iteration order does not matter, and without the actors' storages (a function of their
+/// states, see below).
 pub(crate) fn digest_in_order(state: &State, order: &[usize]) -> u64 {
     let identity = order.iter().enumerate().all(|(new, old)| new == *old);
     // An identity renaming changes nothing: its parts are hashed as they are, uncopied.
