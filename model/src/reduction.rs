@@ -31,9 +31,8 @@
 use crate::events::Event;
 use crate::history::Witness;
 use crate::msg::Msg;
-use crate::system::{epoch_of, ActorState, State, SwbActor, SwbTimer};
-use crate::Params;
-use stateright::actor::{Actor, ActorModel, ActorModelAction, Envelope, Network, Out};
+use crate::system::{epoch_of, State, SwbModel, SwbTimer};
+use stateright::actor::{ActorModelAction, Envelope, Network};
 use stateright::Model;
 use std::borrow::Cow;
 use swb_engine::types::Epoch;
@@ -54,46 +53,30 @@ pub fn is_dead_at(msg: &Msg, receiver_epoch: Epoch) -> bool {
 
 /// Rule (2): the receiver's handler consumes the message without changing anything or sending
 /// anything (stateright would take such a delivery as a step that only empties the network slot).
-fn consumed_without_effect(params: &Params, state: &State, envelope: &Envelope<&Msg>) -> bool {
-    let index = usize::from(envelope.dst);
-    let before = state.actor_states[index].as_ref();
-    let actor = match before {
-        ActorState::Coordinator(_) => SwbActor::Coordinator(*params),
-        ActorState::Node(_) => SwbActor::Node(*params),
-    };
-    let mut after = Cow::Borrowed(before);
-    let mut out = Out::new();
-    actor.on_msg(
-        envelope.dst,
-        &mut after,
-        envelope.src,
-        envelope.msg.clone(),
-        &mut out,
-    );
+fn consumed_without_effect(model: &SwbModel, state: &State, envelope: &Envelope<&Msg>) -> bool {
+    let before = state.actor_states[usize::from(envelope.dst)].as_ref();
+    let (after, out) =
+        model.handle_delivery(state, envelope.src, envelope.dst, envelope.msg.clone());
     matches!(after, Cow::Owned(ref next) if next == before) && out.is_empty()
 }
 
 /// True when `envelope` is dead in `state` by both rules.
-fn is_dead(params: &Params, state: &State, envelope: &Envelope<&Msg>) -> bool {
+fn is_dead(model: &SwbModel, state: &State, envelope: &Envelope<&Msg>) -> bool {
     let index = usize::from(envelope.dst);
     !state.crashed[index]
         && is_dead_at(envelope.msg, epoch_of(&state.actor_states[index]))
-        && consumed_without_effect(params, state, envelope)
+        && consumed_without_effect(model, state, envelope)
 }
 
 /// Delivers, at once, every message in flight that its receiver can only ever fence (see the
 /// module documentation): each leaves the network, and a fenced stale message records the
 /// witness and the scenario event its delivery would have recorded.
-pub fn discard_fenced_traffic(
-    params: &Params,
-    inner: &ActorModel<SwbActor, Params, crate::history::Ghost>,
-    state: &mut State,
-) {
+pub fn discard_fenced_traffic(model: &SwbModel, state: &mut State) {
     // Bounded by the messages in flight: each round removes one copy.
     while let Some(envelope) = state
         .network
         .iter_all()
-        .find(|envelope| is_dead(params, state, envelope))
+        .find(|envelope| is_dead(model, state, envelope))
         .map(|envelope| envelope.to_cloned_msg())
     {
         let fenced = envelope
@@ -101,12 +84,15 @@ pub fn discard_fenced_traffic(
             .is_epoch_fenced()
             .then(|| Event::fenced(envelope.dst, envelope.msg.epoch()));
         // A drop changes the network only; the ghost is carried over unchanged.
-        drop_in_place(inner, state, envelope);
+        drop_in_place(model, state, envelope);
         // What the delivery would have recorded: the witness, and the `fenced` event for a
         // scenario witness's pattern (D52).
         if let Some(event) = fenced {
             state.history.witness(Witness::FencedStaleMessage);
-            state.history.scenario.advance(&params.witnesses, &[event]);
+            state
+                .history
+                .scenario
+                .advance(&model.params.witnesses, &[event]);
         }
     }
 }
@@ -115,11 +101,7 @@ pub fn discard_fenced_traffic(
 /// without the copy of the whole state that step makes (this runs after every step that leaves
 /// dead traffic behind). The unordered networks the model uses are changed in place, as
 /// stateright's own drop changes them; an ordered network goes through stateright's step.
-fn drop_in_place(
-    inner: &ActorModel<SwbActor, Params, crate::history::Ghost>,
-    state: &mut State,
-    envelope: Envelope<Msg>,
-) {
+fn drop_in_place(model: &SwbModel, state: &mut State, envelope: Envelope<Msg>) {
     match &mut state.network {
         Network::UnorderedNonDuplicating(multiset) => {
             let count = multiset
@@ -134,7 +116,8 @@ fn drop_in_place(
             set.remove(&envelope);
         }
         Network::Ordered(_) => {
-            *state = inner
+            *state = model
+                .inner
                 .next_state(state, ActorModelAction::<Msg, SwbTimer, ()>::Drop(envelope))
                 .expect("stateright always takes a drop");
         }

@@ -263,7 +263,7 @@ pub struct SwbModel {
     pub config: Config,
     /// The configuration as the actors read it.
     pub params: Params,
-    inner: ActorModel<SwbActor, Params, Ghost>,
+    pub(crate) inner: ActorModel<SwbActor, Params, Ghost>,
     properties: Vec<Property<SwbModel>>,
     /// The state a search starts from instead of time zero (`check --from`), if any.
     start: Option<Arc<State>>,
@@ -412,6 +412,25 @@ impl SwbModel {
         crate::deadline::offer_expired(self, state, actions);
     }
 
+    /// `dst`'s handler run on a delivery of `msg` from `src`, against `state`'s copy of `dst`
+    /// borrowed: the first half of stateright's delivery step, without building the successor.
+    /// Returns the receiver as the handler left it (still borrowed unless the handler touched
+    /// it) and what the handler sent or armed. Checks that only ask what a delivery would do (the
+    /// end-state check, the fenced-traffic reduction) read this.
+    pub fn handle_delivery<'a>(
+        &self,
+        state: &'a State,
+        src: Id,
+        dst: Id,
+        msg: Msg,
+    ) -> (Cow<'a, ActorState>, Out<SwbActor>) {
+        let index = usize::from(dst);
+        let mut receiver = Cow::Borrowed(&*state.actor_states[index]);
+        let mut out = Out::new();
+        self.inner.actors[index].on_msg(dst, &mut receiver, src, msg, &mut out);
+        (receiver, out)
+    }
+
     /// True when `timer` firing at `actor` changes nothing and sends nothing (stateright's
     /// `is_no_op`). stateright refuses such a firing of an armed timer that re-arms itself; a
     /// standing timer is not armed (`standing_timers`), so the model refuses it here, the same
@@ -524,7 +543,7 @@ impl Model for SwbModel {
                 let mut next = self.inner.next_state(last, inner_action.clone())?;
                 next.history = observe(&self.params, last, &inner_action, &next);
                 if self.config.fenced_traffic == crate::cfg::FencedTraffic::Discard {
-                    crate::reduction::discard_fenced_traffic(&self.params, &self.inner, &mut next);
+                    crate::reduction::discard_fenced_traffic(self, &mut next);
                 }
                 Some(next)
             }

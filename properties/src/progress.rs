@@ -17,15 +17,14 @@
 //! rebuild that follows it, so a replica left in one is stuck. [`end_state`] is the one function
 //! the checker calls; the property [`end_states_are_valid`] is its verdict.
 
-use stateright::actor::{Actor, ActorModelAction, Envelope, Id, Out};
+use stateright::actor::{ActorModelAction, Envelope, Id};
 use stateright::Model;
-use std::borrow::Cow;
 use swb_model::cfg::MessageDuplication;
 use swb_model::deadline::is_fault;
 use swb_model::msg::Msg;
 use swb_model::node::{NodeState, Role, SenderPhase};
+use swb_model::system::Action;
 use swb_model::system::{coordinator_of, current_primary, nodes_of};
-use swb_model::system::{Action, SwbActor};
 use swb_model::{State, SwbModel};
 
 /// Why a state is not a valid end state: the first rule (module documentation) it breaks.
@@ -109,15 +108,7 @@ pub fn has_protocol_step(model: &SwbModel, state: &State) -> bool {
 /// state or sent something), without building the successor. On a network that delivers each
 /// message once, a taken delivery removes the message, so it always changes the state.
 fn delivery_is_taken(model: &SwbModel, state: &State, src: Id, dst: Id, msg: Msg) -> bool {
-    let params = model.params;
-    let actor = if dst == swb_model::coordinator_id() {
-        SwbActor::Coordinator(params)
-    } else {
-        SwbActor::Node(params)
-    };
-    let mut receiver = Cow::Borrowed(&*state.actor_states[usize::from(dst)]);
-    let mut out = Out::new();
-    actor.on_msg(dst, &mut receiver, src, msg, &mut out);
+    let (receiver, out) = model.handle_delivery(state, src, dst, msg);
     !stateright::actor::is_no_op(&receiver, &out)
 }
 
