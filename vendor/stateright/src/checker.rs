@@ -3,6 +3,7 @@
 mod bfs;
 mod dfs;
 mod explorer;
+mod fingerprint_set;
 mod on_demand;
 mod path;
 mod representative;

@@ -1,12 +1,12 @@
 //! Private module for selective re-export.
 
+use crate::checker::fingerprint_set::FingerprintSet;
 use crate::checker::{Checker, EventuallyBits, Expectation, Path};
 use crate::job_market::JobBroker;
-use crate::{fingerprint, CheckerBuilder, CheckerVisitor, Fingerprint, Model, Property};
-use dashmap::{DashMap, DashSet};
-use nohash_hasher::NoHashHasher;
+use crate::{fingerprint, CheckerBuilder, CheckerVisitor, Model, Property};
+use dashmap::DashMap;
 use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, Hash};
+use std::hash::Hash;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -25,7 +25,8 @@ pub(crate) struct DfsChecker<M: Model> {
     job_broker: JobBroker<Job<M::State>>,
     state_count: Arc<AtomicUsize>,
     max_depth: Arc<AtomicUsize>,
-    generated: Arc<DashSet<Fingerprint, BuildHasherDefault<NoHashHasher<u64>>>>,
+    // Patched (swb-check): a `FingerprintSet` where stateright has a `DashSet` (PATCHES.md, 7).
+    generated: Arc<FingerprintSet>,
     discoveries: Arc<DashMap<&'static str, Vec<usize>>>,
 }
 type Job<State> = (State, Vec<usize>, EventuallyBits, NonZeroUsize);
@@ -57,7 +58,7 @@ where
         let state_count = Arc::new(AtomicUsize::new(init_states.len()));
         let max_depth = Arc::new(AtomicUsize::new(0));
         let generated = Arc::new({
-            let generated = DashSet::default();
+            let generated = FingerprintSet::new();
             for s in &init_states {
                 if let Some(representative) = symmetry {
                     generated.insert(fingerprint(&representative(s)));
@@ -187,7 +188,7 @@ where
     fn check_block(
         model: &M,
         state_count: &AtomicUsize,
-        generated: &DashSet<Fingerprint, BuildHasherDefault<NoHashHasher<u64>>>,
+        generated: &FingerprintSet,
         pending: &mut VecDeque<Job<M::State>>,
         discoveries: &DashMap<&'static str, Vec<usize>>,
         visitor: &Option<Box<dyn CheckerVisitor<M> + Send + Sync>>,
@@ -209,6 +210,7 @@ where
 
         let mut current_max_depth = global_max_depth.load(Ordering::Relaxed);
         let mut actions = Vec::new();
+        let mut successors = Vec::new();
         loop {
             // Done if reached max count.
             if max_count == 0 {
@@ -303,6 +305,12 @@ where
             }
 
             // Otherwise enqueue newly generated states (with related metadata).
+            //
+            // Patched (swb-check): all successors are built and fingerprinted first, each
+            // fingerprint's slot prefetched, and only then inserted, in the same order. The
+            // cache misses of the inserts then overlap the work of building the later
+            // successors instead of following it. The inserts and the pushes are the same, in
+            // the same order, as when each successor was inserted as soon as it was built.
             let mut is_terminal = true;
             model.actions(&state, &mut actions);
             for (action_idx, action) in actions.drain(..).enumerate() {
@@ -317,6 +325,20 @@ where
                 }
                 counted.local += 1;
 
+                // IMPORTANT: with symmetry, the path continues with the pre-canonicalized state
+                // (pushed below) to avoid jumping to another part of the state space for which
+                // there may not be a path extension from the previously collected path.
+                //
+                // Patched (swb-check): the original computed the pre-canonicalized state's
+                // fingerprint here too and never read it (a whole-state hash per new state).
+                let next_fingerprint = match symmetry {
+                    Some(representative) => fingerprint(&representative(&next_state)),
+                    None => fingerprint(&next_state),
+                };
+                generated.prefetch(next_fingerprint);
+                successors.push((next_state, next_fingerprint, action_idx));
+            }
+            for (next_state, next_fingerprint, action_idx) in successors.drain(..) {
                 // Skip if already generated.
                 //
                 // FIXME: we should really include ebits in the fingerprint here --
@@ -325,36 +347,21 @@ where
                 // property held on the path leading to the first visit as meaning
                 // that it holds in the path leading to the second visit -- another
                 // possible false-negative.
-                if let Some(representative) = symmetry {
-                    let representative_fingerprint = fingerprint(&representative(&next_state));
-                    if !generated.insert(representative_fingerprint) {
-                        is_terminal = false;
-                        continue;
-                    }
-                    // IMPORTANT: continue the path with the pre-canonicalized state to avoid
-                    // jumping to another part of the state space for which there may not be a
-                    // path extension from the previously collected path.
-                    //
-                    // Patched (swb-check): the original computed the pre-canonicalized state's
-                    // fingerprint here too and never read it (a whole-state hash per new state).
-                } else {
-                    let next_fingerprint = fingerprint(&next_state);
-                    if !generated.insert(next_fingerprint) {
-                        // FIXME: arriving at an already-known state may be a loop (in which case it
-                        // could, in a fancier implementation, be considered a terminal state for
-                        // purposes of eventually-property checking) but it might also be a join in
-                        // a DAG, which makes it non-terminal. These cases can be disambiguated (at
-                        // some cost), but for now we just _don't_ treat them as terminal, and tell
-                        // users they need to explicitly ensure model path-acyclicality when they're
-                        // using eventually properties (using a boundary or empty actions or
-                        // whatever).
-                        is_terminal = false;
-                        continue;
-                    }
+                //
+                // FIXME: arriving at an already-known state may be a loop (in which case it
+                // could, in a fancier implementation, be considered a terminal state for
+                // purposes of eventually-property checking) but it might also be a join in
+                // a DAG, which makes it non-terminal. These cases can be disambiguated (at
+                // some cost), but for now we just _don't_ treat them as terminal, and tell
+                // users they need to explicitly ensure model path-acyclicality when they're
+                // using eventually properties (using a boundary or empty actions or
+                // whatever).
+                is_terminal = false;
+                if !generated.insert(next_fingerprint) {
+                    continue;
                 }
 
                 // Otherwise further checking is applicable.
-                is_terminal = false;
                 let mut next_action_indices = Vec::with_capacity(1 + action_indices.len());
                 for idx in &action_indices {
                     next_action_indices.push(*idx);
