@@ -1,4 +1,5 @@
 use parking_lot::{Condvar, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::{collections::VecDeque, sync::Arc, thread::sleep, time::SystemTime};
 
 /// A market for synchronising the sharing of jobs.
@@ -10,6 +11,9 @@ pub(crate) struct JobBroker<Job> {
     has_new_jobs: Arc<Condvar>,
     /// The market that we share.
     market: Arc<Mutex<JobMarket<Job>>>,
+    /// Patched (swb-check): how many threads wait for jobs, readable without the market's lock
+    /// so that a busy thread can end its block early and share (see `has_waiting`).
+    waiting: Arc<AtomicUsize>,
 }
 
 impl<Job> Clone for JobBroker<Job> {
@@ -17,6 +21,7 @@ impl<Job> Clone for JobBroker<Job> {
         Self {
             has_new_jobs: Arc::clone(&self.has_new_jobs),
             market: Arc::clone(&self.market),
+            waiting: Arc::clone(&self.waiting),
         }
     }
 }
@@ -60,6 +65,7 @@ where
                 open_count: thread_count,
                 job_batches: Vec::new(),
             })),
+            waiting: Arc::new(AtomicUsize::new(0)),
         };
         if let Some(closing_time) = close_at {
             let s1 = s.clone();
@@ -114,7 +120,9 @@ impl<Job> JobBroker<Job> {
                     std::thread::current().name().unwrap_or_default(),
                     market.open_count
                 );
+                self.waiting.fetch_add(1, Ordering::Relaxed);
                 self.has_new_jobs.wait(&mut market);
+                self.waiting.fetch_sub(1, Ordering::Relaxed);
                 market.open_count += 1;
             }
         }
@@ -157,13 +165,24 @@ impl<Job> JobBroker<Job> {
             market.open_count
         );
         for _ in 1..pieces {
-            let to_share = jobs.split_off(jobs.len() - size);
+            // Patched (swb-check): the oldest jobs are shared, not the newest. In a depth-first
+            // search the oldest pending states are the shallowest, with the largest subtrees,
+            // so the thread that takes them stays busy; the newest are near the leaves, and a
+            // thread given those ran dry again within a block or two.
+            let newest = jobs.split_off(size);
+            let to_share = std::mem::replace(jobs, newest);
             if to_share.is_empty() {
                 continue;
             }
             market.job_batches.push(to_share);
             self.has_new_jobs.notify_one();
         }
+    }
+
+    /// Patched (swb-check): whether some thread waits for jobs. A hint, read without the lock: a
+    /// thread that sees it ends its block and shares its pending jobs.
+    pub fn has_waiting(&self) -> bool {
+        self.waiting.load(Ordering::Relaxed) > 0
     }
 
     /// See whether the market is closed.

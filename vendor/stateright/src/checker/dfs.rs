@@ -131,6 +131,7 @@ where
                             // dry waited up to a whole block of the other's for work.
                             Self::check_block(
                                 &model,
+                                &job_broker,
                                 &state_count,
                                 &generated,
                                 &mut pending,
@@ -187,6 +188,7 @@ where
     #[allow(clippy::type_complexity)]
     fn check_block(
         model: &M,
+        job_broker: &JobBroker<Job<M::State>>,
         state_count: &AtomicUsize,
         generated: &FingerprintSet,
         pending: &mut VecDeque<Job<M::State>>,
@@ -217,6 +219,11 @@ where
                 return;
             }
             max_count -= 1;
+            // Patched (swb-check): a block also ends, every 32 states, when another thread
+            // waits for work, so that it is shared at once instead of when the block ends.
+            if max_count % 32 == 0 && job_broker.has_waiting() {
+                return;
+            }
 
             // Done if none pending.
             let (state, action_indices, mut ebits, max_depth) = match pending.pop_back() {
