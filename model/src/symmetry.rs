@@ -15,7 +15,7 @@
 
 use crate::cfg::ACTORS_MAX;
 use crate::history::Ghost;
-use crate::node::{Disk, Role};
+use crate::node::{Disk, NodeState, Role};
 use crate::system::{ActorState, State, SwbTimer};
 use stateright::actor::{ActorModelState, Envelope, Id, Network};
 use stateright::{Rewrite, RewritePlan};
@@ -251,17 +251,27 @@ const DIGEST_HASHER: ahash::RandomState = ahash::RandomState::with_seeds(
 /// order)` would read, with sets hashed as sorted lists of their members' hashes so their
 /// iteration order does not matter, and without the actors' storages (a function of their
 /// states, see below).
+///
+/// Each actor, the network and three parts of the history are hashed by hashers of their own (a
+/// node's disk and role too, see `hash_actor`), and the digest is the hash of those hashes. A
+/// hasher is a chain of dependent multiplies, one per value written: in one chain through the
+/// whole state the processor waits on every link, while separate chains for the parts run side
+/// by side (D107). A class is still named up to a 64-bit collision, now of a part's hash or of
+/// the digest.
 pub(crate) fn digest_in_order(state: &State, order: &[usize]) -> u64 {
     let identity = order.iter().enumerate().all(|(new, old)| new == *old);
     // An identity renaming changes nothing: its parts are hashed as they are, uncopied.
     let plan = (!identity).then(|| plan_for(order));
     let plan = plan.as_ref();
-    let mut hasher = DIGEST_HASHER.build_hasher();
-    order.len().hash(&mut hasher);
-    for &old in order {
+    let mut parts = [0u64; ACTORS_MAX + 1];
+    for (part, &old) in parts.iter_mut().zip(order) {
+        let mut hasher = DIGEST_HASHER.build_hasher();
         // Copied and renamed only when the renaming changes it (most nodes are replicas).
         let actor = &*state.actor_states[old];
-        hash_renamed(actor, plan.filter(|_| actor.names_actors()), &mut hasher);
+        match plan.filter(|_| actor.names_actors()) {
+            None => hash_actor(actor, &mut hasher),
+            Some(plan) => hash_actor(&actor.rewrite(plan), &mut hasher),
+        }
         hash_set(
             state.timers_set[old].iter().map(|timer| match plan {
                 None => DIGEST_HASHER.hash_one(timer),
@@ -285,22 +295,64 @@ pub(crate) fn digest_in_order(state: &State, order: &[usize]) -> u64 {
         // always its state's durable part, saved on every change; the coordinator has none),
         // so it tells apart no two states the rest does not, and hashing it again was a
         // second hash of every disk. `storage_is_the_durable_part_of_the_node` checks the rule.
+        *part = hasher.finish();
     }
-    hash_network(&state.network, plan, &mut hasher);
-    hash_renamed(&state.history, plan, &mut hasher);
+    let actors = order.len();
+    parts[actors] = {
+        let mut hasher = DIGEST_HASHER.build_hasher();
+        hash_network(&state.network, plan, &mut hasher);
+        hasher.finish()
+    };
+    let history = match plan {
+        None => history_parts(&state.history),
+        Some(plan) => history_parts(&state.history.rewrite(plan)),
+    };
+    let mut hasher = DIGEST_HASHER.build_hasher();
+    actors.hash(&mut hasher);
+    for part in parts[..=actors].iter().chain(&history) {
+        hasher.write_u64(*part);
+    }
     hasher.finish()
 }
 
-/// Hashes `value` renamed by `plan` (`None`: the identity).
-fn hash_renamed<T, S, H>(value: &T, plan: Option<&RewritePlan<Id, S>>, hasher: &mut H)
-where
-    T: Hash + Rewrite<Id>,
-    H: Hasher,
-{
-    match plan {
-        None => value.hash(hasher),
-        Some(plan) => value.rewrite(plan).hash(hasher),
+/// Hashes an actor's state into `hasher`: its kind, then a node's disk and role each hashed
+/// apart (two more chains side by side, see `digest_in_order`).
+fn hash_actor<H: Hasher>(actor: &ActorState, hasher: &mut H) {
+    match actor {
+        ActorState::Coordinator(coordinator) => {
+            0u8.hash(hasher);
+            coordinator.hash(hasher);
+        }
+        ActorState::Node(NodeState { disk, role }) => {
+            1u8.hash(hasher);
+            hasher.write_u64(DIGEST_HASHER.hash_one(disk));
+            hasher.write_u64(DIGEST_HASHER.hash_one(role));
+        }
     }
+}
+
+/// The history's hash in three parts, each from a hasher of its own (see `digest_in_order`).
+/// The ghost is destructured so that a new field cannot be left out; the class digest is not
+/// hashed, as it is 0 in every real state (only the symmetry stand-in carries one).
+fn history_parts(ghost: &Ghost) -> [u64; 3] {
+    let Ghost {
+        lineage,
+        committed_high,
+        issued,
+        orphaned,
+        expired_barriers,
+        isolated,
+        faults,
+        witnessed,
+        breaches,
+        scenario,
+        class_digest: _,
+    } = ghost;
+    [
+        DIGEST_HASHER.hash_one((lineage, committed_high, issued, orphaned)),
+        DIGEST_HASHER.hash_one((expired_barriers, isolated, faults)),
+        DIGEST_HASHER.hash_one((witnessed, breaches, scenario)),
+    ]
 }
 
 /// Hashes a set given by its members' hashes, in sorted order.
