@@ -289,37 +289,45 @@ impl Msg {
     }
 }
 
-impl Rewrite<Id> for Msg {
-    /// Symmetry: replicas are interchangeable, so every actor id a message names is renamed.
-    fn rewrite<S>(&self, plan: &RewritePlan<Id, S>) -> Self {
+impl Msg {
+    /// The message with every actor id it names renamed by `plan`, or `None` when it names none
+    /// (it is then its own renaming). The digest hashes such a message in place, without a copy.
+    pub fn renamed<S>(&self, plan: &RewritePlan<Id, S>) -> Option<Msg> {
         match self {
             Msg::Assign {
                 epoch,
                 primary,
                 committed,
                 endpoints,
-            } => Msg::Assign {
+            } => Some(Msg::Assign {
                 epoch: *epoch,
                 primary: plan.rewrite(primary),
                 committed: *committed,
                 endpoints: endpoints.rewrite(plan),
-            },
+            }),
             Msg::Reassign {
                 epoch,
                 replica,
                 endpoint,
                 kind,
-            } => Msg::Reassign {
+            } => Some(Msg::Reassign {
                 epoch: *epoch,
                 replica: plan.rewrite(replica),
                 endpoint: *endpoint,
                 kind: *kind,
-            },
-            Msg::NeedsRebuild { epoch, replica } => Msg::NeedsRebuild {
+            }),
+            Msg::NeedsRebuild { epoch, replica } => Some(Msg::NeedsRebuild {
                 epoch: *epoch,
                 replica: plan.rewrite(replica),
-            },
-            other => other.clone(),
+            }),
+            _ => None,
         }
+    }
+}
+
+impl Rewrite<Id> for Msg {
+    /// Symmetry: replicas are interchangeable, so every actor id a message names is renamed.
+    fn rewrite<S>(&self, plan: &RewritePlan<Id, S>) -> Self {
+        self.renamed(plan).unwrap_or_else(|| self.clone())
     }
 }

@@ -403,16 +403,18 @@ fn hash_network<S, H: Hasher>(
     plan: Option<&RewritePlan<Id, S>>,
     hasher: &mut H,
 ) {
+    // The same bytes as hashing `(envelope, count)`, the envelope renamed: its sender, receiver
+    // and message in order. A message that names no actor is its own renaming, so it is hashed
+    // in place; only the few that name one are copied to be renamed.
     let envelope_hash = |envelope: &Envelope<crate::msg::Msg>, count: usize| match plan {
-        None => DIGEST_HASHER.hash_one((envelope, count)),
-        Some(plan) => DIGEST_HASHER.hash_one((
-            Envelope {
-                src: plan.rewrite(&envelope.src),
-                dst: plan.rewrite(&envelope.dst),
-                msg: envelope.msg.rewrite(plan),
-            },
-            count,
-        )),
+        None => DIGEST_HASHER.hash_one((envelope.src, envelope.dst, &envelope.msg, count)),
+        Some(plan) => {
+            let (src, dst) = (plan.rewrite(&envelope.src), plan.rewrite(&envelope.dst));
+            match envelope.msg.renamed(plan) {
+                Some(msg) => DIGEST_HASHER.hash_one((src, dst, &msg, count)),
+                None => DIGEST_HASHER.hash_one((src, dst, &envelope.msg, count)),
+            }
+        }
     };
     match network {
         Network::UnorderedNonDuplicating(multiset) => {
