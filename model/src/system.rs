@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use stateright::actor::{
     Actor, ActorModel, ActorModelAction, ActorModelState, Envelope, Id, LossyNetwork, Network, Out,
 };
+use smallvec::SmallVec;
 use stateright::{Model, Property, Rewrite, RewritePlan};
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -104,20 +105,20 @@ impl SwbActor {
 /// not kept in the state. The unique and total counts are unchanged (the pinned counts in
 /// `model/tests/state_space.rs`). Views of a state list them with the armed timers
 /// (`armed_timers`). They are pushed onto `timers`, as this runs for every state.
-pub fn standing_timers(params: &Params, state: &State, timers: &mut Vec<(Id, SwbTimer)>) {
+pub fn standing_timers(params: &Params, state: &State, timers: &mut impl Extend<(Id, SwbTimer)>) {
     if params.lease_expiries_max > 0 {
-        timers.push((
+        timers.extend([(
             coordinator_id(),
             SwbTimer::Coordinator(CoordinatorTimer::LeaseExpiry),
-        ));
+        )]);
     }
     for node in params.nodes() {
         if state.crashed[usize::from(node)] {
             continue;
         }
-        timers.push((node, SwbTimer::Node(NodeTimer::ClientWrite)));
+        timers.extend([(node, SwbTimer::Node(NodeTimer::ClientWrite))]);
         if params.address_changes_max > 0 {
-            timers.push((node, SwbTimer::Node(NodeTimer::AddressChange)));
+            timers.extend([(node, SwbTimer::Node(NodeTimer::AddressChange))]);
         }
     }
 }
@@ -362,7 +363,7 @@ impl SwbModel {
     /// the standing ones together), then crashes, then restarts, each by actor. The actors never
     /// choose at random, so stateright's random choices never appear.
     fn offer_timers_crashes_and_restarts(&self, state: &State, actions: &mut Vec<Action>) {
-        let mut timers = Vec::with_capacity(TIMERS_RESERVED);
+        let mut timers: SmallVec<[(Id, SwbTimer); TIMERS_INLINE]> = SmallVec::new();
         standing_timers(&self.params, state, &mut timers);
         for (index, armed) in state.timers_set.iter().enumerate() {
             for timer in armed.iter() {
@@ -502,7 +503,7 @@ impl Model for SwbModel {
             !matches!(state.network, Network::Ordered(_)),
             "the model's networks are unordered (SwbModel::new)"
         );
-        let mut envelopes: Vec<Envelope<&Msg>> = Vec::with_capacity(ENVELOPES_RESERVED);
+        let mut envelopes: SmallVec<[Envelope<&Msg>; ENVELOPES_INLINE]> = SmallVec::new();
         envelopes.extend(state.network.iter_deliverable());
         envelopes.sort_unstable_by(|a, b| (a.src, a.dst, a.msg).cmp(&(b.src, b.dst, b.msg)));
         if self.inner.lossy_network == LossyNetwork::Yes {
@@ -994,10 +995,11 @@ pub fn actor_states(state: &State) -> &[Arc<ActorState>] {
     &state.actor_states
 }
 
-/// Room reserved for a state's timers and for its messages in flight when its actions are
-/// listed: more than most states hold, so the lists are not grown while they are filled.
-const TIMERS_RESERVED: usize = 16;
-const ENVELOPES_RESERVED: usize = 16;
+/// Room on the stack for a state's timers and for its messages in flight when its actions are
+/// listed: more than most states hold, so listing allocates nothing (a longer list moves to the
+/// heap). Listing runs for every state.
+const TIMERS_INLINE: usize = 16;
+const ENVELOPES_INLINE: usize = 16;
 
 #[cfg(test)]
 pub(crate) mod tests {
