@@ -210,10 +210,35 @@ pub struct Ghost {
 /// (a nonzero `class_digest`, which no reachable state has) hashes its digest alone. stateright
 /// fingerprints a stand-in for every state it generates, and the digest already covers the
 /// whole class, so hashing the stand-in's other, default fields again was work for nothing.
-/// Equal ghosts still hash alike: they take the same branch. The destructuring names every
-/// field, so a new field cannot be left out unnoticed.
+/// Equal ghosts still hash alike: they take the same branch. The fields come from
+/// `hashed_parts`, whose destructuring names every one, so a new field cannot be left out
+/// unnoticed.
 impl Hash for Ghost {
     fn hash<H: Hasher>(&self, state: &mut H) {
+        if self.class_digest != 0 {
+            self.class_digest.hash(state);
+            return;
+        }
+        let (first, second, third) = self.hashed_parts();
+        first.hash(state);
+        second.hash(state);
+        third.hash(state);
+    }
+}
+
+/// The ghost's fields but the class digest, in three groups, in declaration order (tuples hash
+/// their members in order, so hashing the groups in turn writes what hashing the fields does).
+type HashedParts<'a> = (
+    (&'a Slots, &'a Lsn, &'a WriteSet, &'a WriteSet),
+    (&'a [u8; ACTORS_MAX], &'a [bool; ACTORS_MAX], &'a FaultsUsed),
+    (&'a Flags, &'a Flags, &'a crate::witness::Progress),
+);
+
+impl Ghost {
+    /// Every field but the class digest, in three groups: `Hash` writes them in turn, and the
+    /// symmetry digest hashes each group with a hasher of its own (D107). The destructuring
+    /// names every field, so a new field cannot be left out unnoticed.
+    pub fn hashed_parts(&self) -> HashedParts<'_> {
         let Ghost {
             lineage,
             committed_high,
@@ -225,22 +250,13 @@ impl Hash for Ghost {
             witnessed,
             breaches,
             scenario,
-            class_digest,
+            class_digest: _,
         } = self;
-        if *class_digest != 0 {
-            class_digest.hash(state);
-            return;
-        }
-        lineage.hash(state);
-        committed_high.hash(state);
-        issued.hash(state);
-        orphaned.hash(state);
-        expired_barriers.hash(state);
-        isolated.hash(state);
-        faults.hash(state);
-        witnessed.hash(state);
-        breaches.hash(state);
-        scenario.hash(state);
+        (
+            (lineage, committed_high, issued, orphaned),
+            (expired_barriers, isolated, faults),
+            (witnessed, breaches, scenario),
+        )
     }
 }
 

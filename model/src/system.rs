@@ -18,10 +18,10 @@ use crate::node::{self, Disk, Effect, NodeState, NodeTimer, SenderPhase};
 use crate::wal::lsns;
 use crate::{coordinator_id, Config, Params};
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 use stateright::actor::{
     Actor, ActorModel, ActorModelAction, ActorModelState, Envelope, Id, LossyNetwork, Network, Out,
 };
-use smallvec::SmallVec;
 use stateright::{Model, Property, Rewrite, RewritePlan};
 use std::borrow::Cow;
 use std::sync::Arc;
