@@ -104,7 +104,8 @@ impl SwbActor {
 /// offered as actions where stateright would have listed them (`SwbModel::actions`), and are
 /// not kept in the state. The unique and total counts are unchanged (the pinned counts in
 /// `model/tests/state_space.rs`). Views of a state list them with the armed timers
-/// (`armed_timers`). They are pushed onto `timers`, as this runs for every state.
+/// (`armed_timers`). They are added to `timers` (the action listing passes a stack buffer, as
+/// this runs for every state).
 pub fn standing_timers(params: &Params, state: &State, timers: &mut impl Extend<(Id, SwbTimer)>) {
     if params.lease_expiries_max > 0 {
         timers.extend([(
