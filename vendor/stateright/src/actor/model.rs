@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::timers::Timers;
+use crate::util::SharedVec;
 
 /// Represents a system of [`Actor`]s that communicate over a network. `H` indicates the type of
 /// history to maintain as auxiliary state, if any.  See [Auxiliary Variables in
@@ -213,16 +214,15 @@ where
                 Command::SetTimer(timer, _) => {
                     // must use the index to infer how large as actor state may not be initialized yet
                     if state.timers_set.len() <= index {
-                        state.timers_set.make_mut().resize_with(index + 1, Timers::new);
+                        state
+                            .timers_set
+                            .make_mut()
+                            .resize_with(index + 1, Timers::new);
                     }
                     state.timers_set[index].set(timer);
                 }
                 Command::CancelTimer(timer) => {
-                    // The timer sets are shared between states until written (`SharedVec`):
-                    // cancelling a timer that is not set would copy them for nothing.
-                    if state.timers_set[index].contains(&timer) {
-                        state.timers_set[index].cancel(&timer);
-                    }
+                    cancel_timer(&mut state.timers_set, index, &timer);
                 }
                 Command::ChooseRandom(key, random) => {
                     if random.is_empty() {
@@ -468,10 +468,8 @@ where
                 }
                 let mut next_sys_state = last_sys_state.clone();
 
-                // Timer is no longer valid. (Cancelled only when set: see `CancelTimer`.)
-                if next_sys_state.timers_set[index].contains(&timer) {
-                    next_sys_state.timers_set[index].cancel(&timer);
-                }
+                // Timer is no longer valid.
+                cancel_timer(&mut next_sys_state.timers_set, index, &timer);
 
                 if let Cow::Owned(next_actor_state) = state {
                     next_sys_state.actor_states[index] = Arc::new(next_actor_state);
@@ -880,6 +878,19 @@ where
 
     fn within_boundary(&self, state: &Self::State) -> bool {
         (self.within_boundary)(&self.cfg, state)
+    }
+}
+
+/// Patched (swb-check): cancels actor `index`'s `timer`, touching the timer sets only when it is
+/// set. The sets are shared between states until written (`SharedVec`), so cancelling a timer
+/// that is not set would copy them for nothing.
+fn cancel_timer<T: Hash + Eq + Clone>(
+    timers_set: &mut SharedVec<Timers<T>>,
+    index: usize,
+    timer: &T,
+) {
+    if timers_set[index].contains(timer) {
+        timers_set[index].cancel(timer);
     }
 }
 
