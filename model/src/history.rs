@@ -258,9 +258,7 @@ impl Ghost {
             (witnessed, breaches, scenario),
         )
     }
-}
 
-impl Ghost {
     /// The ghost at time zero.
     pub fn new() -> Ghost {
         Ghost::default()
