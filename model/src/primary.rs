@@ -19,29 +19,31 @@
 use crate::endpoints::EndpointCache;
 use crate::msg::{Msg, RebuildSource, SessionKind};
 use crate::node::{
-    CatchUp, Effect, EscalationReason, NodeOut, NodeState, NodeTimer, PrimaryState, Role, Sender,
-    SenderPhase,
+    CatchUp, Disk, Effect, EscalationReason, NodeOut, NodeState, NodeTimer, PrimaryState, Role,
+    Sender, SenderPhase,
 };
 use crate::policy::{CatchUpAttempt, CatchUpConvergence, Mutant, Recoverability};
 use crate::system::SwbTimer;
-use crate::wal::Slots;
+use crate::wal::{Slots, Wal};
 use crate::{coordinator_id, Params};
 use stateright::actor::model_timeout;
 use stateright::actor::Id;
+use std::borrow::Cow;
 use swb_engine::types::{Epoch, Lsn, SessionId};
 
-/// The primary's mutable view while a handler runs: the node and its primary state, cloned once.
-struct Office {
-    node: NodeState,
-    primary: PrimaryState,
+/// The primary's mutable view while a handler runs: its disk and its primary state, each
+/// borrowed until the handler first changes it. Most messages and timers a primary handles wait
+/// or are dropped; copying the node for them was the largest copy in the model's step.
+struct Office<'a> {
+    disk: Cow<'a, Disk>,
+    primary: Cow<'a, PrimaryState>,
 }
 
-impl Office {
-    fn open(node: &NodeState) -> Option<Office> {
-        let primary = *node.primary()?;
+impl<'a> Office<'a> {
+    fn open(node: &'a NodeState) -> Option<Office<'a>> {
         Some(Office {
-            node: *node,
-            primary,
+            disk: Cow::Borrowed(&node.disk),
+            primary: Cow::Borrowed(node.primary()?),
         })
     }
 
@@ -49,26 +51,33 @@ impl Office {
     /// phase a timer was set for. `None` when the node is no primary, has no such sender, or
     /// the sender has left that phase since, so the timer is stale and its firing is dropped.
     fn open_for_timer(
-        node: &NodeState,
+        node: &'a NodeState,
         replica: Id,
         armed: impl Fn(&SenderPhase) -> bool,
-    ) -> Option<Office> {
+    ) -> Option<Office<'a>> {
         let office = Office::open(node)?;
         let sender = office.sender(replica)?;
         armed(&sender.phase).then_some(office)
     }
 
-    fn close(mut self) -> Effect<NodeState> {
-        self.node.role = Role::Primary(self.primary);
-        Effect::Update(self.node)
+    fn close(self) -> Effect<NodeState> {
+        Effect::Update(NodeState {
+            disk: self.disk.into_owned(),
+            role: Role::Primary(self.primary.into_owned()),
+        })
     }
 
     fn epoch(&self) -> Epoch {
-        self.node.disk.epoch
+        self.disk.epoch
     }
 
     fn head(&self) -> Lsn {
-        self.node.disk.wal.received()
+        self.disk.wal.received()
+    }
+
+    /// The node's log, to change.
+    fn wal_mut(&mut self) -> &mut Wal {
+        &mut self.disk.to_mut().wal
     }
 
     fn sender(&self, replica: Id) -> Option<Sender> {
@@ -76,14 +85,14 @@ impl Office {
     }
 
     fn set_phase(&mut self, replica: Id, phase: SenderPhase) {
-        if let Some(Some(sender)) = self.primary.senders.get_mut(usize::from(replica)) {
+        if let Some(Some(sender)) = self.primary.to_mut().senders.get_mut(usize::from(replica)) {
             sender.phase = phase;
         }
     }
 
     fn new_session(&mut self) -> SessionId {
-        let session = self.node.disk.next_session;
-        self.node.disk.next_session = session.next();
+        let session = self.disk.next_session;
+        self.disk.to_mut().next_session = session.next();
         session
     }
 
@@ -147,7 +156,7 @@ impl Office {
         let after = catch_up.progress;
         let through =
             Lsn::new((after.get() + u64::from(params.catch_up_batch)).min(catch_up.target.get()));
-        let wal = &self.node.disk.wal;
+        let wal = &self.disk.wal;
         if !wal.retains(after, through) {
             let recoverability = if params.has(Mutant::StallOnLostReservation) {
                 Recoverability::RetentionWindow
@@ -230,9 +239,7 @@ impl Office {
         let recycle_through = reserved_from
             .map_or(cap, |pin| pin.min(cap))
             .min(window_floor);
-        self.node
-            .disk
-            .wal
+        self.wal_mut()
             .checkpoint_and_recycle(committed, recycle_through);
     }
 
@@ -292,7 +299,7 @@ impl Office {
             lsn = lsn.next();
         }
         if reachable > self.primary.proposed {
-            self.primary.proposed = reachable;
+            self.primary.to_mut().proposed = reachable;
             o.send(
                 coordinator_id(),
                 Msg::CommitReport {
@@ -358,12 +365,12 @@ pub fn become_primary(
         })
     });
     let mut office = Office {
-        node: next,
-        primary: PrimaryState {
+        disk: Cow::Owned(next.disk),
+        primary: Cow::Owned(PrimaryState {
             senders,
             proposed: committed.min(head),
             committed: committed.min(head),
-        },
+        }),
     };
     // One session id for the whole opening round. Numbering the replicas' sessions one by one
     // would follow their names, and the same state with two replicas renamed would then step
@@ -391,10 +398,10 @@ pub fn on_client_write(params: &Params, node: &NodeState, o: &mut NodeOut) -> Ef
     }
     let lsn = head.next();
     let epoch = office.epoch();
-    let previous = office.node.disk.wal.epoch_at(head);
-    let appended = office.node.disk.wal.append(lsn, epoch, previous);
+    let previous = office.disk.wal.epoch_at(head);
+    let appended = office.wal_mut().append(lsn, epoch, previous);
     assert!(appended, "the primary's own append at {lsn} must succeed");
-    office.node.disk.wal.flush_through(lsn);
+    office.wal_mut().flush_through(lsn);
     for replica in params.nodes() {
         let Some(Sender {
             endpoint,
@@ -656,10 +663,11 @@ pub fn on_msg(
             {
                 return Effect::Wait;
             }
-            office.primary.committed = committed;
+            office.primary.to_mut().committed = committed;
             // A primary restarted within its epoch may learn of a boundary it proposed before
             // the restart. Invariant: committed ≤ proposed.
-            office.primary.proposed = office.primary.proposed.max(committed);
+            let primary = office.primary.to_mut();
+            primary.proposed = primary.proposed.max(committed);
             office.retire_history(params);
             office.close()
         }
@@ -682,7 +690,12 @@ pub fn on_msg(
             }
             // An endpoint change invalidates any session at the old endpoint (A10, T8): the
             // sender stays (identity), only its address and session change.
-            if let Some(Some(slot)) = office.primary.senders.get_mut(usize::from(replica)) {
+            if let Some(Some(slot)) = office
+                .primary
+                .to_mut()
+                .senders
+                .get_mut(usize::from(replica))
+            {
                 if !params.has(Mutant::ReassignKeepsOldEndpoint) {
                     slot.endpoint = endpoint;
                 }
@@ -723,12 +736,7 @@ fn handshake(
     let matched = if params.has(Mutant::HandshakeComparesLsnOnly) {
         comparable
     } else {
-        office
-            .node
-            .disk
-            .wal
-            .slots()
-            .common_prefix(entries, comparable)
+        office.disk.wal.slots().common_prefix(entries, comparable)
     };
     let truncate = flushed > matched && !params.has(Mutant::HandshakeNeverTruncates);
     if (!truncate || params.has(Mutant::ZeroGapIgnoresAheadTail)) && matched == head {
@@ -740,7 +748,7 @@ fn handshake(
         office.set_phase(replica, SenderPhase::Degraded);
         return;
     }
-    if !office.node.disk.wal.retains(matched, head) && !params.has(Mutant::CatchUpBeyondRetention) {
+    if !office.disk.wal.retains(matched, head) && !params.has(Mutant::CatchUpBeyondRetention) {
         office.escalate(replica, EscalationReason::GapBeyondRetention, o);
         return;
     }
@@ -784,7 +792,7 @@ fn start_rebuild(params: &Params, office: &mut Office, replica: Id, o: &mut Node
     let Some(sender) = office.sender(replica) else {
         return;
     };
-    let wal = office.node.disk.wal;
+    let wal = office.disk.wal;
     let head = wal.received();
     let checkpoint = wal.checkpoint();
     let committed = office.primary.committed;
