@@ -46,7 +46,7 @@ pub enum SessionKind {
 }
 
 /// A message between actors.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Msg {
     // ---- coordinator → storage nodes ---------------------------------------------------------
     /// A new epoch began: adopt it (which fences the old primary's traffic) and report lineage.
@@ -328,6 +328,6 @@ impl Msg {
 impl Rewrite<Id> for Msg {
     /// Symmetry: replicas are interchangeable, so every actor id a message names is renamed.
     fn rewrite<S>(&self, plan: &RewritePlan<Id, S>) -> Self {
-        self.renamed(plan).unwrap_or_else(|| self.clone())
+        self.renamed(plan).unwrap_or(*self)
     }
 }

@@ -55,8 +55,7 @@ pub fn is_dead_at(msg: &Msg, receiver_epoch: Epoch) -> bool {
 /// anything (stateright would take such a delivery as a step that only empties the network slot).
 fn consumed_without_effect(model: &SwbModel, state: &State, envelope: &Envelope<&Msg>) -> bool {
     let before = state.actor_states[usize::from(envelope.dst)].as_ref();
-    let (after, out) =
-        model.handle_delivery(state, envelope.src, envelope.dst, envelope.msg.clone());
+    let (after, out) = model.handle_delivery(state, envelope.src, envelope.dst, *envelope.msg);
     matches!(after, Cow::Owned(ref next) if next == before) && out.is_empty()
 }
 

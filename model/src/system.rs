@@ -525,7 +525,7 @@ impl Model for SwbModel {
                 ActorModelAction::Deliver {
                     src: envelope.src,
                     dst: envelope.dst,
-                    msg: envelope.msg.clone(),
+                    msg: *envelope.msg,
                 },
                 actions,
             );
@@ -1111,7 +1111,7 @@ pub(crate) mod tests {
                     Action::Actor(ActorModelAction::Deliver {
                         src: envelope.src,
                         dst: envelope.dst,
-                        msg: envelope.msg.clone(),
+                        msg: *envelope.msg,
                     })
                 })
                 .collect();

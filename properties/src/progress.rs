@@ -78,18 +78,12 @@ pub fn has_protocol_step(model: &SwbModel, state: &State) -> bool {
     };
     let delivery_changes = |envelope: Envelope<&Msg>| {
         if exactly_once {
-            delivery_is_taken(
-                model,
-                state,
-                envelope.src,
-                envelope.dst,
-                envelope.msg.clone(),
-            )
+            delivery_is_taken(model, state, envelope.src, envelope.dst, *envelope.msg)
         } else {
             step_changes(Action::Actor(ActorModelAction::Deliver {
                 src: envelope.src,
                 dst: envelope.dst,
-                msg: envelope.msg.clone(),
+                msg: *envelope.msg,
             }))
         }
     };

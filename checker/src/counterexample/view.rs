@@ -75,12 +75,12 @@ impl StepView {
             Action::Actor(ActorModelAction::Deliver { src, dst, msg }) => StepView::Deliver {
                 from: actor_name(*src),
                 to: actor_name(*dst),
-                msg: msg.clone(),
+                msg: *msg,
             },
             Action::Actor(ActorModelAction::Drop(envelope)) => StepView::Drop {
                 from: actor_name(envelope.src),
                 to: actor_name(envelope.dst),
-                msg: envelope.msg.clone(),
+                msg: envelope.msg,
             },
             Action::Actor(ActorModelAction::Timeout(id, timer)) => StepView::Timeout {
                 actor: actor_name(*id),
@@ -392,7 +392,7 @@ impl StateView {
                 from: actor_name(src),
                 to: actor_name(dst),
                 description: describe_msg(msg),
-                msg: msg.clone(),
+                msg: *msg,
             })
             .collect();
         StateView {

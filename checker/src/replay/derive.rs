@@ -734,7 +734,7 @@ impl Derivation {
     /// Messages naming a session this incarnation never opened (an earlier primary's) have no
     /// counterpart in this engine and derive nothing.
     fn offer_if_fenced(&mut self, primary: u8, src: u8, msg: &Msg) {
-        let key = (primary, src, msg.clone());
+        let key = (primary, src, *msg);
         if self.offered.contains(&key) {
             return;
         }
