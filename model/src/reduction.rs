@@ -72,12 +72,7 @@ fn is_dead(model: &SwbModel, state: &State, envelope: &Envelope<&Msg>) -> bool {
 /// witness and the scenario event its delivery would have recorded.
 pub fn discard_fenced_traffic(model: &SwbModel, state: &mut State) {
     // Bounded by the messages in flight: each round removes one copy.
-    while let Some(envelope) = state
-        .network
-        .iter_all()
-        .find(|envelope| is_dead(model, state, envelope))
-        .map(|envelope| envelope.to_cloned_msg())
-    {
+    while let Some(envelope) = first_dead(model, state) {
         let fenced = envelope
             .msg
             .is_epoch_fenced()
@@ -93,6 +88,30 @@ pub fn discard_fenced_traffic(model: &SwbModel, state: &mut State) {
                 .scenario
                 .advance(&model.params.witnesses, &[event]);
         }
+    }
+}
+
+/// The first message in flight, in the network's iteration order, that is dead in `state`.
+/// The multiset the model's reliable network is gets read directly: this runs after every step,
+/// and stateright's iterator, which yields every copy of a message, costs several times a
+/// plain walk over the map. Both visit the distinct messages in the same order.
+fn first_dead(model: &SwbModel, state: &State) -> Option<Envelope<Msg>> {
+    let dead = |envelope: &Envelope<&Msg>| is_dead(model, state, envelope);
+    match &state.network {
+        Network::UnorderedNonDuplicating(multiset) => multiset
+            .keys()
+            .find(|envelope| {
+                dead(&Envelope {
+                    src: envelope.src,
+                    dst: envelope.dst,
+                    msg: &envelope.msg,
+                })
+            })
+            .copied(),
+        network => network
+            .iter_all()
+            .find(dead)
+            .map(|envelope| envelope.to_cloned_msg()),
     }
 }
 
