@@ -186,18 +186,26 @@ impl NodeState {
     }
 }
 
+/// A node's renaming is its role's: the disk names no actor (the digest relies on it, hashing a
+/// renamed node's disk in place).
 impl Rewrite<Id> for NodeState {
     fn rewrite<S>(&self, plan: &RewritePlan<Id, S>) -> Self {
-        let role = match &self.role {
+        NodeState {
+            disk: self.disk,
+            role: self.role.rewrite(plan),
+        }
+    }
+}
+
+/// A primary keeps its senders by replica; the other roles name no actor.
+impl Rewrite<Id> for Role {
+    fn rewrite<S>(&self, plan: &RewritePlan<Id, S>) -> Self {
+        match self {
             Role::Primary(primary) => Role::Primary(PrimaryState {
                 senders: crate::symmetry::permute_array(plan, &primary.senders),
                 ..*primary
             }),
             other => *other,
-        };
-        NodeState {
-            disk: self.disk,
-            role,
         }
     }
 }

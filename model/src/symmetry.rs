@@ -287,12 +287,9 @@ pub(crate) fn digest_in_order(state: &State, order: &[usize]) -> u64 {
     let mut parts = [0u64; ACTORS_MAX + 1];
     for (part, &old) in parts.iter_mut().zip(order) {
         let mut hasher = DIGEST_HASHER.build_hasher();
-        // Copied and renamed only when the renaming changes it (most nodes are replicas).
+        // Renamed only when the renaming changes it (most nodes are replicas).
         let actor = &*state.actor_states[old];
-        match plan.filter(|_| actor.names_actors()) {
-            None => hash_actor(actor, &mut hasher),
-            Some(plan) => hash_actor(&actor.rewrite(plan), &mut hasher),
-        }
+        hash_actor(actor, plan.filter(|_| actor.names_actors()), &mut hasher);
         hash_set(
             state.timers_set[old].iter().map(|timer| match plan {
                 None => DIGEST_HASHER.hash_one(timer),
@@ -336,18 +333,26 @@ pub(crate) fn digest_in_order(state: &State, order: &[usize]) -> u64 {
     hasher.finish()
 }
 
-/// Hashes an actor's state into `hasher`: its kind, then a node's disk and role each hashed
-/// apart (two more chains side by side, see `digest_in_order`).
-fn hash_actor<H: Hasher>(actor: &ActorState, hasher: &mut H) {
+/// Hashes an actor's state, renamed by `plan` when given, into `hasher`: its kind, then a
+/// node's disk and role each hashed apart (two more chains side by side, see
+/// `digest_in_order`). A node's renaming is its role's (`NodeState::rewrite`): the disk names no
+/// actor, so it is hashed in place and only the role is copied to be renamed.
+fn hash_actor<H: Hasher, S>(actor: &ActorState, plan: Option<&RewritePlan<Id, S>>, hasher: &mut H) {
     match actor {
         ActorState::Coordinator(coordinator) => {
             0u8.hash(hasher);
-            coordinator.hash(hasher);
+            match plan {
+                None => coordinator.hash(hasher),
+                Some(plan) => coordinator.rewrite(plan).hash(hasher),
+            }
         }
         ActorState::Node(NodeState { disk, role }) => {
             1u8.hash(hasher);
             hasher.write_u64(DIGEST_HASHER.hash_one(disk));
-            hasher.write_u64(DIGEST_HASHER.hash_one(role));
+            hasher.write_u64(match plan {
+                None => DIGEST_HASHER.hash_one(role),
+                Some(plan) => DIGEST_HASHER.hash_one(role.rewrite(plan)),
+            });
         }
     }
 }
