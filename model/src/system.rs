@@ -724,7 +724,8 @@ fn observe(
         ActorModelAction::Deliver { src, dst, msg } => {
             let index = usize::from(*dst);
             let receiver_before = last.actor_states[index].as_ref();
-            let changed = receiver_before != next.actor_states[index].as_ref();
+            // The `Arc`s compare by address first: an untouched receiver costs no comparison.
+            let changed = last.actor_states[index] != next.actor_states[index];
             if msg.is_epoch_fenced() && msg.epoch() < epoch_of(receiver_before) {
                 ghost.witness(Witness::FencedStaleMessage);
                 if changed {
@@ -790,8 +791,18 @@ fn observe(
         _ => {}
     }
 
+    // The rules below compare each node before and after the step. A node the step did not
+    // touch is the same `Arc` in both states (stateright replaces an actor's `Arc` only when its
+    // handler changed it): equal before and after, it breaks none of them and completes no
+    // recovery, so only the nodes the step changed are read.
+    let changed_nodes = || {
+        nodes_of(next).filter(|(id, _)| {
+            let index = usize::from(*id);
+            !Arc::ptr_eq(&last.actor_states[index], &next.actor_states[index])
+        })
+    };
     // A node's epoch never goes back; a crashed node keeps its durable epoch.
-    if nodes_of(next).any(|(id, node)| node.disk.epoch < node_of(last, id).disk.epoch) {
+    if changed_nodes().any(|(id, node)| node.disk.epoch < node_of(last, id).disk.epoch) {
         ghost.breach(Breach::EpochRegressed);
     }
     // The endpoint cache only moves to newer endpoint versions.
@@ -804,7 +815,7 @@ fn observe(
         ghost.breach(Breach::EndpointCacheRegressed);
     }
     // The flusher never recycles inside the retention window behind the head.
-    let recycled_inside_window = nodes_of(next).any(|(id, node)| {
+    let recycled_inside_window = changed_nodes().any(|(id, node)| {
         let wal = &node.disk.wal;
         node.primary().is_some()
             && node_of(last, id).primary().is_some()
@@ -819,7 +830,7 @@ fn observe(
         ghost.breach(Breach::RecycledInsideWindow);
     }
     // A primary's confirmed boundary only rises while it holds office at one epoch.
-    let boundary_regressed = nodes_of(next).any(|(id, node)| {
+    let boundary_regressed = changed_nodes().any(|(id, node)| {
         let before = node_of(last, id);
         match (before.primary(), node.primary()) {
             (Some(was), Some(is)) => {
@@ -833,7 +844,7 @@ fn observe(
     }
 
     // Sender transitions of any primary: completions, escalations, barriers (re)sent.
-    for (id, node_after) in nodes_of(next) {
+    for (id, node_after) in changed_nodes() {
         let Some(primary_after) = node_after.primary() else {
             continue;
         };
