@@ -33,7 +33,7 @@ use swb_engine::types::{Epoch, Lsn, SessionId};
 
 /// The primary's mutable view while a handler runs: its disk and its primary state, each
 /// borrowed until the handler first changes it. Most messages and timers a primary handles wait
-/// or are dropped; copying the node for them was the largest copy in the model's step.
+/// or are dropped, and a copy of the node made for them would be thrown away.
 struct Office<'a> {
     disk: Cow<'a, Disk>,
     primary: Cow<'a, PrimaryState>,

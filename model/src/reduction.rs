@@ -92,9 +92,9 @@ pub fn discard_fenced_traffic(model: &SwbModel, state: &mut State) {
 }
 
 /// The first message in flight, in the network's iteration order, that is dead in `state`.
-/// The multiset the model's reliable network is gets read directly: this runs after every step,
-/// and stateright's iterator, which yields every copy of a message, costs several times a
-/// plain walk over the map. Both visit the distinct messages in the same order.
+/// The reliable network, a multiset, is read as the map it is: this runs after every step, and
+/// stateright's iterator, which yields every copy of a message, costs several times a plain
+/// walk over the map. Both visit the distinct messages in the same order.
 fn first_dead(model: &SwbModel, state: &State) -> Option<Envelope<Msg>> {
     let dead = |envelope: &Envelope<&Msg>| is_dead(model, state, envelope);
     match &state.network {

@@ -160,8 +160,8 @@ fn canonical(state: &State) -> ([usize; ACTORS_MAX], u64) {
     (order, digest)
 }
 
-/// The messages in flight to and from each actor, by actor index. The multiset the model's
-/// reliable network is gets read directly, a copy count at a time: this runs for every
+/// The messages in flight to and from each actor, by actor index. The reliable network, a
+/// multiset, is read as the map it is, a message's copies counted at once: this runs for every
 /// generated state, and stateright's iterator, which yields every copy, costs several times a
 /// plain walk over the map.
 fn traffic(network: &Network<crate::msg::Msg>) -> ([usize; ACTORS_MAX], [usize; ACTORS_MAX]) {

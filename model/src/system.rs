@@ -791,10 +791,10 @@ fn observe(
         _ => {}
     }
 
-    // The rules below compare each node before and after the step. A node the step did not
-    // touch is the same `Arc` in both states (stateright replaces an actor's `Arc` only when its
-    // handler changed it): equal before and after, it breaks none of them and completes no
-    // recovery, so only the nodes the step changed are read.
+    // The rules below compare each node before and after the step. A node whose `Arc` is the
+    // same allocation in both states is the same value, so it breaks none of them and completes
+    // no recovery: only the other nodes are read. (stateright gives an actor a new `Arc` only
+    // when its handler changed it, so those are the nodes the step changed.)
     let changed_nodes = || {
         nodes_of(next).filter(|(id, _)| {
             let index = usize::from(*id);
