@@ -31,7 +31,7 @@
 use crate::events::Event;
 use crate::history::Witness;
 use crate::msg::Msg;
-use crate::system::{epoch_of, State, SwbModel, SwbTimer};
+use crate::system::{epoch_of, messages_in_flight, State, SwbModel, SwbTimer};
 use stateright::actor::{ActorModelAction, Envelope, Network};
 use stateright::Model;
 use std::borrow::Cow;
@@ -92,27 +92,11 @@ pub fn discard_fenced_traffic(model: &SwbModel, state: &mut State) {
 }
 
 /// The first message in flight, in the network's iteration order, that is dead in `state`.
-/// The reliable network, a multiset, is read as the map it is: this runs after every step, and
-/// stateright's iterator, which yields every copy of a message, costs several times a plain
-/// walk over the map. Both visit the distinct messages in the same order.
 fn first_dead(model: &SwbModel, state: &State) -> Option<Envelope<Msg>> {
-    let dead = |envelope: &Envelope<&Msg>| is_dead(model, state, envelope);
-    match &state.network {
-        Network::UnorderedNonDuplicating(multiset) => multiset
-            .keys()
-            .find(|envelope| {
-                dead(&Envelope {
-                    src: envelope.src,
-                    dst: envelope.dst,
-                    msg: &envelope.msg,
-                })
-            })
-            .copied(),
-        network => network
-            .iter_all()
-            .find(dead)
-            .map(|envelope| envelope.to_cloned_msg()),
-    }
+    messages_in_flight(&state.network)
+        .map(|(envelope, _)| envelope)
+        .find(|envelope| is_dead(model, state, envelope))
+        .map(|envelope| envelope.to_cloned_msg())
 }
 
 /// Takes one copy of `envelope` out of `state`'s network: what stateright's `Drop` step does,

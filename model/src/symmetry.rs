@@ -16,7 +16,7 @@
 use crate::cfg::ACTORS_MAX;
 use crate::history::Ghost;
 use crate::node::{Disk, NodeState, Role};
-use crate::system::{ActorState, State, SwbTimer};
+use crate::system::{messages_in_flight, ActorState, State, SwbTimer};
 use stateright::actor::{ActorModelState, Envelope, Id, Network};
 use stateright::{Rewrite, RewritePlan};
 use std::cmp::Reverse;
@@ -160,28 +160,13 @@ fn canonical(state: &State) -> ([usize; ACTORS_MAX], u64) {
     (order, digest)
 }
 
-/// The messages in flight to and from each actor, by actor index. The reliable network, a
-/// multiset, is read as the map it is, a message's copies counted at once: this runs for every
-/// generated state, and stateright's iterator, which yields every copy, costs several times a
-/// plain walk over the map.
+/// The messages in flight to and from each actor, by actor index.
 fn traffic(network: &Network<crate::msg::Msg>) -> ([usize; ACTORS_MAX], [usize; ACTORS_MAX]) {
     let mut inbound = [0usize; ACTORS_MAX];
     let mut outbound = [0usize; ACTORS_MAX];
-    let mut count = |src: Id, dst: Id, copies: usize| {
-        inbound[usize::from(dst)] += copies;
-        outbound[usize::from(src)] += copies;
-    };
-    match network {
-        Network::UnorderedNonDuplicating(multiset) => {
-            for (envelope, copies) in multiset.iter() {
-                count(envelope.src, envelope.dst, *copies);
-            }
-        }
-        network => {
-            for envelope in network.iter_all() {
-                count(envelope.src, envelope.dst, 1);
-            }
-        }
+    for (envelope, copies) in messages_in_flight(network) {
+        inbound[usize::from(envelope.dst)] += copies;
+        outbound[usize::from(envelope.src)] += copies;
     }
     (inbound, outbound)
 }

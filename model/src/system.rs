@@ -17,6 +17,7 @@ use crate::msg::Msg;
 use crate::node::{self, Disk, Effect, NodeState, NodeTimer, SenderPhase};
 use crate::wal::lsns;
 use crate::{coordinator_id, Config, Params};
+use either::Either;
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 use stateright::actor::{
@@ -585,6 +586,29 @@ pub fn node_of(state: &State, node: Id) -> &NodeState {
     match state.actor_states[usize::from(node)].as_ref() {
         ActorState::Node(node) => node,
         ActorState::Coordinator(_) => unreachable!("only actor 0 is the coordinator"),
+    }
+}
+
+/// Every distinct message in flight with its number of copies, in the network's iteration order.
+/// The reliable network, a multiset, is read as the map it is: the model walks the network
+/// after every step and for every generated state, and stateright's iterator, which yields each
+/// copy of a message through an enum, costs several times a plain walk over the map. The other
+/// networks yield what stateright's iterator yields, one copy at a time.
+pub(crate) fn messages_in_flight(
+    network: &Network<Msg>,
+) -> impl Iterator<Item = (Envelope<&Msg>, usize)> {
+    match network {
+        Network::UnorderedNonDuplicating(multiset) => {
+            Either::Left(multiset.iter().map(|(envelope, copies)| {
+                let envelope = Envelope {
+                    src: envelope.src,
+                    dst: envelope.dst,
+                    msg: &envelope.msg,
+                };
+                (envelope, *copies)
+            }))
+        }
+        network => Either::Right(network.iter_all().map(|envelope| (envelope, 1))),
     }
 }
 
